@@ -1,0 +1,95 @@
+# memleakbpf — build, install dependencies, test, demo, benchmark.
+#
+#   make deps    install the Debian packages the build and tests need
+#   make         build ./memleakbpf
+#   make demo    deps + build + trace the bundled leaking demo for a few reports
+#   make test    deps + build + unit and integration tests (root)
+#   make bench   deps + build + overhead benchmark (ratios)
+
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= cc
+CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter
+ARCH     := x86
+
+OUT      := build
+BPF_SRC  := bpf/memleak.bpf.c
+BPF_OBJ  := $(OUT)/memleak.bpf.o
+SKEL     := $(OUT)/memleak.skel.h
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
+LIB       := $(OUT)/libmemleak.a
+
+INCLUDES := -Ibpf -Iuser -I$(OUT)
+LDLIBS   := -lbpf -ldw -lelf -lz
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
+
+DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
+	libcmocka-dev pkg-config make gcc jq libjemalloc2 util-linux
+
+.PHONY: all deps demo test unit integration bench clean
+
+all: memleakbpf
+
+deps:
+	@missing=""; for p in $(DEBIAN_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(OUT):
+	mkdir -p $(OUT) $(OUT)/tests $(OUT)/targets
+
+$(BPF_OBJ): $(BPF_SRC) bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@
+
+$(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(LIB): $(USER_OBJS)
+	ar rcs $@ $^
+
+memleakbpf: $(OUT)/main.o $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests: cmocka, linked against the user-space library.
+$(OUT)/tests/%: tests/unit/%.c $(LIB) | $(OUT)
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+# Test targets: frame pointers and debug info so exact stacks and lines are known.
+$(OUT)/targets/%: tests/targets/%.c | $(OUT)
+	$(CC) -O0 -g -fno-omit-frame-pointer -o $@ $< $(TARGET_LDLIBS_$*)
+
+demo/leaky: demo/leaky.c
+	$(CC) -O1 -g -fno-omit-frame-pointer -o $@ $<
+
+demo: deps memleakbpf demo/leaky
+	./memleakbpf -c ./demo/leaky 2 4
+
+unit: $(UNIT_BINS)
+	@bash tests/run_unit.sh $(UNIT_BINS)
+
+integration: memleakbpf $(TARGET_BINS) demo/leaky
+	@bash tests/integration/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TARGET_BINS) demo/leaky
+	@bash tests/run_all.sh $(UNIT_BINS)
+
+bench: deps memleakbpf
+	@bash bench/run.sh
+
+clean:
+	rm -rf $(OUT) memleakbpf demo/leaky

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * memleakbpf kernel side: uprobes on the allocation family keep an exact
+ * account of live allocations per process and stack.
+ *
+ * Entry programs stash the arguments of the outermost allocator call of a
+ * thread in task-local storage; one return program (alloc_return) finishes
+ * every allocation function.  A call is identified by the user stack pointer
+ * at entry, so a nested allocator call (calloc -> malloc, new -> malloc, a
+ * realloc that frees internally) never clobbers the outer call's state, and a
+ * return probe that was lost cannot wedge the thread: its state is stale as
+ * soon as the stack has unwound above it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "memleak.h"
+
+#define EEXIST 17 /* vmlinux.h carries no errno values */
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Allocations outside [min_size, max_size] are not recorded (-z/-Z). */
+const volatile __u64 min_size = 0;
+const volatile __u64 max_size = ~0ULL;
+
+/* A pending call older than this is treated as abandoned, not as an outer call. */
+#define PENDING_STALE_NS (1000ULL * 1000 * 1000)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MEMLEAK_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_pids SEC(".maps");
+
+/* max_entries of these three are set by the loader (options). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1000000);
+	__type(key, struct alloc_key);
+	__type(value, struct alloc_info);
+} allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct stack_key);
+	__type(value, struct stack_total);
+} stack_totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MEMLEAK_MAX_STACK_DEPTH * sizeof(__u64));
+} stack_traces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MEMLEAK_STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* The outermost allocator call a thread is inside of. */
+struct pending_call {
+	__u64 sp;          /* user stack pointer at entry */
+	__u64 ts_ns;       /* entry time */
+	__u64 size;        /* bytes requested */
+	__u64 ptr;         /* realloc: old block; posix_memalign: out-parameter */
+	struct alloc_info old; /* realloc: old block's record, restored on failure */
+	__u32 fn;          /* enum memleak_fn */
+	__u8 active;
+	__u8 old_valid;
+	__u8 record;       /* the new block is within the size filter */
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pending_call);
+} pending SEC(".maps");
+
+static __always_inline void stat_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline bool pid_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced_pids, &tgid) != NULL;
+}
+
+static __always_inline bool size_wanted(__u64 size)
+{
+	return size >= min_size && size <= max_size;
+}
+
+static __always_inline void totals_add(__u32 tgid, const struct alloc_info *info,
+				       __s64 sign)
+{
+	struct stack_key key = {
+		.tgid = tgid, .stack_id = info->stack_id, .kind = info->kind,
+	};
+	struct stack_total zero = {}, *t;
+
+	t = bpf_map_lookup_elem(&stack_totals, &key);
+	if (!t) {
+		if (sign < 0)
+			return; /* never added: its insert had failed */
+		/* EEXIST from a racing insert is fine; the lookup finds it. */
+		bpf_map_update_elem(&stack_totals, &key, &zero, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&stack_totals, &key);
+		if (!t) {
+			stat_add(MEMLEAK_STAT_TOTALS_FULL, 1);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&t->bytes, sign * (__s64)info->size);
+	__sync_fetch_and_add(&t->count, sign);
+}
+
+/* Forget a live allocation; returns false if it was not recorded. */
+static __always_inline bool forget_alloc(__u32 tgid, __u64 addr, struct alloc_info *out)
+{
+	struct alloc_key key = { .tgid = tgid, .addr = addr };
+	struct alloc_info *info;
+
+	info = bpf_map_lookup_elem(&allocs, &key);
+	if (!info)
+		return false;
+	*out = *info;
+	/* Only the thread whose delete succeeds accounts the free (double free). */
+	if (bpf_map_delete_elem(&allocs, &key))
+		return false;
+	totals_add(tgid, out, -1);
+	return true;
+}
+
+static __always_inline void remember_alloc(struct pt_regs *ctx, __u32 tgid,
+					   __u64 addr, __u64 size)
+{
+	struct alloc_key key = { .tgid = tgid, .addr = addr };
+	struct alloc_info info = {
+		.size = size, .ts_ns = bpf_ktime_get_ns(), .kind = MEMLEAK_KIND_MALLOC,
+	};
+	struct alloc_info *old;
+	long id;
+
+	id = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
+	if (id < 0) {
+		stat_add(id == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
+				       : MEMLEAK_STAT_STACK_MAP_FULL, 1);
+		id = MEMLEAK_STACK_LOST;
+	}
+	info.stack_id = id;
+
+	/*
+	 * A record for this address means its free went by unseen (a free
+	 * path we do not probe); that memory is not outstanding any more.
+	 */
+	old = bpf_map_lookup_elem(&allocs, &key);
+	if (old) {
+		struct alloc_info stale = *old;
+
+		if (!bpf_map_delete_elem(&allocs, &key)) {
+			totals_add(tgid, &stale, -1);
+			stat_add(MEMLEAK_STAT_STALE_REPLACED, 1);
+		}
+	}
+	if (bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST)) {
+		stat_add(MEMLEAK_STAT_ALLOC_MAP_FULL, 1);
+		stat_add(MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES, size);
+		return;
+	}
+	totals_add(tgid, &info, 1);
+	stat_add(MEMLEAK_STAT_ALLOCS, 1);
+}
+
+static __always_inline struct pending_call *pending_get(bool create)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return bpf_task_storage_get(&pending, task, 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/*
+ * True when the thread is inside another, still running allocator call:
+ * one entered higher up this stack, recently.
+ */
+static __always_inline bool inside_outer_call(struct pending_call *p, __u64 sp,
+					      __u64 now)
+{
+	return p->active && p->sp > sp && now - p->ts_ns < PENDING_STALE_NS;
+}
+
+/* Common entry: returns the thread's pending slot, or NULL to ignore the call. */
+static __always_inline struct pending_call *begin_call(struct pt_regs *ctx,
+						       __u32 fn, __u64 size)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pending_call *p;
+	__u64 sp, now;
+
+	if (!pid_traced(tgid))
+		return NULL;
+	p = pending_get(true);
+	if (!p) {
+		stat_add(MEMLEAK_STAT_PENDING_LOST, 1);
+		return NULL;
+	}
+	sp = PT_REGS_SP(ctx);
+	now = bpf_ktime_get_ns();
+	if (inside_outer_call(p, sp, now)) {
+		stat_add(MEMLEAK_STAT_NESTED_CALLS, 1);
+		return NULL;
+	}
+	p->active = 1;
+	p->sp = sp;
+	p->ts_ns = now;
+	p->fn = fn;
+	p->size = size;
+	p->ptr = 0;
+	p->old_valid = 0;
+	p->record = size_wanted(size);
+	return p;
+}
+
+/* Allocation functions that return a block and can simply be skipped if unwanted. */
+static __always_inline int begin_plain(struct pt_regs *ctx, __u32 fn, __u64 size)
+{
+	struct pending_call *p = begin_call(ctx, fn, size);
+
+	if (p && !p->record)
+		p->active = 0;
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size)
+{
+	return begin_plain(ctx, MEMLEAK_FN_MALLOC, size);
+}
+
+/* aligned_alloc(alignment, size) and memalign(alignment, size). */
+SEC("uprobe")
+int BPF_KPROBE(aligned_enter, __u64 alignment, __u64 size)
+{
+	return begin_plain(ctx, MEMLEAK_FN_ALIGNED_ALLOC, size);
+}
+
+/* nmemb * size; an overflowing request fails, and is seen failing at return. */
+static __always_inline __u64 array_size(__u64 nmemb, __u64 size)
+{
+	__u64 limit;
+
+	if (!((nmemb | size) >> 32))
+		return nmemb * size;
+	if (!nmemb)
+		return 0;
+	limit = ~0ULL / nmemb;
+	/* Keep clang from folding this into a 128-bit multiply BPF lacks. */
+	asm volatile("" : "+r"(limit));
+	return size > limit ? ~0ULL : nmemb * size;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
+{
+	return begin_plain(ctx, MEMLEAK_FN_CALLOC, array_size(nmemb, size));
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 alignment, __u64 size)
+{
+	struct pending_call *p = begin_call(ctx, MEMLEAK_FN_POSIX_MEMALIGN, size);
+
+	if (!p)
+		return 0;
+	if (!p->record)
+		p->active = 0;
+	p->ptr = memptr;
+	return 0;
+}
+
+/*
+ * realloc: the old block is forgotten at entry, before the allocator can
+ * hand its address to another thread, and restored if realloc fails.
+ */
+static __always_inline int begin_realloc(struct pt_regs *ctx, __u32 fn,
+					 __u64 ptr, __u64 size)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pending_call *p = begin_call(ctx, fn, size);
+
+	if (!p)
+		return 0;
+	p->ptr = ptr;
+	if (ptr && forget_alloc(tgid, ptr, &p->old)) {
+		p->old_valid = 1;
+		stat_add(MEMLEAK_STAT_FREES, 1);
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size)
+{
+	return begin_realloc(ctx, MEMLEAK_FN_REALLOC, ptr, size);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_enter, __u64 ptr, __u64 nmemb, __u64 size)
+{
+	return begin_realloc(ctx, MEMLEAK_FN_REALLOCARRAY, ptr, array_size(nmemb, size));
+}
+
+static __always_inline void restore_old(__u32 tgid, struct pending_call *p)
+{
+	struct alloc_key key = { .tgid = tgid, .addr = p->ptr };
+
+	if (!bpf_map_update_elem(&allocs, &key, &p->old, BPF_NOEXIST)) {
+		totals_add(tgid, &p->old, 1);
+		stat_add(MEMLEAK_STAT_FREES, (__u64)-1);
+	}
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return, __u64 ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pending_call *p = pending_get(false);
+	__u64 addr = ret;
+
+	/* After "ret" the stack pointer is one slot above its value at entry. */
+	if (!p || !p->active || PT_REGS_SP(ctx) != p->sp + 8)
+		return 0;
+	p->active = 0;
+
+	switch (p->fn) {
+	case MEMLEAK_FN_POSIX_MEMALIGN:
+		addr = 0;
+		if ((int)ret == 0 &&
+		    bpf_probe_read_user(&addr, sizeof(addr), (void *)p->ptr))
+			addr = 0;
+		break;
+	case MEMLEAK_FN_REALLOC:
+	case MEMLEAK_FN_REALLOCARRAY:
+		if (!addr) {
+			/* realloc(p, 0) freed p; any other NULL is a failure. */
+			if (p->size && p->old_valid)
+				restore_old(tgid, p);
+			if (p->size) {
+				stat_add(MEMLEAK_STAT_FAILED_ALLOCS, 1);
+			}
+			return 0;
+		}
+		if (!p->record)
+			return 0;
+		break;
+	default:
+		break;
+	}
+	if (!addr) {
+		stat_add(MEMLEAK_STAT_FAILED_ALLOCS, 1);
+		return 0;
+	}
+	remember_alloc(ctx, tgid, addr, p->size);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, __u64 ptr)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct alloc_info info;
+	struct pending_call *p;
+
+	if (!ptr || !pid_traced(tgid))
+		return 0;
+	/* A free inside realloc or another allocator call is its business. */
+	p = pending_get(false);
+	if (p && inside_outer_call(p, PT_REGS_SP(ctx), bpf_ktime_get_ns())) {
+		stat_add(MEMLEAK_STAT_NESTED_CALLS, 1);
+		return 0;
+	}
+	if (forget_alloc(tgid, ptr, &info))
+		stat_add(MEMLEAK_STAT_FREES, 1);
+	else
+		stat_add(MEMLEAK_STAT_UNKNOWN_FREES, 1);
+	return 0;
+}
+
+/*
+ * Empty programs for the benchmark's floor: the same probes at the same
+ * places doing nothing, so their cost is the trap alone.
+ */
+SEC("uprobe")
+int BPF_KPROBE(noop_enter)
+{
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(noop_return)
+{
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Types shared by the BPF programs (bpf/memleak.bpf.c) and user space.
+ *
+ * Data flow: the BPF side keeps one record per live allocation (allocs)
+ * and running totals per (process, stack, kind) (stack_totals), both updated
+ * on every allocation and free, so a report only reads the totals unless an
+ * age filter asks for the individual records.
+ */
+#ifndef MEMLEAK_H
+#define MEMLEAK_H
+
+/* Deepest user stack recorded; the kernel's default perf_event_max_stack. */
+#define MEMLEAK_MAX_STACK_DEPTH 127
+
+/* Upper bound on processes traced at once (traced_pids map). */
+#define MEMLEAK_MAX_PIDS 4096
+
+/* stack_id used when no stack could be recorded (map full or collision). */
+#define MEMLEAK_STACK_LOST (-1)
+
+/* What kind of memory a record describes. */
+enum memleak_kind {
+	MEMLEAK_KIND_MALLOC = 0, /* malloc family and free */
+	MEMLEAK_KIND_MMAP = 1,   /* anonymous mappings (reserved) */
+	MEMLEAK_KIND_BRK = 2,    /* heap growth through brk (reserved) */
+	MEMLEAK_KIND__MAX,
+};
+
+/* Allocation functions; the entry program records which one is pending. */
+enum memleak_fn {
+	MEMLEAK_FN_MALLOC = 0,
+	MEMLEAK_FN_CALLOC,
+	MEMLEAK_FN_REALLOC,
+	MEMLEAK_FN_REALLOCARRAY,
+	MEMLEAK_FN_POSIX_MEMALIGN,
+	MEMLEAK_FN_ALIGNED_ALLOC,
+	MEMLEAK_FN_MEMALIGN,
+	MEMLEAK_FN_VALLOC,
+	MEMLEAK_FN_PVALLOC,
+	MEMLEAK_FN_FREE,
+	MEMLEAK_FN__MAX,
+};
+
+/* Counters in the per-CPU stats array; every loss has its own slot. */
+enum memleak_stat {
+	MEMLEAK_STAT_ALLOCS = 0,        /* allocations recorded */
+	MEMLEAK_STAT_FREES,             /* frees of recorded allocations */
+	MEMLEAK_STAT_UNKNOWN_FREES,     /* frees of addresses never recorded */
+	MEMLEAK_STAT_FAILED_ALLOCS,     /* allocator returned NULL / error */
+	MEMLEAK_STAT_ALLOC_MAP_FULL,    /* allocations not recorded: allocs full */
+	MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES,
+	MEMLEAK_STAT_STACK_MAP_FULL,    /* stack not recorded: stack map full */
+	MEMLEAK_STAT_STACK_COLLISION,   /* stack not recorded: hash collision */
+	MEMLEAK_STAT_TOTALS_FULL,       /* stack_totals full: bytes not ranked */
+	MEMLEAK_STAT_STALE_REPLACED,    /* address reused before its free was seen */
+	MEMLEAK_STAT_NESTED_CALLS,      /* allocator calls inside another (ignored) */
+	MEMLEAK_STAT_PENDING_LOST,      /* no per-thread state: call not followed */
+	MEMLEAK_STAT__MAX,
+};
+
+/* Key of a live allocation: the same address in two processes differs. */
+struct alloc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 addr;
+};
+
+/* One live allocation. */
+struct alloc_info {
+	__u64 size;
+	__u64 ts_ns;      /* bpf_ktime_get_ns() at the allocation (CLOCK_MONOTONIC) */
+	__s32 stack_id;   /* in stack_traces, or MEMLEAK_STACK_LOST */
+	__u32 kind;       /* enum memleak_kind */
+};
+
+/* Key of the running totals: stack ids only mean something within a process. */
+struct stack_key {
+	__u32 tgid;
+	__s32 stack_id;
+	__u32 kind;
+	__u32 pad;
+};
+
+/* Outstanding memory of one stack; 64-bit, so no overflow below 16 EiB. */
+struct stack_total {
+	__u64 bytes;
+	__u64 count;
+};
+
+#endif /* MEMLEAK_H */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The analysed, symbolized view of one report.  Every renderer reads only
+ * this structure: adding an output format touches its own file and the
+ * format switch, nothing else.
+ */
+#ifndef MEMLEAK_REPORT_H
+#define MEMLEAK_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+#include <linux/types.h>
+#include "memleak.h"
+
+/* One frame of a stack, innermost first. Unknown strings are NULL. */
+struct frame {
+	uint64_t addr;      /* absolute address in the process (a return address) */
+	const char *symbol; /* function name */
+	uint64_t offset;    /* addr - start of symbol */
+	const char *module; /* path of the object as the process maps it */
+	const char *file;   /* source file of the call */
+	int line;           /* source line of the call; 0 = unknown */
+};
+
+struct stack_report {
+	uint64_t bytes;        /* outstanding bytes (after the age/size filters) */
+	uint64_t allocs;       /* outstanding allocations */
+	uint32_t kind;         /* enum memleak_kind */
+	pid_t *pids;           /* processes holding memory from this stack */
+	size_t npids;
+	int64_t oldest_age_ms; /* -1 = unknown (no per-allocation walk) */
+	bool stack_lost;       /* the kernel could not record the stack */
+	struct frame *frames;
+	size_t nframes;
+};
+
+struct process_report {
+	pid_t pid;
+	char comm[17];
+	int64_t rss_bytes;           /* -1 = unknown (process gone) */
+	uint64_t outstanding_bytes;  /* all live allocations, no filter */
+	uint64_t outstanding_allocs;
+	bool exited;
+};
+
+struct report {
+	struct timespec time;       /* CLOCK_REALTIME when taken */
+	double interval_s;
+	bool final;                 /* last report before exit */
+	struct process_report *procs;
+	size_t nprocs;
+	struct stack_report *stacks; /* ranked, at most top_n */
+	size_t nstacks;
+	size_t stacks_matched;      /* stacks passing the filters, before the cut */
+	uint64_t stats[MEMLEAK_STAT__MAX]; /* summed over CPUs, since attach */
+	/* The filters this report was made with, for the header. */
+	uint64_t min_age_ms;
+	uint64_t min_size, max_size;
+	unsigned int top_n;
+};
+
+/* Frees everything a report owns (frames' strings belong to the symbolizer). */
+void report_free(struct report *r);
+
+#endif

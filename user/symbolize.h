@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Address -> function+offset, module, file:line, through elfutils libdwfl.
+ *
+ * Modules are opened through /proc/PID/map_files (or /proc/PID/root) when a
+ * process is added, so a process in another mount namespace, a deleted or
+ * replaced library, and a process that exits during the run all resolve.
+ */
+#ifndef MEMLEAK_SYMBOLIZE_H
+#define MEMLEAK_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "report.h"
+
+struct symbolizer;
+
+struct symbolizer *symbolizer_new(void);
+void symbolizer_free(struct symbolizer *s);
+
+/*
+ * Read the modules of pid from /proc/PID/maps and open them.  Called at
+ * attach; calling it again refreshes (dlopen).  Returns 0 or -errno.
+ */
+int symbolizer_add_process(struct symbolizer *s, pid_t pid);
+
+/*
+ * Cheap identity of an address, stable across processes mapping the same
+ * object: the module's path and the address relative to its load bias.
+ * Returns false when the address is in no known module (after one refresh
+ * if the process still exists).
+ */
+bool symbolizer_locate(struct symbolizer *s, pid_t pid, uint64_t addr,
+		       const char **module, uint64_t *rel_addr);
+
+/*
+ * Fill f for a return address: symbol and offset, module, file and line of
+ * the call (looked up at addr - 1).  Unknown fields are NULL / 0.  Strings
+ * stay valid until symbolizer_free().
+ */
+void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
+			struct frame *f);
+
+#endif
