@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Uprobe attachment.  The dynamic linker binds a call to the first object
+ * that defines a function (jemalloc before libc, the executable itself for
+ * static builds), so every mapped object that defines allocation functions
+ * is probed; the ones never called cost nothing.  Probes are attached per
+ * pid, so the breakpoints exist only in the traced processes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "elf_syms.h"
+#include "errors.h"
+#include "procfs.h"
+#include "memleak.skel.h"
+
+/* How each allocation function is probed. */
+struct fn_probe {
+	const char *name;
+	bool has_return;
+	struct bpf_program *(*entry)(struct memleak_bpf *skel);
+};
+
+#define PROG_GETTER(prog)                                                 \
+	static struct bpf_program *get_##prog(struct memleak_bpf *skel) \
+	{                                                                 \
+		return skel->progs.prog;                                  \
+	}
+PROG_GETTER(malloc_enter)
+PROG_GETTER(calloc_enter)
+PROG_GETTER(realloc_enter)
+PROG_GETTER(reallocarray_enter)
+PROG_GETTER(posix_memalign_enter)
+PROG_GETTER(aligned_enter)
+PROG_GETTER(free_enter)
+
+static const struct fn_probe fn_probes[] = {
+	{ "malloc", true, get_malloc_enter },
+	{ "calloc", true, get_calloc_enter },
+	{ "realloc", true, get_realloc_enter },
+	{ "reallocarray", true, get_reallocarray_enter },
+	{ "posix_memalign", true, get_posix_memalign_enter },
+	{ "aligned_alloc", true, get_aligned_enter },
+	{ "memalign", true, get_aligned_enter },
+	{ "valloc", true, get_malloc_enter },
+	{ "pvalloc", true, get_malloc_enter },
+	{ "free", false, get_free_enter },
+};
+#define N_FN (sizeof(fn_probes) / sizeof(fn_probes[0]))
+#define FN_INDEX_MALLOC 0
+#define FN_INDEX_FREE (N_FN - 1)
+
+static int push_link(struct attach_state *st, struct bpf_link *link)
+{
+	if (st->nlinks == st->cap_links) {
+		size_t cap = st->cap_links ? st->cap_links * 2 : 64;
+		struct bpf_link **v = realloc(st->links, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		st->links = v;
+		st->cap_links = cap;
+	}
+	st->links[st->nlinks++] = link;
+	return 0;
+}
+
+static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t pid,
+		      const char *path, uint64_t off, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe);
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_uprobe_opts(prog, pid, path, off, &uo);
+	if (!link)
+		return -errno;
+	err = push_link(st, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+/*
+ * Probe the functions of one object. kpath is how the kernel reaches the
+ * file (it resolves it to an inode); the functions were found in it already.
+ */
+static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
+			const char *shown, struct elf_func *funcs)
+{
+	struct memleak_bpf *skel = st->skel;
+	size_t i;
+	int err, n = 0;
+
+	for (i = 0; i < N_FN; i++) {
+		const struct fn_probe *fp = &fn_probes[i];
+		struct bpf_program *entry, *ret;
+
+		if (!funcs[i].found) {
+			verbose_msg(1, "pid %d: %s: no %s, skipped", (int)pid, shown, fp->name);
+			continue;
+		}
+		entry = st->probe_floor ? skel->progs.noop_enter : fp->entry(skel);
+		ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
+		err = attach_one(st, entry, pid, kpath, funcs[i].file_offset, false);
+		if (!err && fp->has_return)
+			err = attach_one(st, ret, pid, kpath, funcs[i].file_offset, true);
+		if (err) {
+			verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid,
+				    fp->name, shown, strerror(-err));
+			return err;
+		}
+		verbose_msg(1, "pid %d: %s: probed %s at file offset 0x%llx%s", (int)pid,
+			    shown, fp->name, (unsigned long long)funcs[i].file_offset,
+			    fp->has_return ? " (entry+return)" : "");
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Objects are known by inode: the same file reached through a host path
+ * before exec and through /proc/PID/map_files afterwards is one object.
+ */
+static bool already_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+{
+	size_t i;
+
+	for (i = 0; i < st->nobjs; i++)
+		if (st->objs[i].pid == pid && st->objs[i].inode == inode)
+			return true;
+	return false;
+}
+
+static int remember_object(struct attach_state *st, pid_t pid, uint64_t inode,
+			   const char *path, int nfuncs)
+{
+	struct attached_object *o;
+
+	if (st->nobjs == st->cap_objs) {
+		size_t cap = st->cap_objs ? st->cap_objs * 2 : 16;
+		struct attached_object *v = realloc(st->objs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		st->objs = v;
+		st->cap_objs = cap;
+	}
+	o = &st->objs[st->nobjs++];
+	o->pid = pid;
+	o->inode = inode;
+	o->nfuncs = nfuncs;
+	snprintf(o->path, sizeof(o->path), "%s", path);
+	return 0;
+}
+
+static void init_funcs(struct elf_func *funcs)
+{
+	size_t i;
+
+	for (i = 0; i < N_FN; i++) {
+		memset(&funcs[i], 0, sizeof(funcs[i]));
+		funcs[i].name = fn_probes[i].name;
+	}
+}
+
+/* Probe one object if it defines any allocation function. */
+static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
+			const char *shown, bool *has_core)
+{
+	struct elf_func funcs[N_FN];
+	uint64_t inode;
+	struct stat sb;
+	int fd, found, n;
+
+	fd = open(kpath, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb)) {
+		close(fd);
+		return -errno;
+	}
+	inode = sb.st_ino;
+	if (already_attached(st, pid, inode)) {
+		close(fd);
+		return 0;
+	}
+	init_funcs(funcs);
+	found = elf_find_funcs(fd, funcs, N_FN, NULL);
+	close(fd);
+	if (found <= 0)
+		return remember_object(st, pid, inode, shown, 0);
+	n = attach_funcs(st, pid, kpath, shown, funcs);
+	if (n < 0)
+		return n;
+	if (funcs[FN_INDEX_MALLOC].found && funcs[FN_INDEX_FREE].found)
+		*has_core = true;
+	verbose_msg(1, "pid %d: attached %d functions in %s", (int)pid, n, shown);
+	return remember_object(st, pid, inode, shown, n) ?: 1;
+}
+
+int attach_process(struct attach_state *st, pid_t pid)
+{
+	struct map_entry *maps;
+	bool has_core = false;
+	size_t i, nmaps;
+	int err, newly = 0;
+
+	err = procfs_read_maps(pid, &maps, &nmaps);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	for (i = 0; i < nmaps; i++) {
+		const struct map_entry *m = &maps[i];
+		char kpath[PATH_MAX];
+
+		/* One probe set per object: its first mapping stands for it. */
+		if (!m->inode || m->path[0] != '/' || already_attached(st, pid, m->inode))
+			continue;
+		/* map_files reaches deleted, replaced and other-namespace files. */
+		snprintf(kpath, sizeof(kpath), "/proc/%d/map_files/%llx-%llx", (int)pid,
+			 (unsigned long long)m->start, (unsigned long long)m->end);
+		if (access(kpath, R_OK))
+			procfs_root_path(pid, m->path, kpath, sizeof(kpath));
+		err = probe_object(st, pid, kpath, m->path, &has_core);
+		if (err < 0 && err != -ENOENT && err != -EACCES) {
+			free(maps);
+			return procfs_alive(pid) ? err : -ESRCH;
+		}
+		if (err > 0)
+			newly++;
+	}
+	free(maps);
+	if (!procfs_alive(pid))
+		return -ESRCH;
+	if (!attach_count_objects(st, pid))
+		return -ENOENT;
+	return newly;
+}
+
+int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
+{
+	bool has_core = false;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = probe_object(st, pid, paths[i], paths[i], &has_core);
+		if (err < 0)
+			return err;
+	}
+	return has_core ? 0 : -ENOENT;
+}
+
+size_t attach_count_objects(const struct attach_state *st, pid_t pid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->nobjs; i++)
+		n += st->objs[i].pid == pid && st->objs[i].nfuncs > 0;
+	return n;
+}
+
+void attach_forget_pid(struct attach_state *st, pid_t pid)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < st->nobjs; i++)
+		if (st->objs[i].pid != pid)
+			st->objs[j++] = st->objs[i];
+	st->nobjs = j;
+}
+
+void attach_destroy(struct attach_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nlinks; i++)
+		bpf_link__destroy(st->links[i]);
+	free(st->links);
+	free(st->objs);
+	st->links = NULL;
+	st->objs = NULL;
+	st->nlinks = st->cap_links = st->nobjs = st->cap_objs = 0;
+}

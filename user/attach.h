@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Attaching the allocation probes: which objects of a process define the
+ * allocation functions, and a uprobe on each of them, for that pid only.
+ */
+#ifndef MEMLEAK_ATTACH_H
+#define MEMLEAK_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct memleak_bpf;
+struct bpf_link;
+
+/* An object (by device and inode) already probed for a pid. */
+struct attached_object {
+	pid_t pid;
+	uint64_t inode;
+	char path[256];
+	int nfuncs;
+};
+
+struct attach_state {
+	struct memleak_bpf *skel;
+	bool probe_floor;          /* attach the empty programs instead */
+	struct bpf_link **links;
+	size_t nlinks, cap_links;
+	struct attached_object *objs;
+	size_t nobjs, cap_objs;
+};
+
+/*
+ * Probe every object mapped by pid that defines allocation functions and
+ * was not probed yet.  Returns the number of objects newly probed (0 is
+ * fine on a refresh), -ESRCH if the process is gone, -ENOENT if
+ * nothing in it defines malloc and free, or another -errno on failure.
+ */
+int attach_process(struct attach_state *st, pid_t pid);
+
+/*
+ * Probe the objects listed in paths (opened from our own mount namespace)
+ * for pid, before it has mapped them: used to hold a command before exec.
+ */
+int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n);
+
+/* Objects probed for pid (for -v and for tests). */
+size_t attach_count_objects(const struct attach_state *st, pid_t pid);
+
+/* Forget pid's objects (the process exited; its probes went with it). */
+void attach_forget_pid(struct attach_state *st, pid_t pid);
+
+/* Detach every probe. Safe to call more than once. */
+void attach_destroy(struct attach_state *st);
+
+#endif

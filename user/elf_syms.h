@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Finding functions in an ELF object, through libelf. */
+#ifndef MEMLEAK_ELF_SYMS_H
+#define MEMLEAK_ELF_SYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_func {
+	const char *name;      /* in: function to find */
+	bool found;            /* out: defined in this object */
+	uint64_t file_offset;  /* out: where a uprobe goes */
+	uint64_t size;         /* out: st_size */
+};
+
+struct elf_info {
+	bool has_interp;        /* dynamically linked executable */
+	char interp[256];       /* PT_INTERP, e.g. /lib64/ld-linux-x86-64.so.2 */
+	bool has_symbols;       /* a .symtab or .dynsym with functions */
+};
+
+/*
+ * Look up funcs[] in the object open at fd (.symtab, then .dynsym),
+ * converting each address to the file offset a uprobe needs.  IFUNC
+ * resolvers are not allocation functions and are skipped.  Returns the
+ * number found, or -errno if the file is not a readable ELF object.
+ */
+int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *info);
+
+#endif

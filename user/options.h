@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Command line: parsing and validation only, no side effects. */
+#ifndef MEMLEAK_OPTIONS_H
+#define MEMLEAK_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "render.h"
+
+#define MAX_TARGET_PIDS 64
+
+struct options {
+	pid_t pids[MAX_TARGET_PIDS];
+	int npids;
+	const char *command;      /* -c: command line to start held, or NULL */
+	double interval_s;        /* positional INTERVAL (5) */
+	long count;               /* positional COUNT, 0 = until stopped */
+	unsigned int top_n;       /* -T (10) */
+	uint64_t min_age_ms;      /* -o (500) */
+	uint64_t min_size;        /* -z (0) */
+	uint64_t max_size;        /* -Z (UINT64_MAX) */
+	enum output_format format;
+	const char *output_path;  /* --output, NULL = stdout */
+	const char *btf_path;     /* --btf, NULL = /sys/kernel/btf/vmlinux */
+	uint32_t max_allocs;      /* --max-allocs */
+	uint32_t max_stacks;      /* --max-stacks */
+	bool probe_floor;         /* --probe-floor: empty probes (benchmark) */
+	int verbose;              /* -v, repeatable */
+};
+
+/* Outcome of parsing: go on, stop successfully (--help), or usage error. */
+enum parse_result {
+	PARSE_OK = 0,
+	PARSE_EXIT_OK,
+	PARSE_ERROR,
+};
+
+/*
+ * Parse argv into opts.  On PARSE_ERROR a one-line message is in err.
+ * --help prints usage to stdout and returns PARSE_EXIT_OK.
+ */
+enum parse_result options_parse(struct options *opts, int argc, char **argv,
+				char *err, size_t errlen);
+
+void options_usage(FILE *out);
+
+/* Parse "12", "4k", "1M", "2G" (powers of 1024); false on garbage/overflow. */
+bool parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Reading /proc: memory maps, RSS, command name, liveness. */
+#ifndef MEMLEAK_PROCFS_H
+#define MEMLEAK_PROCFS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct map_entry {
+	uint64_t start, end, offset;
+	uint64_t inode;
+	char perms[5];
+	bool deleted;          /* path ended in " (deleted)" (suffix removed) */
+	char path[PATH_MAX];   /* empty for anonymous mappings */
+};
+
+/* Parse one line of /proc/PID/maps; false if it is not one. */
+bool procfs_parse_maps_line(const char *line, struct map_entry *e);
+
+/* All mappings of pid; caller frees *out.  Returns 0 or -errno. */
+int procfs_read_maps(pid_t pid, struct map_entry **out, size_t *n);
+
+/* Resident set size in bytes, or -1 when the process is gone. */
+int64_t procfs_rss_bytes(pid_t pid);
+
+/* Command name (comm), or "?" if unreadable; buf has at least 17 bytes. */
+void procfs_comm(pid_t pid, char *buf, size_t len);
+
+/* True while pid exists and is not a zombie. */
+bool procfs_alive(pid_t pid);
+
+/* Hash of /proc/PID/maps, to notice new mappings (dlopen, exec); 0 if gone. */
+uint64_t procfs_maps_signature(pid_t pid);
+
+/*
+ * Path through which the target's own view of path can be opened from
+ * here: /proc/PID/root/<path> (mount namespaces, containers).
+ */
+void procfs_root_path(pid_t pid, const char *path, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * One report as one JSON object on one line (README "JSON output").  Every
+ * field is always present; what is unknown is null, so consumers never have
+ * to tell "missing" from "zero".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include "json_writer.h"
+#include "render.h"
+
+/* Stats at the top level of "stats", then the losses, in contract order. */
+static const unsigned int counted_stats[] = {
+	MEMLEAK_STAT_ALLOCS,
+	MEMLEAK_STAT_FREES,
+	MEMLEAK_STAT_UNKNOWN_FREES,
+	MEMLEAK_STAT_FAILED_ALLOCS,
+	MEMLEAK_STAT_NESTED_CALLS,
+};
+
+static const unsigned int lost_stats[] = {
+	MEMLEAK_STAT_ALLOC_MAP_FULL,
+	MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES,
+	MEMLEAK_STAT_STACK_MAP_FULL,
+	MEMLEAK_STAT_STACK_COLLISION,
+	MEMLEAK_STAT_TOTALS_FULL,
+	MEMLEAK_STAT_STALE_REPLACED,
+	MEMLEAK_STAT_PENDING_LOST,
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static void kv_u64(struct json_writer *w, const char *key, uint64_t v)
+{
+	json_key(w, key);
+	json_u64(w, v);
+}
+
+/* Negative means unknown in the report model. */
+static void kv_i64_or_null(struct json_writer *w, const char *key, int64_t v)
+{
+	json_key(w, key);
+	if (v < 0)
+		json_null(w);
+	else
+		json_i64(w, v);
+}
+
+static void kv_string(struct json_writer *w, const char *key, const char *s)
+{
+	json_key(w, key);
+	json_string(w, s);
+}
+
+static void kv_bool(struct json_writer *w, const char *key, bool v)
+{
+	json_key(w, key);
+	json_bool(w, v);
+}
+
+/* ISO-8601 UTC with milliseconds: sortable, and the same on every host. */
+static void format_time_utc(char *buf, size_t size, struct timespec ts)
+{
+	long ms = ts.tv_nsec / 1000000;
+	struct tm tm;
+	size_t n;
+
+	if (ms < 0 || ms > 999)
+		ms = 0;
+	if (!gmtime_r(&ts.tv_sec, &tm)) {
+		snprintf(buf, size, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03ldZ", ms);
+}
+
+static void write_filters(struct json_writer *w, const struct report *r)
+{
+	json_key(w, "filters");
+	json_object_begin(w);
+	kv_u64(w, "min_age_ms", r->min_age_ms);
+	kv_u64(w, "min_size", r->min_size);
+	json_key(w, "max_size");
+	if (r->max_size == UINT64_MAX)
+		json_null(w);
+	else
+		json_u64(w, r->max_size);
+	kv_u64(w, "top", r->top_n);
+	json_object_end(w);
+}
+
+static void write_process(struct json_writer *w, const struct process_report *p)
+{
+	json_object_begin(w);
+	json_key(w, "pid");
+	json_i64(w, p->pid);
+	/* comm comes from the kernel's 16-byte field: never read past it. */
+	json_key(w, "comm");
+	json_string_n(w, p->comm, strnlen(p->comm, sizeof(p->comm)));
+	kv_i64_or_null(w, "rss_bytes", p->rss_bytes);
+	kv_u64(w, "outstanding_bytes", p->outstanding_bytes);
+	kv_u64(w, "outstanding_allocs", p->outstanding_allocs);
+	kv_bool(w, "exited", p->exited);
+	json_object_end(w);
+}
+
+static void write_frame(struct json_writer *w, const struct frame *f)
+{
+	char addr[24];
+
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, f->addr);
+	json_object_begin(w);
+	kv_string(w, "addr", addr);
+	kv_string(w, "symbol", f->symbol);
+	/* An offset from no symbol means nothing. */
+	json_key(w, "offset");
+	if (f->symbol)
+		json_u64(w, f->offset);
+	else
+		json_null(w);
+	kv_string(w, "module", f->module);
+	kv_string(w, "file", f->file);
+	kv_i64_or_null(w, "line", f->line > 0 ? f->line : -1);
+	json_object_end(w);
+}
+
+static void write_stack(struct json_writer *w, const struct stack_report *s)
+{
+	size_t i;
+
+	json_object_begin(w);
+	kv_u64(w, "bytes", s->bytes);
+	kv_u64(w, "allocs", s->allocs);
+	json_key(w, "pids");
+	json_array_begin(w);
+	for (i = 0; i < s->npids; i++)
+		json_i64(w, s->pids[i]);
+	json_array_end(w);
+	kv_string(w, "kind", kind_name(s->kind));
+	kv_i64_or_null(w, "oldest_age_ms", s->oldest_age_ms);
+	kv_bool(w, "stack_lost", s->stack_lost);
+	json_key(w, "frames");
+	json_array_begin(w);
+	for (i = 0; i < s->nframes; i++)
+		write_frame(w, &s->frames[i]);
+	json_array_end(w);
+	json_object_end(w);
+}
+
+static void write_stats(struct json_writer *w, const struct report *r)
+{
+	size_t i;
+
+	json_key(w, "stats");
+	json_object_begin(w);
+	for (i = 0; i < ARRAY_LEN(counted_stats); i++)
+		kv_u64(w, stat_name(counted_stats[i]), r->stats[counted_stats[i]]);
+	json_key(w, "lost");
+	json_object_begin(w);
+	for (i = 0; i < ARRAY_LEN(lost_stats); i++)
+		kv_u64(w, stat_name(lost_stats[i]), r->stats[lost_stats[i]]);
+	json_object_end(w);
+	json_object_end(w);
+}
+
+int render_json(FILE *out, const struct report *r)
+{
+	struct json_writer w;
+	char time_buf[64];
+	size_t i;
+
+	if (!out || !r)
+		return -EINVAL;
+	format_time_utc(time_buf, sizeof(time_buf), r->time);
+
+	json_init(&w, out);
+	json_object_begin(&w);
+	kv_string(&w, "type", "report");
+	kv_string(&w, "time", time_buf);
+	json_key(&w, "interval_s");
+	json_double(&w, r->interval_s, 3);
+	kv_bool(&w, "final", r->final);
+	write_filters(&w, r);
+
+	json_key(&w, "processes");
+	json_array_begin(&w);
+	for (i = 0; i < r->nprocs; i++)
+		write_process(&w, &r->procs[i]);
+	json_array_end(&w);
+
+	json_key(&w, "stacks");
+	json_array_begin(&w);
+	for (i = 0; i < r->nstacks; i++)
+		write_stack(&w, &r->stacks[i]);
+	json_array_end(&w);
+
+	kv_u64(&w, "stacks_matched", r->stacks_matched);
+	write_stats(&w, r);
+	json_object_end(&w);
+	return json_finish(&w);
+}

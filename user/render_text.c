@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The report for a person at a terminal: a header saying what was filtered,
+ * the traced processes, the ranked stacks, then the counters and every loss.
+ * Losses are printed in every report, "lost: none" included, so that a
+ * quiet report can be trusted to be complete.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include "render.h"
+#include "units.h"
+
+/* Past this many pids a stack line lists the count only. */
+#define MAX_PIDS_SHOWN 8
+
+/*
+ * Names come from the traced program (comm, symbols, paths): a control
+ * character in one must not move the cursor or recolour the terminal.
+ */
+static void put_clean(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
+	}
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void print_header(FILE *out, const struct report *r)
+{
+	char clock[16] = "??:??:??", age[UNITS_BUF_LEN];
+	time_t sec = r->time.tv_sec;
+	struct tm tm;
+
+	if (localtime_r(&sec, &tm))
+		strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	fprintf(out, "[%s] memleakbpf %s (", clock, r->final ? "final report" : "report");
+
+	if (r->min_age_ms)
+		fprintf(out, "allocations older than %s",
+			format_age_ms(age, sizeof(age), r->min_age_ms));
+	else
+		fputs("all outstanding allocations", out);
+
+	if (r->min_size && r->max_size != UINT64_MAX)
+		fprintf(out, ", sizes %" PRIu64 "-%" PRIu64 " bytes", r->min_size, r->max_size);
+	else if (r->min_size)
+		fprintf(out, ", sizes >= %" PRIu64 " bytes", r->min_size);
+	else if (r->max_size != UINT64_MAX)
+		fprintf(out, ", sizes <= %" PRIu64 " bytes", r->max_size);
+
+	if (r->nstacks < r->stacks_matched)
+		fprintf(out, ", top %zu of %zu stacks)\n", r->nstacks, r->stacks_matched);
+	else
+		fprintf(out, ", %zu %s)\n", r->nstacks, plural(r->nstacks, "stack", "stacks"));
+}
+
+static void print_process(FILE *out, const struct process_report *p)
+{
+	char comm[sizeof(p->comm)], rss[UNITS_BUF_LEN], outstanding[UNITS_BUF_LEN];
+	size_t i, len = strnlen(p->comm, sizeof(p->comm));
+
+	/* Cleaned into a buffer rather than streamed, so the column pads. */
+	for (i = 0; i < len; i++)
+		comm[i] = (unsigned char)p->comm[i] < 0x20 || p->comm[i] == 0x7f ? '?' : p->comm[i];
+	comm[len < sizeof(comm) ? len : sizeof(comm) - 1] = '\0';
+
+	if (p->rss_bytes < 0)
+		snprintf(rss, sizeof(rss), "-");
+	else
+		format_bytes_human(rss, sizeof(rss), (uint64_t)p->rss_bytes);
+	format_bytes_human(outstanding, sizeof(outstanding), p->outstanding_bytes);
+
+	fprintf(out, "  %-8d %-16s %-10s %-13s ", (int)p->pid, comm, rss, outstanding);
+	if (p->exited)
+		fprintf(out, "%-10" PRIu64 " exited\n", p->outstanding_allocs);
+	else
+		fprintf(out, "%" PRIu64 "\n", p->outstanding_allocs);
+}
+
+static void print_processes(FILE *out, const struct report *r)
+{
+	size_t i;
+
+	if (!r->nprocs) {
+		fputs("  no traced processes\n", out);
+		return;
+	}
+	fprintf(out, "  %-8s %-16s %-10s %-13s %s\n", "PID", "COMM", "RSS", "OUTSTANDING",
+		"ALLOCS");
+	for (i = 0; i < r->nprocs; i++)
+		print_process(out, &r->procs[i]);
+}
+
+static void print_pids(FILE *out, const struct stack_report *s)
+{
+	size_t i;
+
+	if (!s->npids)
+		return;
+	if (s->npids > MAX_PIDS_SHOWN) {
+		fprintf(out, " from %zu processes", s->npids);
+		return;
+	}
+	fprintf(out, " from %s ", plural(s->npids, "pid", "pids"));
+	for (i = 0; i < s->npids; i++)
+		fprintf(out, "%s%d", i ? ", " : "", (int)s->pids[i]);
+}
+
+static void print_frame(FILE *out, size_t n, const struct frame *f)
+{
+	fprintf(out, "      #%-2zu 0x%016" PRIx64 " ", n, f->addr);
+	if (f->symbol) {
+		put_clean(out, f->symbol);
+		fprintf(out, "+0x%" PRIx64, f->offset);
+	} else {
+		/*
+		 * struct frame has no module-relative address, so the module
+		 * alone is the best hint; addr is still exact for addr2line
+		 * against /proc/PID/maps.
+		 */
+		fputs("[unknown]", out);
+	}
+	if (f->module) {
+		fputs(" (", out);
+		put_clean(out, f->module);
+		putc(')', out);
+	}
+	if (f->file) {
+		putc(' ', out);
+		put_clean(out, f->file);
+		if (f->line > 0)
+			fprintf(out, ":%d", f->line);
+	}
+	putc('\n', out);
+}
+
+static void print_stack(FILE *out, const struct stack_report *s)
+{
+	char age[UNITS_BUF_LEN];
+	size_t i;
+
+	fprintf(out, "  %" PRIu64 " %s in %" PRIu64 " %s (%s)", s->bytes,
+		plural(s->bytes, "byte", "bytes"), s->allocs,
+		plural(s->allocs, "allocation", "allocations"), kind_name(s->kind));
+	print_pids(out, s);
+	if (s->oldest_age_ms >= 0)
+		fprintf(out, ", oldest %s",
+			format_age_ms(age, sizeof(age), (uint64_t)s->oldest_age_ms));
+	putc('\n', out);
+
+	if (s->stack_lost) {
+		fputs("      [stack not recorded]\n", out);
+		return;
+	}
+	if (!s->nframes)
+		fputs("      [empty stack]\n", out);
+	for (i = 0; i < s->nframes; i++)
+		print_frame(out, i, &s->frames[i]);
+}
+
+/* Every loss counter, in words; each non-zero one gets its own line. */
+static const struct {
+	unsigned int stat;
+	const char *what;
+} losses[] = {
+	{ MEMLEAK_STAT_ALLOC_MAP_FULL, "allocations not recorded: allocation map full" },
+	{ MEMLEAK_STAT_STACK_MAP_FULL, "stacks not recorded: stack map full" },
+	{ MEMLEAK_STAT_STACK_COLLISION, "stacks not recorded: stack hash collision" },
+	{ MEMLEAK_STAT_TOTALS_FULL, "allocations not ranked: stack totals map full" },
+	{ MEMLEAK_STAT_STALE_REPLACED, "allocations whose free was missed: address reused" },
+	{ MEMLEAK_STAT_PENDING_LOST, "allocator calls not followed: no per-thread state" },
+};
+
+static bool any_loss(const struct report *r)
+{
+	size_t i;
+
+	if (r->stats[MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES])
+		return true;
+	for (i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
+		if (r->stats[losses[i].stat])
+			return true;
+	return false;
+}
+
+static void print_loss(FILE *out, const struct report *r, unsigned int stat, const char *what)
+{
+	uint64_t n = r->stats[stat];
+
+	/* The byte count has no slot of its own in the table: it rides on the count. */
+	if (stat == MEMLEAK_STAT_ALLOC_MAP_FULL) {
+		uint64_t bytes = r->stats[MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES];
+
+		if (!n && !bytes)
+			return;
+		fprintf(out, "  lost: %" PRIu64 " %s (%" PRIu64 " bytes)\n", n, what, bytes);
+		return;
+	}
+	if (n)
+		fprintf(out, "  lost: %" PRIu64 " %s\n", n, what);
+}
+
+static void print_stats(FILE *out, const struct report *r)
+{
+	const uint64_t *st = r->stats;
+	size_t i;
+
+	fprintf(out, "  stats: %" PRIu64 " allocs, %" PRIu64 " frees, %" PRIu64 " unknown frees",
+		st[MEMLEAK_STAT_ALLOCS], st[MEMLEAK_STAT_FREES], st[MEMLEAK_STAT_UNKNOWN_FREES]);
+	if (st[MEMLEAK_STAT_FAILED_ALLOCS])
+		fprintf(out, ", %" PRIu64 " failed allocs", st[MEMLEAK_STAT_FAILED_ALLOCS]);
+	if (!any_loss(r)) {
+		fputs("; lost: none\n", out);
+		return;
+	}
+	putc('\n', out);
+	for (i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
+		print_loss(out, r, losses[i].stat, losses[i].what);
+}
+
+int render_text(FILE *out, const struct report *r)
+{
+	size_t i;
+
+	if (!out || !r)
+		return -EINVAL;
+	print_header(out, r);
+	print_processes(out, r);
+	if (!r->nstacks)
+		fputs("  no outstanding allocations match the filters\n", out);
+	for (i = 0; i < r->nstacks; i++)
+		print_stack(out, &r->stacks[i]);
+	print_stats(out, r);
+	/* A blank line between periodic reports, and out now, not at exit. */
+	putc('\n', out);
+	if (fflush(out) == EOF)
+		return errno ? -errno : -EIO;
+	return ferror(out) ? -EIO : 0;
+}

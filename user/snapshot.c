@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Reading the BPF maps into a snapshot. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "snapshot.h"
+
+#define BATCH 4096
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int grow(void **keys, void **values, size_t *cap, size_t need,
+		size_t ksz, size_t vsz)
+{
+	size_t ncap = *cap ? *cap : BATCH;
+	void *k, *v;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	k = realloc(*keys, ncap * ksz);
+	if (!k)
+		return -ENOMEM;
+	*keys = k;
+	v = realloc(*values, ncap * vsz);
+	if (!v)
+		return -ENOMEM;
+	*values = v;
+	*cap = ncap;
+	return 0;
+}
+
+/* Fallback for kernels without batch ops: one key at a time. */
+static int read_by_key(int fd, size_t ksz, size_t vsz, void **keys, void **values,
+		       size_t *n, size_t *cap)
+{
+	char prev[64], cur[64];
+	void *pk = NULL;
+
+	if (ksz > sizeof(prev))
+		return -EINVAL;
+	*n = 0;
+	while (!bpf_map_get_next_key(fd, pk, cur)) {
+		int err = grow(keys, values, cap, *n + 1, ksz, vsz);
+
+		if (err)
+			return err;
+		if (!bpf_map_lookup_elem(fd, cur, (char *)*values + *n * vsz)) {
+			memcpy((char *)*keys + *n * ksz, cur, ksz);
+			(*n)++;
+		}
+		memcpy(prev, cur, ksz);
+		pk = prev;
+	}
+	return 0;
+}
+
+int map_read_all(int fd, size_t ksz, size_t vsz, void **keys, void **values, size_t *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t cap = 0, total = 0;
+	__u32 in_batch = 0, out_batch = 0;
+	bool first = true;
+	int err;
+
+	*keys = *values = NULL;
+	*n = 0;
+	for (;;) {
+		__u32 count = BATCH;
+
+		err = grow(keys, values, &cap, total + BATCH, ksz, vsz);
+		if (err)
+			goto fail;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
+					   (char *)*keys + total * ksz,
+					   (char *)*values + total * vsz, &count, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
+				return read_by_key(fd, ksz, vsz, keys, values, n, &cap);
+			goto fail;
+		}
+		total += count;
+		if (err) /* ENOENT: that was the last batch */
+			break;
+		in_batch = out_batch;
+		first = false;
+	}
+	*n = total;
+	return 0;
+fail:
+	free(*keys);
+	free(*values);
+	*keys = *values = NULL;
+	return err;
+}
+
+/* Open-addressing table from stack_key to its aggregate, for the age walk. */
+struct agg_table {
+	struct snap_stack *slots;
+	size_t cap, used;
+};
+
+static size_t key_hash(const struct stack_key *k)
+{
+	uint64_t h = ((uint64_t)k->tgid << 32 | (uint32_t)k->stack_id) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h ^ (h >> 29) ^ k->kind);
+}
+
+static bool key_eq(const struct stack_key *a, const struct stack_key *b)
+{
+	return a->tgid == b->tgid && a->stack_id == b->stack_id && a->kind == b->kind;
+}
+
+static int agg_grow(struct agg_table *t)
+{
+	struct agg_table nt = { .cap = t->cap ? t->cap * 2 : 1024 };
+	size_t i;
+
+	nt.slots = calloc(nt.cap, sizeof(*nt.slots));
+	if (!nt.slots)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++) {
+		struct snap_stack *s = &t->slots[i];
+		size_t j;
+
+		if (!s->count)
+			continue;
+		for (j = key_hash(&s->key) & (nt.cap - 1); nt.slots[j].count;
+		     j = (j + 1) & (nt.cap - 1))
+			;
+		nt.slots[j] = *s;
+		nt.used++;
+	}
+	free(t->slots);
+	*t = nt;
+	return 0;
+}
+
+static int agg_add(struct agg_table *t, const struct stack_key *k, uint64_t bytes,
+		   uint64_t ts)
+{
+	struct snap_stack *s;
+	size_t j;
+
+	if ((t->used + 1) * 2 > t->cap && agg_grow(t))
+		return -ENOMEM;
+	for (j = key_hash(k) & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		s = &t->slots[j];
+		if (!s->count) {
+			s->key = *k;
+			s->key.pad = 0;
+			s->oldest_ts_ns = ts;
+			t->used++;
+			break;
+		}
+		if (key_eq(&s->key, k))
+			break;
+	}
+	s->bytes += bytes;
+	s->count++;
+	if (ts < s->oldest_ts_ns)
+		s->oldest_ts_ns = ts;
+	return 0;
+}
+
+/* Compact the table's occupied slots into an array. */
+static int agg_finish(struct agg_table *t, struct snap_stack **out, size_t *n)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < t->cap; i++)
+		if (t->slots[i].count)
+			t->slots[j++] = t->slots[i];
+	*out = t->slots;
+	*n = j;
+	t->slots = NULL;
+	return 0;
+}
+
+static int read_aged(int fd, uint64_t now, uint64_t min_age_ns, struct snapshot *s)
+{
+	struct agg_table t = { 0 };
+	struct alloc_key *keys;
+	struct alloc_info *vals;
+	size_t i, n;
+	int err;
+
+	err = map_read_all(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
+			   (void **)&vals, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n && !err; i++) {
+		struct stack_key k = {
+			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
+			.kind = vals[i].kind,
+		};
+
+		/* Allocations made after "now" was read count as young. */
+		if (vals[i].ts_ns > now || now - vals[i].ts_ns < min_age_ns)
+			continue;
+		err = agg_add(&t, &k, vals[i].size, vals[i].ts_ns);
+	}
+	free(keys);
+	free(vals);
+	if (err) {
+		free(t.slots);
+		return err;
+	}
+	if (!t.slots)
+		return 0;
+	return agg_finish(&t, &s->stacks, &s->nstacks);
+}
+
+static int read_totals(int fd, struct snapshot *s)
+{
+	struct stack_key *keys;
+	struct stack_total *vals;
+	size_t i, j = 0, n;
+	int err;
+
+	err = map_read_all(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
+			   (void **)&vals, &n);
+	if (err)
+		return err;
+	s->totals = calloc(n ? n : 1, sizeof(*s->totals));
+	if (!s->totals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		/* Entries stay behind at zero once everything was freed. */
+		if (!vals[i].count && !vals[i].bytes)
+			continue;
+		s->totals[j].key = keys[i];
+		s->totals[j].bytes = vals[i].bytes;
+		s->totals[j].count = vals[i].count;
+		j++;
+	}
+	s->ntotals = j;
+	free(keys);
+	free(vals);
+	return 0;
+}
+
+static int read_stats(int fd, uint64_t *stats)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *vals;
+	__u32 i;
+	int c;
+
+	if (ncpus <= 0)
+		return -EINVAL;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (i = 0; i < MEMLEAK_STAT__MAX; i++) {
+		stats[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (c = 0; c < ncpus; c++)
+			stats[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
+		  struct snapshot *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->now_ns = monotonic_ns();
+	err = read_stats(src->stats_fd, s->stats);
+	if (!err)
+		err = read_totals(src->totals_fd, s);
+	if (!err && min_age_ms) {
+		s->aged = true;
+		err = read_aged(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL, s);
+	} else if (!err) {
+		s->stacks = malloc((s->ntotals ? s->ntotals : 1) * sizeof(*s->stacks));
+		if (!s->stacks)
+			err = -ENOMEM;
+		else
+			memcpy(s->stacks, s->totals, s->ntotals * sizeof(*s->stacks));
+		s->nstacks = s->ntotals;
+	}
+	if (err)
+		snapshot_free(s);
+	return err;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	free(s->totals);
+	free(s->stacks);
+	s->totals = s->stacks = NULL;
+	s->ntotals = s->nstacks = 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Snapshot: one consistent-enough read of the BPF maps, taken without
+ * touching the traced process.  Batched map reads keep it to a few system
+ * calls even with a million live allocations.
+ */
+#ifndef MEMLEAK_SNAPSHOT_H
+#define MEMLEAK_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "memleak.h"
+
+struct snap_stack {
+	struct stack_key key;
+	uint64_t bytes;
+	uint64_t count;
+	uint64_t oldest_ts_ns;   /* 0 = unknown (totals only) */
+};
+
+struct snapshot {
+	uint64_t now_ns;                 /* CLOCK_MONOTONIC when read */
+	struct snap_stack *totals;       /* every (process, stack) with live memory */
+	size_t ntotals;
+	struct snap_stack *stacks;       /* those allocations passing the age filter */
+	size_t nstacks;
+	bool aged;                       /* stacks come from walking allocations */
+	uint64_t stats[MEMLEAK_STAT__MAX];
+};
+
+struct snapshot_source {
+	int allocs_fd;
+	int totals_fd;
+	int stats_fd;
+};
+
+/*
+ * Read the maps.  With min_age_ms > 0 every live allocation is read and
+ * only those at least that old are aggregated into stacks; otherwise the
+ * running totals are used as they are.  Returns 0 or -errno.
+ */
+int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
+		  struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+
+/* Read every entry of a hash map (batched, with a fallback). Exposed for tests. */
+int map_read_all(int fd, size_t key_size, size_t value_size, void **keys,
+		 void **values, size_t *n);
+
+#endif

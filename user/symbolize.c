@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Address -> symbol, module, file:line through elfutils libdwfl.
+ *
+ * One Dwfl per process.  Modules are reported from /proc/PID/maps with
+ * dwfl_report_elf() on an fd we open through /proc/PID/map_files, so the
+ * object is the one the process really maps (deleted, replaced, other mount
+ * namespace).  Everything a later lookup needs (ELF, symbol table, DWARF) is
+ * loaded while the process is still there, because after it exits neither
+ * map_files nor /proc/PID/root can be used to find a file again.
+ *
+ * Every string handed out is interned in the symbolizer, and resolved frames
+ * are cached per (pid, addr): reports repeat the same stacks every interval.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <elfutils/libdwfl.h>
+#include "symbolize.h"
+
+#define PROC_BUCKETS		256
+#define REFRESH_INTERVAL_NS	1000000000ull	/* at most one maps reread/s */
+#define DELETED_SUFFIX		" (deleted)"
+
+struct proc {
+	pid_t pid;
+	Dwfl *dwfl;		/* NULL until a maps read succeeded */
+	uint64_t maps_hash;	/* identity of the maps dwfl was built from */
+	unsigned int gen;	/* bumped when dwfl is rebuilt */
+	uint64_t last_refresh_ns;
+	struct proc *next;
+};
+
+struct cache_entry {
+	bool used;
+	pid_t pid;
+	unsigned int gen;	/* proc gen the frame was resolved with */
+	struct frame f;
+};
+
+struct symbolizer {
+	struct proc *procs[PROC_BUCKETS];
+	char **strs;		/* open-addressing set of interned strings */
+	size_t nstrs, strs_cap;
+	struct cache_entry *cache;	/* open addressing, key (pid, addr) */
+	size_t ncache, cache_cap;
+};
+
+/* One object mapped by the process: consecutive mappings of one file. */
+struct group {
+	char *path;		/* as /proc/PID/maps shows it */
+	uint64_t start, end;	/* lowest mapping, for map_files */
+	uint64_t pgoff;		/* file offset of the lowest mapping */
+	unsigned long inode;
+	bool exec;		/* only objects with code can hold return addrs */
+};
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+#define FNV_INIT 0xcbf29ce484222325ull
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* ---- string pool ---------------------------------------------------- */
+
+static bool strs_grow(struct symbolizer *s)
+{
+	size_t cap = s->strs_cap ? s->strs_cap * 2 : 256;
+	char **n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < s->strs_cap; i++) {
+		char *str = s->strs[i];
+		size_t j;
+
+		if (!str)
+			continue;
+		j = fnv1a(FNV_INIT, str, strlen(str)) & (cap - 1);
+		while (n[j])
+			j = (j + 1) & (cap - 1);
+		n[j] = str;
+	}
+	free(s->strs);
+	s->strs = n;
+	s->strs_cap = cap;
+	return true;
+}
+
+/* Returns a copy of str owned by s, the same pointer for equal strings. */
+static const char *intern(struct symbolizer *s, const char *str)
+{
+	size_t len, i;
+
+	if (!str)
+		return NULL;
+	if (2 * (s->nstrs + 1) > s->strs_cap && !strs_grow(s))
+		return NULL;
+	len = strlen(str);
+	i = fnv1a(FNV_INIT, str, len) & (s->strs_cap - 1);
+	for (; s->strs[i]; i = (i + 1) & (s->strs_cap - 1))
+		if (!strcmp(s->strs[i], str))
+			return s->strs[i];
+	s->strs[i] = strdup(str);
+	if (s->strs[i])
+		s->nstrs++;
+	return s->strs[i];
+}
+
+/* ---- frame cache ---------------------------------------------------- */
+
+static size_t cache_slot(size_t cap, pid_t pid, uint64_t addr)
+{
+	return mix64(addr ^ ((uint64_t)pid << 48 | (uint64_t)pid)) & (cap - 1);
+}
+
+static bool cache_grow(struct symbolizer *s)
+{
+	size_t cap = s->cache_cap ? s->cache_cap * 2 : 1024;
+	struct cache_entry *n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (size_t i = 0; i < s->cache_cap; i++) {
+		struct cache_entry *e = &s->cache[i];
+		size_t j;
+
+		if (!e->used)
+			continue;
+		j = cache_slot(cap, e->pid, e->f.addr);
+		while (n[j].used)
+			j = (j + 1) & (cap - 1);
+		n[j] = *e;
+	}
+	free(s->cache);
+	s->cache = n;
+	s->cache_cap = cap;
+	return true;
+}
+
+/* The entry for (pid, addr), or a free slot for it; NULL if out of memory. */
+static struct cache_entry *cache_get(struct symbolizer *s, pid_t pid,
+				     uint64_t addr)
+{
+	size_t i;
+
+	if (2 * (s->ncache + 1) > s->cache_cap && !cache_grow(s))
+		return NULL;
+	i = cache_slot(s->cache_cap, pid, addr);
+	for (; s->cache[i].used; i = (i + 1) & (s->cache_cap - 1))
+		if (s->cache[i].pid == pid && s->cache[i].f.addr == addr)
+			break;
+	return &s->cache[i];
+}
+
+/* ---- /proc/PID/maps ------------------------------------------------- */
+
+static void free_groups(struct group *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(g[i].path);
+	free(g);
+}
+
+static int add_mapping(struct group **gs, size_t *n, size_t *cap,
+		       uint64_t start, uint64_t end, uint64_t off,
+		       unsigned long inode, const char *perms, const char *path)
+{
+	struct group *g = *n ? &(*gs)[*n - 1] : NULL;
+
+	/* A new load of a file starts again at offset 0. */
+	if (!g || off == 0 || g->inode != inode || strcmp(g->path, path)) {
+		if (*n == *cap) {
+			size_t c = *cap ? *cap * 2 : 64;
+			struct group *ng = realloc(*gs, c * sizeof(*ng));
+
+			if (!ng)
+				return -ENOMEM;
+			*gs = ng;
+			*cap = c;
+		}
+		g = &(*gs)[(*n)++];
+		*g = (struct group){ .path = strdup(path), .start = start,
+				     .end = end, .pgoff = off, .inode = inode };
+		if (!g->path) {
+			(*n)--;
+			return -ENOMEM;
+		}
+	}
+	if (perms[2] == 'x')
+		g->exec = true;
+	return 0;
+}
+
+/*
+ * Parse the file-backed mappings of pid into groups.  Anonymous mappings
+ * (.bss, heap) between the segments of one object do not split it.
+ * A process without any executable file mapping (exited, zombie, kernel
+ * thread) is reported as gone.
+ */
+static int read_maps(pid_t pid, struct group **gs, size_t *n, uint64_t *hash)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0, lcap = 0, nexec = 0;
+	int err = 0;
+	FILE *f;
+
+	*gs = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!err && getline(&line, &lcap, f) > 0) {
+		unsigned long long start, end, off;
+		unsigned long inode;
+		char perms[8];
+		int pos = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %lu %n", &start, &end,
+			   perms, &off, &inode, &pos) < 5 || !pos)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[pos] != '/')
+			continue;
+		err = add_mapping(gs, n, &cap, start, end, off, inode, perms,
+				  line + pos);
+	}
+	free(line);
+	fclose(f);
+
+	*hash = FNV_INIT;
+	for (size_t i = 0; i < *n; i++) {
+		struct group *g = &(*gs)[i];
+
+		if (!g->exec)
+			continue;
+		nexec++;
+		*hash = fnv1a(*hash, g->path, strlen(g->path) + 1);
+		*hash = fnv1a(*hash, &g->start, sizeof(g->start));
+		*hash = fnv1a(*hash, &g->inode, sizeof(g->inode));
+	}
+	if (!err && !nexec)
+		err = -ESRCH;
+	if (err) {
+		free_groups(*gs, *n);
+		*gs = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+/* ---- building a Dwfl ------------------------------------------------ */
+
+/* map_files names the mapped object itself, even deleted or in another
+ * mount namespace; /proc/PID/root is the fallback without CAP_SYS_ADMIN. */
+static int open_object(pid_t pid, const struct group *g, const char *rootpath)
+{
+	char path[96];
+	unsigned char magic[4];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
+		 (unsigned long long)g->start, (unsigned long long)g->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(rootpath, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* Skip data files with code permission without asking libdwfl,
+	 * which would try to decompress them. */
+	if (pread(fd, magic, sizeof(magic), 0) != sizeof(magic) ||
+	    memcmp(magic, "\177ELF", 4)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
+			 const struct group *g)
+{
+	size_t len = strlen(g->path), sl = strlen(DELETED_SUFFIX);
+	char *file;
+	Dwfl_Module *mod;
+	void **ud;
+	int fd;
+
+	/*
+	 * file_name is what libdwfl searches .gnu_debuglink next to; the
+	 * process's view of the path also works in another mount namespace.
+	 */
+	if (len > sl && !strcmp(g->path + len - sl, DELETED_SUFFIX))
+		len -= sl;
+	if (asprintf(&file, "/proc/%d/root%.*s", (int)pid, (int)len,
+		     g->path) < 0)
+		return false;
+	fd = open_object(pid, g, file);
+	if (fd < 0) {
+		free(file);
+		return false;
+	}
+	/*
+	 * base with add_p_vaddr=false is where the first PT_LOAD (rounded
+	 * down to p_align) is placed, i.e. the start of the mapping of file
+	 * offset 0; libdwfl derives bias = base - first p_vaddr, which is
+	 * right for PIE, shared and prelinked objects.  ET_EXEC ignores base.
+	 */
+	mod = dwfl_report_elf(dwfl, g->path, file, fd, g->start - g->pgoff,
+			      false);
+	free(file);
+	if (!mod) {
+		close(fd);	/* consumed only on success */
+		return false;
+	}
+	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	*ud = (void *)intern(s, g->path);
+	return true;
+}
+
+/* Load now what lookups need later, when /proc/PID may be gone. */
+static int preload_module(Dwfl_Module *mod, void **ud, const char *name,
+			  Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+
+	if (dwfl_module_getelf(mod, &bias)) {
+		dwfl_module_getsymtab(mod);
+		dwfl_module_getdwarf(mod, &bias);
+	}
+	return DWARF_CB_OK;
+}
+
+static Dwfl *build_dwfl(struct symbolizer *s, pid_t pid, struct group *g,
+			size_t n, size_t *failed)
+{
+	Dwfl *dwfl = dwfl_begin(&dwfl_callbacks);
+
+	*failed = 0;
+	if (!dwfl)
+		return NULL;
+	dwfl_report_begin(dwfl);
+	for (size_t i = 0; i < n; i++)
+		if (g[i].exec && !report_group(s, dwfl, pid, &g[i]))
+			(*failed)++;
+	if (dwfl_report_end(dwfl, NULL, NULL)) {
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	dwfl_getmodules(dwfl, preload_module, NULL, 0);
+	return dwfl;
+}
+
+/*
+ * Rebuild p's Dwfl if its maps changed.  A process that is gone keeps the
+ * Dwfl it had, so its stacks still resolve.
+ */
+static int proc_refresh(struct symbolizer *s, struct proc *p)
+{
+	struct group *g;
+	size_t n, failed;
+	uint64_t hash, again;
+	Dwfl *dwfl;
+	int err;
+
+	p->last_refresh_ns = now_ns();
+	err = read_maps(p->pid, &g, &n, &hash);
+	if (err)
+		return err;
+	if (p->dwfl && hash == p->maps_hash) {
+		free_groups(g, n);
+		return 0;
+	}
+	dwfl = build_dwfl(s, p->pid, g, n, &failed);
+	free_groups(g, n);
+	if (!dwfl)
+		return -ENOMEM;
+	/* Opens failing because the process exited under us: keep the old. */
+	if (failed && p->dwfl) {
+		err = read_maps(p->pid, &g, &n, &again);
+		free_groups(g, n);
+		if (err) {
+			dwfl_end(dwfl);
+			return err;
+		}
+	}
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	p->dwfl = dwfl;
+	p->maps_hash = hash;
+	p->gen++;
+	return 0;
+}
+
+static struct proc *proc_find(struct symbolizer *s, pid_t pid)
+{
+	struct proc *p = s->procs[(unsigned int)pid % PROC_BUCKETS];
+
+	while (p && p->pid != pid)
+		p = p->next;
+	return p;
+}
+
+static struct proc *proc_new(struct symbolizer *s, pid_t pid)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+	unsigned int b = (unsigned int)pid % PROC_BUCKETS;
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->next = s->procs[b];
+	s->procs[b] = p;
+	return p;
+}
+
+/*
+ * The entry for pid, its maps read on first use.  A pid that cannot be read
+ * keeps an empty entry, so its lookups are rate-limited like any miss.
+ */
+static struct proc *proc_get(struct symbolizer *s, pid_t pid)
+{
+	struct proc *p = proc_find(s, pid);
+
+	if (!p) {
+		p = proc_new(s, pid);
+		if (p)
+			proc_refresh(s, p);
+	}
+	return p;
+}
+
+/* The module holding addr; rereads the maps (rate-limited) on a miss. */
+static Dwfl_Module *find_module(struct symbolizer *s, struct proc *p,
+				uint64_t addr)
+{
+	Dwfl_Module *mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
+
+	if (mod || now_ns() - p->last_refresh_ns < REFRESH_INTERVAL_NS)
+		return mod;
+	if (proc_refresh(s, p) < 0 || !p->dwfl)
+		return NULL;
+	return dwfl_addrmodule(p->dwfl, addr);
+}
+
+static const char *module_path(Dwfl_Module *mod)
+{
+	void **ud;
+
+	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	return *ud;
+}
+
+/* ---- public API ----------------------------------------------------- */
+
+struct symbolizer *symbolizer_new(void)
+{
+	return calloc(1, sizeof(struct symbolizer));
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t b = 0; b < PROC_BUCKETS; b++) {
+		struct proc *p = s->procs[b], *next;
+
+		for (; p; p = next) {
+			next = p->next;
+			if (p->dwfl)
+				dwfl_end(p->dwfl);
+			free(p);
+		}
+	}
+	for (size_t i = 0; i < s->strs_cap; i++)
+		free(s->strs[i]);
+	free(s->strs);
+	free(s->cache);
+	free(s);
+}
+
+int symbolizer_add_process(struct symbolizer *s, pid_t pid)
+{
+	struct proc *p = proc_find(s, pid);
+
+	if (!p)
+		p = proc_new(s, pid);
+	return p ? proc_refresh(s, p) : -ENOMEM;
+}
+
+bool symbolizer_locate(struct symbolizer *s, pid_t pid, uint64_t addr,
+		       const char **module, uint64_t *rel_addr)
+{
+	struct proc *p = proc_get(s, pid);
+	Dwfl_Module *mod = p ? find_module(s, p, addr) : NULL;
+	GElf_Addr bias;
+
+	if (!mod || !dwfl_module_getelf(mod, &bias) || !module_path(mod))
+		return false;
+	*module = module_path(mod);
+	*rel_addr = addr - bias;
+	return true;
+}
+
+static void lookup_frame(struct symbolizer *s, Dwfl_Module *mod,
+			 uint64_t addr, struct frame *f)
+{
+	/* A return address points after the call; addr - 1 is in it. */
+	Dwarf_Addr pc = addr - 1;
+	GElf_Off off;
+	GElf_Sym sym;
+	const char *name, *file;
+	Dwfl_Line *line;
+	int lineno = 0;
+
+	f->module = module_path(mod);
+	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+	if (name) {
+		f->symbol = intern(s, name);
+		f->offset = off + 1;
+	}
+	line = dwfl_module_getsrc(mod, pc);
+	file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL)
+		    : NULL;
+	if (file) {
+		f->file = intern(s, file);
+		f->line = f->file ? lineno : 0;
+	}
+}
+
+void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
+			struct frame *f)
+{
+	struct proc *p = proc_get(s, pid);
+	struct cache_entry *e;
+	Dwfl_Module *mod;
+
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	if (!p)
+		return;
+	e = cache_get(s, pid, addr);
+	if (e && e->used && e->gen == p->gen) {
+		*f = e->f;
+		return;
+	}
+	mod = find_module(s, p, addr);
+	if (mod)
+		lookup_frame(s, mod, addr, f);
+	/* Only the string pool may have grown since cache_get: e is valid. */
+	if (e) {
+		if (!e->used)
+			s->ncache++;
+		*e = (struct cache_entry){ .used = true, .pid = pid,
+					   .gen = p->gen, .f = *f };
+	}
+}
