@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Command-line parsing: defaults, every option, and every rejection. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "options.h"
+
+static enum parse_result parse(struct options *o, char *err, ...)
+{
+	char *argv[32] = { "memleakbpf" };
+	int argc = 1;
+	va_list ap;
+	char *a;
+
+	va_start(ap, err);
+	while ((a = va_arg(ap, char *)) && argc < 31)
+		argv[argc++] = a;
+	va_end(ap);
+	err[0] = '\0';
+	return options_parse(o, argc, argv, err, 256);
+}
+
+static void test_defaults(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "-p", "42", NULL), PARSE_OK);
+	assert_int_equal(o.npids, 1);
+	assert_int_equal(o.pids[0], 42);
+	assert_true(o.interval_s == 5.0);
+	assert_int_equal(o.count, 0);
+	assert_int_equal(o.top_n, 10);
+	assert_int_equal(o.min_age_ms, 500);
+	assert_int_equal(o.min_size, 0);
+	assert_true(o.max_size == UINT64_MAX);
+	assert_int_equal(o.format, FORMAT_TEXT);
+	assert_null(o.command);
+}
+
+static void test_all_options(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "-p", "1,2,3", "-T", "3", "-o", "1500",
+			       "-z", "4k", "-Z", "1M", "--format", "json", "--output",
+			       "/tmp/x", "-v", "-v", "--max-allocs", "4096",
+			       "--max-stacks", "512", "2.5", "7", NULL), PARSE_OK);
+	assert_int_equal(o.npids, 3);
+	assert_int_equal(o.pids[2], 3);
+	assert_int_equal(o.top_n, 3);
+	assert_int_equal(o.min_age_ms, 1500);
+	assert_int_equal(o.min_size, 4096);
+	assert_int_equal(o.max_size, 1 << 20);
+	assert_int_equal(o.format, FORMAT_JSON);
+	assert_string_equal(o.output_path, "/tmp/x");
+	assert_int_equal(o.verbose, 2);
+	assert_int_equal(o.max_allocs, 4096);
+	assert_int_equal(o.max_stacks, 512);
+	assert_true(o.interval_s == 2.5);
+	assert_int_equal(o.count, 7);
+}
+
+static void test_command_keeps_argv_string(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "-c", "./prog 'a b' c", NULL), PARSE_OK);
+	assert_string_equal(o.command, "./prog 'a b' c");
+}
+
+static void expect_error(const char *what, ...)
+{
+	char *argv[16] = { "memleakbpf" };
+	struct options o;
+	char err[256] = "";
+	int argc = 1;
+	va_list ap;
+	char *a;
+
+	va_start(ap, what);
+	while ((a = va_arg(ap, char *)) && argc < 15)
+		argv[argc++] = a;
+	va_end(ap);
+	assert_int_equal(options_parse(&o, argc, argv, err, sizeof(err)), PARSE_ERROR);
+	assert_non_null(strstr(err, what));
+	assert_null(strchr(err, '\n'));
+}
+
+static void test_rejections(void **state)
+{
+	expect_error("unknown option", "--bogus", NULL);
+	expect_error("unknown option '-q'", "-q", NULL);
+	expect_error("needs a value", "-p", NULL);
+	expect_error("invalid pid", "-p", "abc", NULL);
+	expect_error("invalid pid", "-p", "0", NULL);
+	expect_error("invalid pid", "-p", "1,,2", NULL);
+	expect_error("invalid pid", "-p", "-5", NULL);
+	expect_error("invalid top", "-T", "0", NULL);
+	expect_error("invalid age", "-o", "abc", NULL);
+	expect_error("invalid size", "-z", "12q", NULL);
+	expect_error("unknown format", "--format", "xml", NULL);
+	expect_error("invalid interval", "0", NULL);
+	expect_error("invalid interval", "x", NULL);
+	expect_error("invalid count", "1", "0", NULL);
+	expect_error("unexpected argument", "1", "2", "3", NULL);
+	expect_error("cannot be combined", "-p", "1", "-c", "ls", NULL);
+	expect_error("exceeds maximum", "-z", "2k", "-Z", "1k", NULL);
+	expect_error("invalid map size", "--max-allocs", "1", NULL);
+	expect_error("empty command", "-c", "", NULL);
+}
+
+static void test_parse_size(void **state)
+{
+	uint64_t v;
+
+	assert_true(parse_size("0", &v));
+	assert_int_equal(v, 0);
+	assert_true(parse_size("512", &v));
+	assert_int_equal(v, 512);
+	assert_true(parse_size("4k", &v));
+	assert_int_equal(v, 4096);
+	assert_true(parse_size("4KiB", &v));
+	assert_int_equal(v, 4096);
+	assert_true(parse_size("3M", &v));
+	assert_int_equal(v, 3 << 20);
+	assert_true(parse_size("2G", &v));
+	assert_int_equal(v, 2ULL << 30);
+	assert_false(parse_size("", &v));
+	assert_false(parse_size("-1", &v));
+	assert_false(parse_size("1T", &v));
+	assert_false(parse_size("99999999999999999999", &v));
+	assert_false(parse_size("17179869184G", &v));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_command_keeps_argv_string),
+		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_parse_size),
+	};
+
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}

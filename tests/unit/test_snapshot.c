@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Snapshot and analysis on real kernel maps filled with known records:
+ * batched reads across many batches, the age filter, per-process totals,
+ * merging, ranking and the top-N cut.  Needs root (creates BPF maps).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "analysis.h"
+#include "symbolize.h"
+
+struct maps {
+	int allocs, totals, stats, stacks;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int setup(void **state)
+{
+	struct maps *m = calloc(1, sizeof(*m));
+
+	m->allocs = bpf_map_create(BPF_MAP_TYPE_HASH, "t_allocs", sizeof(struct alloc_key),
+				   sizeof(struct alloc_info), 100000, NULL);
+	m->totals = bpf_map_create(BPF_MAP_TYPE_HASH, "t_totals", sizeof(struct stack_key),
+				   sizeof(struct stack_total), 1024, NULL);
+	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_stats", 4, 8,
+				  MEMLEAK_STAT__MAX, NULL);
+	m->stacks = bpf_map_create(BPF_MAP_TYPE_STACK_TRACE, "t_stacks", 4,
+				   MEMLEAK_MAX_STACK_DEPTH * 8, 16, NULL);
+	assert_true(m->allocs >= 0 && m->totals >= 0 && m->stats >= 0 && m->stacks >= 0);
+	*state = m;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct maps *m = *state;
+
+	close(m->allocs);
+	close(m->totals);
+	close(m->stats);
+	close(m->stacks);
+	free(m);
+	return 0;
+}
+
+static void put_alloc(struct maps *m, uint32_t tgid, uint64_t addr, uint64_t size,
+		      uint64_t ts, int32_t stack)
+{
+	struct alloc_key k = { .tgid = tgid, .addr = addr };
+	struct alloc_info v = { .size = size, .ts_ns = ts, .stack_id = stack };
+
+	assert_int_equal(bpf_map_update_elem(m->allocs, &k, &v, BPF_ANY), 0);
+}
+
+static void put_total(struct maps *m, uint32_t tgid, int32_t stack, uint64_t bytes,
+		      uint64_t count)
+{
+	struct stack_key k = { .tgid = tgid, .stack_id = stack };
+	struct stack_total v = { .bytes = bytes, .count = count };
+
+	assert_int_equal(bpf_map_update_elem(m->totals, &k, &v, BPF_ANY), 0);
+}
+
+/* 10000 entries: several batches of the batched reader. */
+static void test_map_read_all_batches(void **state)
+{
+	struct maps *m = *state;
+	struct alloc_key *keys;
+	struct alloc_info *vals;
+	uint64_t sum = 0, want = 0;
+	size_t n, i;
+
+	for (i = 0; i < 10000; i++) {
+		put_alloc(m, 7, 0x1000 + i * 16, i, 1, -1);
+		want += i;
+	}
+	assert_int_equal(map_read_all(m->allocs, sizeof(*keys), sizeof(*vals),
+				      (void **)&keys, (void **)&vals, &n), 0);
+	assert_int_equal(n, 10000);
+	for (i = 0; i < n; i++)
+		sum += vals[i].size;
+	assert_int_equal(sum, want);
+	free(keys);
+	free(vals);
+}
+
+static void test_age_filter_and_totals(void **state)
+{
+	struct maps *m = *state;
+	struct snapshot_source src = { m->allocs, m->totals, m->stats };
+	uint64_t now = mono_ns(), sec = 1000000000ULL;
+	struct snapshot s;
+	size_t i;
+
+	/* pid 7, lost stack: 3 old blocks (1000 B) and 2 young ones. */
+	put_alloc(m, 7, 0xa0, 100, now - 10 * sec, -1);
+	put_alloc(m, 7, 0xb0, 400, now - 3 * sec, -1);
+	put_alloc(m, 7, 0xc0, 500, now - 2 * sec, -1);
+	put_alloc(m, 7, 0xd0, 9000, now - sec / 10, -1);
+	put_alloc(m, 7, 0xe0, 9000, now + sec, -1);
+	put_total(m, 7, -1, 19000, 5);
+	put_total(m, 8, -1, 0, 0); /* emptied: must not appear */
+
+	assert_int_equal(snapshot_take(&src, 1000, &s), 0);
+	assert_true(s.aged);
+	assert_int_equal(s.nstacks, 1);
+	assert_int_equal(s.stacks[0].bytes, 1000);
+	assert_int_equal(s.stacks[0].count, 3);
+	assert_int_equal(s.stacks[0].oldest_ts_ns, now - 10 * sec);
+	assert_int_equal(s.ntotals, 1);
+	assert_int_equal(s.totals[0].bytes, 19000);
+	for (i = 0; i < MEMLEAK_STAT__MAX; i++)
+		assert_int_equal(s.stats[i], 0);
+	snapshot_free(&s);
+
+	/* Without an age filter the totals are the stacks. */
+	assert_int_equal(snapshot_take(&src, 0, &s), 0);
+	assert_false(s.aged);
+	assert_int_equal(s.nstacks, 1);
+	assert_int_equal(s.stacks[0].bytes, 19000);
+	snapshot_free(&s);
+}
+
+static void test_analysis_ranks_and_cuts(void **state)
+{
+	struct maps *m = *state;
+	struct snapshot_source src = { m->allocs, m->totals, m->stats };
+	struct target targets[2] = { { .pid = 7, .comm = "seven" },
+				     { .pid = 9, .comm = "nine", .exited = true } };
+	struct symbolizer *sym = symbolizer_new();
+	struct analysis_input in = {
+		.targets = targets, .ntargets = 2, .sym = sym, .stack_map_fd = m->stacks,
+		.top_n = 1, .interval_s = 1,
+	};
+	struct snapshot s;
+	struct report r;
+
+	put_total(m, 7, -1, 300, 3);
+	put_total(m, 9, -1, 700, 1);
+	assert_int_equal(snapshot_take(&src, 0, &s), 0);
+	in.snap = &s;
+	assert_int_equal(analysis_build(&in, &r), 0);
+	/* Lost stacks of both processes merge into one entry. */
+	assert_int_equal(r.stacks_matched, 1);
+	assert_int_equal(r.nstacks, 1);
+	assert_int_equal(r.stacks[0].bytes, 1000);
+	assert_int_equal(r.stacks[0].allocs, 4);
+	assert_int_equal(r.stacks[0].npids, 2);
+	assert_true(r.stacks[0].stack_lost);
+	assert_int_equal(r.stacks[0].oldest_age_ms, -1);
+	assert_int_equal(r.nprocs, 2);
+	assert_int_equal(r.procs[0].outstanding_bytes, 300);
+	assert_int_equal(r.procs[1].outstanding_bytes, 700);
+	assert_int_equal(r.procs[1].rss_bytes, -1);
+	report_free(&r);
+	snapshot_free(&s);
+	symbolizer_free(sym);
+}
+
+static void test_rank_order(void **state)
+{
+	struct stack_report a = { .bytes = 10, .allocs = 1 }, b = { .bytes = 5, .allocs = 9 };
+
+	assert_true(stack_rank_cmp(&a, &b) < 0);
+	b.bytes = 10;
+	assert_true(stack_rank_cmp(&a, &b) > 0);
+	a.allocs = 9;
+	a.oldest_age_ms = 100;
+	b.oldest_age_ms = 50;
+	assert_true(stack_rank_cmp(&a, &b) < 0);
+	assert_int_equal(stack_rank_cmp(&a, &a), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_map_read_all_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_age_filter_and_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_analysis_ranks_and_cuts, setup, teardown),
+		cmocka_unit_test(test_rank_order),
+	};
+
+	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
+}
