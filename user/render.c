@@ -93,7 +93,8 @@ const char *format_age_ms(char *buf, size_t size, uint64_t ms)
 		snprintf(buf, size, "%" PRIu64 ".%" PRIu64 " s", tenths / 10, tenths % 10);
 		return buf;
 	}
-	secs = (ms + 500) / 1000;
+	/* Rounded without ms + 500, which would wrap for absurd ages. */
+	secs = ms / 1000 + (ms % 1000 >= 500);
 	if (secs < 3600) {
 		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", secs / 60, secs % 60);
 		return buf;

@@ -19,13 +19,15 @@
  * Names come from the traced program (comm, symbols, paths): a control
  * character in one must not move the cursor or recolour the terminal.
  */
+static char clean_char(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
+}
+
 static void put_clean(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
-	}
+	for (; *s; s++)
+		putc(clean_char(*s), out);
 }
 
 static const char *plural(uint64_t n, const char *one, const char *many)
@@ -64,13 +66,14 @@ static void print_header(FILE *out, const struct report *r)
 
 static void print_process(FILE *out, const struct process_report *p)
 {
-	char comm[sizeof(p->comm)], rss[UNITS_BUF_LEN], outstanding[UNITS_BUF_LEN];
+	/* One more than comm, which need not hold its own NUL. */
+	char comm[sizeof(p->comm) + 1], rss[UNITS_BUF_LEN], outstanding[UNITS_BUF_LEN];
 	size_t i, len = strnlen(p->comm, sizeof(p->comm));
 
 	/* Cleaned into a buffer rather than streamed, so the column pads. */
 	for (i = 0; i < len; i++)
-		comm[i] = (unsigned char)p->comm[i] < 0x20 || p->comm[i] == 0x7f ? '?' : p->comm[i];
-	comm[len < sizeof(comm) ? len : sizeof(comm) - 1] = '\0';
+		comm[i] = clean_char(p->comm[i]);
+	comm[len] = '\0';
 
 	if (p->rss_bytes < 0)
 		snprintf(rss, sizeof(rss), "-");
@@ -169,15 +172,22 @@ static void print_stack(FILE *out, const struct stack_report *s)
 /* Every loss counter, in words; each non-zero one gets its own line. */
 static const struct {
 	unsigned int stat;
-	const char *what;
+	const char *one, *many; /* what was lost */
+	const char *why;
 } losses[] = {
-	{ MEMLEAK_STAT_ALLOC_MAP_FULL, "allocations not recorded: allocation map full" },
-	{ MEMLEAK_STAT_STACK_MAP_FULL, "stacks not recorded: stack map full" },
-	{ MEMLEAK_STAT_STACK_COLLISION, "stacks not recorded: stack hash collision" },
-	{ MEMLEAK_STAT_TOTALS_FULL, "allocations not ranked: stack totals map full" },
-	{ MEMLEAK_STAT_STALE_REPLACED, "allocations whose free was missed: address reused" },
-	{ MEMLEAK_STAT_PENDING_LOST, "allocator calls not followed: no per-thread state" },
+	{ MEMLEAK_STAT_ALLOC_MAP_FULL, "allocation", "allocations",
+	  "not recorded: allocation map full" },
+	{ MEMLEAK_STAT_STACK_MAP_FULL, "stack", "stacks", "not recorded: stack map full" },
+	{ MEMLEAK_STAT_STACK_COLLISION, "stack", "stacks", "not recorded: stack hash collision" },
+	{ MEMLEAK_STAT_TOTALS_FULL, "allocation", "allocations",
+	  "not ranked: stack totals map full" },
+	{ MEMLEAK_STAT_STALE_REPLACED, "allocation", "allocations",
+	  "dropped: address reused before the free was seen" },
+	{ MEMLEAK_STAT_PENDING_LOST, "allocator call", "allocator calls",
+	  "not followed: no per-thread state" },
 };
+
+#define NLOSSES (sizeof(losses) / sizeof(losses[0]))
 
 static bool any_loss(const struct report *r)
 {
@@ -185,27 +195,25 @@ static bool any_loss(const struct report *r)
 
 	if (r->stats[MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES])
 		return true;
-	for (i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
+	for (i = 0; i < NLOSSES; i++)
 		if (r->stats[losses[i].stat])
 			return true;
 	return false;
 }
 
-static void print_loss(FILE *out, const struct report *r, unsigned int stat, const char *what)
+static void print_loss(FILE *out, const struct report *r, size_t i)
 {
-	uint64_t n = r->stats[stat];
+	uint64_t n = r->stats[losses[i].stat];
+	uint64_t bytes = r->stats[MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES];
+	/* The byte count has no line of its own: it qualifies the count. */
+	bool with_bytes = losses[i].stat == MEMLEAK_STAT_ALLOC_MAP_FULL;
 
-	/* The byte count has no slot of its own in the table: it rides on the count. */
-	if (stat == MEMLEAK_STAT_ALLOC_MAP_FULL) {
-		uint64_t bytes = r->stats[MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES];
-
-		if (!n && !bytes)
-			return;
-		fprintf(out, "  lost: %" PRIu64 " %s (%" PRIu64 " bytes)\n", n, what, bytes);
+	if (!n && !(with_bytes && bytes))
 		return;
-	}
-	if (n)
-		fprintf(out, "  lost: %" PRIu64 " %s\n", n, what);
+	fprintf(out, "  lost: %" PRIu64 " %s", n, plural(n, losses[i].one, losses[i].many));
+	if (with_bytes)
+		fprintf(out, " (%" PRIu64 " %s)", bytes, plural(bytes, "byte", "bytes"));
+	fprintf(out, " %s\n", losses[i].why);
 }
 
 static void print_stats(FILE *out, const struct report *r)
@@ -222,8 +230,8 @@ static void print_stats(FILE *out, const struct report *r)
 		return;
 	}
 	putc('\n', out);
-	for (i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
-		print_loss(out, r, losses[i].stat, losses[i].what);
+	for (i = 0; i < NLOSSES; i++)
+		print_loss(out, r, i);
 }
 
 int render_text(FILE *out, const struct report *r)

@@ -163,11 +163,11 @@ static void test_every_loss_printed(void **state)
 	r.stats[MEMLEAK_STAT_PENDING_LOST] = 8;
 	out = render(&r);
 	assert_line(out, "  stats: 120 allocs, 100 frees, 3 unknown frees, 9 failed allocs");
-	assert_line(out, "  lost: 5 allocations not recorded: allocation map full (10240 bytes)");
+	assert_line(out, "  lost: 5 allocations (10240 bytes) not recorded: allocation map full");
 	assert_line(out, "  lost: 2 stacks not recorded: stack map full");
-	assert_line(out, "  lost: 1 stacks not recorded: stack hash collision");
+	assert_line(out, "  lost: 1 stack not recorded: stack hash collision");
 	assert_line(out, "  lost: 6 allocations not ranked: stack totals map full");
-	assert_line(out, "  lost: 4 allocations whose free was missed: address reused");
+	assert_line(out, "  lost: 4 allocations dropped: address reused before the free was seen");
 	assert_line(out, "  lost: 8 allocator calls not followed: no per-thread state");
 	assert_not_contains(out, "lost: none");
 	free(out);
