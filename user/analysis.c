@@ -186,8 +186,10 @@ static int symbolize_group(struct group *g, const struct analysis_input *in)
 	g->rep.frames = calloc(e->nframes, sizeof(*g->rep.frames));
 	if (!g->rep.frames)
 		return -ENOMEM;
-	for (i = 0; i < e->nframes; i++)
+	for (i = 0; i < e->nframes; i++) {
 		symbolizer_resolve(in->sym, e->snap->key.tgid, e->addrs[i], &g->rep.frames[i]);
+		g->rep.frames[i].module_offset = e->modules[i] ? e->rels[i] : 0;
+	}
 	g->rep.nframes = e->nframes;
 	return 0;
 }

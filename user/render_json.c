@@ -122,6 +122,11 @@ static void write_frame(struct json_writer *w, const struct frame *f)
 	else
 		json_null(w);
 	kv_string(w, "module", f->module);
+	json_key(w, "module_offset");
+	if (f->module)
+		json_u64(w, f->module_offset);
+	else
+		json_null(w);
 	kv_string(w, "file", f->file);
 	kv_i64_or_null(w, "line", f->line > 0 ? f->line : -1);
 	json_object_end(w);

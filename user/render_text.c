@@ -124,16 +124,14 @@ static void print_frame(FILE *out, size_t n, const struct frame *f)
 		put_clean(out, f->symbol);
 		fprintf(out, "+0x%" PRIx64, f->offset);
 	} else {
-		/*
-		 * struct frame has no module-relative address, so the module
-		 * alone is the best hint; addr is still exact for addr2line
-		 * against /proc/PID/maps.
-		 */
 		fputs("[unknown]", out);
 	}
 	if (f->module) {
 		fputs(" (", out);
 		put_clean(out, f->module);
+		/* Without a symbol, where in the module: addr2line -e takes it. */
+		if (!f->symbol)
+			fprintf(out, "+0x%" PRIx64, f->module_offset);
 		putc(')', out);
 	}
 	if (f->file) {

@@ -21,6 +21,8 @@ struct frame {
 	const char *symbol; /* function name */
 	uint64_t offset;    /* addr - start of symbol */
 	const char *module; /* path of the object as the process maps it */
+	uint64_t module_offset; /* addr relative to the module's load bias
+				 * (what addr2line -e MODULE takes) */
 	const char *file;   /* source file of the call */
 	int line;           /* source line of the call; 0 = unknown */
 };

@@ -281,10 +281,10 @@ static pid_t pids0[] = { 1234 };
 static pid_t pids1[] = { 1234, 4321 };
 
 static struct frame frames0[] = {
-	{ 0x55d1c0a01234, "leak_here", 0x1f, "/path/to/bin", "leaky.c", 42 },
-	{ 0x55d1c0a00abc, NULL, 0, "/usr/lib/lib\"odd\".so", NULL, 0 },
-	{ 0x7f00deadbeef, "_ZN3foo3barIiEEvT_", 8, NULL, "/src/foo\n.cc", 0 },
-	{ 0x1, NULL, 0, NULL, NULL, 0 },
+	{ .addr = 0x55d1c0a01234, .symbol = "leak_here", .offset = 0x1f, .module = "/path/to/bin", .module_offset = 0x1234, .file = "leaky.c", .line = 42 },
+	{ .addr = 0x55d1c0a00abc, .symbol = NULL, .offset = 0, .module = "/usr/lib/lib\"odd\".so", .module_offset = 0xabc, .file = NULL, .line = 0 },
+	{ .addr = 0x7f00deadbeef, .symbol = "_ZN3foo3barIiEEvT_", .offset = 8, .module = NULL, .file = "/src/foo\n.cc", .line = 0 },
+	{ .addr = 0x1, .symbol = NULL, .offset = 0, .module = NULL, .file = NULL, .line = 0 },
 };
 
 static struct process_report procs[] = {
@@ -341,13 +341,13 @@ static const char full_expected[] =
 	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\","
 	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"frames\":["
 	"{\"addr\":\"0x55d1c0a01234\",\"symbol\":\"leak_here\",\"offset\":31,"
-	"\"module\":\"/path/to/bin\",\"file\":\"leaky.c\",\"line\":42},"
+	"\"module\":\"/path/to/bin\",\"module_offset\":4660,\"file\":\"leaky.c\",\"line\":42},"
 	"{\"addr\":\"0x55d1c0a00abc\",\"symbol\":null,\"offset\":null,"
-	"\"module\":\"/usr/lib/lib\\\"odd\\\".so\",\"file\":null,\"line\":null},"
+	"\"module\":\"/usr/lib/lib\\\"odd\\\".so\",\"module_offset\":2748,\"file\":null,\"line\":null},"
 	"{\"addr\":\"0x7f00deadbeef\",\"symbol\":\"_ZN3foo3barIiEEvT_\",\"offset\":8,"
-	"\"module\":null,\"file\":\"/src/foo\\n.cc\",\"line\":null},"
+	"\"module\":null,\"module_offset\":null,\"file\":\"/src/foo\\n.cc\",\"line\":null},"
 	"{\"addr\":\"0x1\",\"symbol\":null,\"offset\":null,"
-	"\"module\":null,\"file\":null,\"line\":null}]},"
+	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null}]},"
 	"{\"bytes\":100,\"allocs\":1,\"pids\":[1234,4321],\"kind\":\"mmap\","
 	"\"oldest_age_ms\":null,\"stack_lost\":true,\"frames\":[]}],"
 	"\"stacks_matched\":23,"

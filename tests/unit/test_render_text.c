@@ -22,10 +22,10 @@ static pid_t pids1[] = { 1234, 4321 };
 static pid_t many_pids[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 
 static struct frame frames0[] = {
-	{ 0x55d1c0a01234, "leak_here", 0x1f, "/path/to/bin", "leaky.c", 42 },
-	{ 0x55d1c0a00abc, NULL, 0, "/usr/lib/libfoo.so", NULL, 0 },
-	{ 0x7f00deadbeef, "evil\n\x1b[2Jname", 8, NULL, "/src/foo.cc", 0 },
-	{ 0x10, NULL, 0, NULL, NULL, 0 },
+	{ .addr = 0x55d1c0a01234, .symbol = "leak_here", .offset = 0x1f, .module = "/path/to/bin", .file = "leaky.c", .line = 42 },
+	{ .addr = 0x55d1c0a00abc, .symbol = NULL, .offset = 0, .module = "/usr/lib/libfoo.so", .module_offset = 0xabc, .file = NULL, .line = 0 },
+	{ .addr = 0x7f00deadbeef, .symbol = "evil\n\x1b[2Jname", .offset = 8, .module = NULL, .file = "/src/foo.cc", .line = 0 },
+	{ .addr = 0x10, .symbol = NULL, .offset = 0, .module = NULL, .file = NULL, .line = 0 },
 };
 
 static struct process_report procs[] = {
@@ -123,7 +123,7 @@ static void test_stacks(void **state)
 	out = render(&r);
 	assert_line(out, "  4096 bytes in 4 allocations (malloc) from pid 1234, oldest 2.3 s");
 	assert_line(out, "      #0  0x000055d1c0a01234 leak_here+0x1f (/path/to/bin) leaky.c:42");
-	assert_line(out, "      #1  0x000055d1c0a00abc [unknown] (/usr/lib/libfoo.so)");
+	assert_line(out, "      #1  0x000055d1c0a00abc [unknown] (/usr/lib/libfoo.so+0xabc)");
 	/* Control characters from the traced program never reach the terminal. */
 	assert_line(out, "      #2  0x00007f00deadbeef evil??[2Jname+0x8 /src/foo.cc");
 	assert_line(out, "      #3  0x0000000000000010 [unknown]");
