@@ -5,9 +5,9 @@
  * One Dwfl per process.  Modules are reported from /proc/PID/maps with
  * dwfl_report_elf() on an fd we open through /proc/PID/map_files, so the
  * object is the one the process really maps (deleted, replaced, other mount
- * namespace).  Everything a later lookup needs (ELF, symbol table, DWARF) is
- * loaded while the process is still there, because after it exits neither
- * map_files nor /proc/PID/root can be used to find a file again.
+ * namespace).  The ELF and symbol table of each module are loaded while the
+ * process is still there: after it exits, neither map_files nor
+ * /proc/PID/root can find a file again.
  *
  * Every string handed out is interned in the symbolizer, and resolved frames
  * are cached per (pid, addr): reports repeat the same stacks every interval.
@@ -17,11 +17,13 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <elfutils/libdwfl.h>
 #include "symbolize.h"
 
@@ -39,7 +41,6 @@ struct proc {
 };
 
 struct cache_entry {
-	bool used;
 	pid_t pid;
 	unsigned int gen;	/* proc gen the frame was resolved with */
 	struct frame f;
@@ -47,10 +48,8 @@ struct cache_entry {
 
 struct symbolizer {
 	struct proc *procs[PROC_BUCKETS];
-	char **strs;		/* open-addressing set of interned strings */
-	size_t nstrs, strs_cap;
-	struct cache_entry *cache;	/* open addressing, key (pid, addr) */
-	size_t ncache, cache_cap;
+	void *strs;		/* tree of interned strings */
+	void *cache;		/* tree of cache_entry, key (pid, addr) */
 };
 
 /* One object mapped by the process: consecutive mappings of one file. */
@@ -87,104 +86,70 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 
 #define FNV_INIT 0xcbf29ce484222325ull
 
-static uint64_t mix64(uint64_t x)
+/* ---- string pool and frame cache (glibc red-black trees) ------------ */
+
+static int cmp_str(const void *a, const void *b)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-/* ---- string pool ---------------------------------------------------- */
-
-static bool strs_grow(struct symbolizer *s)
-{
-	size_t cap = s->strs_cap ? s->strs_cap * 2 : 256;
-	char **n = calloc(cap, sizeof(*n));
-
-	if (!n)
-		return false;
-	for (size_t i = 0; i < s->strs_cap; i++) {
-		char *str = s->strs[i];
-		size_t j;
-
-		if (!str)
-			continue;
-		j = fnv1a(FNV_INIT, str, strlen(str)) & (cap - 1);
-		while (n[j])
-			j = (j + 1) & (cap - 1);
-		n[j] = str;
-	}
-	free(s->strs);
-	s->strs = n;
-	s->strs_cap = cap;
-	return true;
+	return strcmp(a, b);
 }
 
 /* Returns a copy of str owned by s, the same pointer for equal strings. */
 static const char *intern(struct symbolizer *s, const char *str)
 {
-	size_t len, i;
+	char *copy, **node;
 
 	if (!str)
 		return NULL;
-	if (2 * (s->nstrs + 1) > s->strs_cap && !strs_grow(s))
+	node = tfind(str, &s->strs, cmp_str);
+	if (node)
+		return *node;
+	copy = strdup(str);
+	if (!copy)
 		return NULL;
-	len = strlen(str);
-	i = fnv1a(FNV_INIT, str, len) & (s->strs_cap - 1);
-	for (; s->strs[i]; i = (i + 1) & (s->strs_cap - 1))
-		if (!strcmp(s->strs[i], str))
-			return s->strs[i];
-	s->strs[i] = strdup(str);
-	if (s->strs[i])
-		s->nstrs++;
-	return s->strs[i];
-}
-
-/* ---- frame cache ---------------------------------------------------- */
-
-static size_t cache_slot(size_t cap, pid_t pid, uint64_t addr)
-{
-	return mix64(addr ^ ((uint64_t)pid << 48 | (uint64_t)pid)) & (cap - 1);
-}
-
-static bool cache_grow(struct symbolizer *s)
-{
-	size_t cap = s->cache_cap ? s->cache_cap * 2 : 1024;
-	struct cache_entry *n = calloc(cap, sizeof(*n));
-
-	if (!n)
-		return false;
-	for (size_t i = 0; i < s->cache_cap; i++) {
-		struct cache_entry *e = &s->cache[i];
-		size_t j;
-
-		if (!e->used)
-			continue;
-		j = cache_slot(cap, e->pid, e->f.addr);
-		while (n[j].used)
-			j = (j + 1) & (cap - 1);
-		n[j] = *e;
+	node = tsearch(copy, &s->strs, cmp_str);
+	if (!node) {
+		free(copy);
+		return NULL;
 	}
-	free(s->cache);
-	s->cache = n;
-	s->cache_cap = cap;
-	return true;
+	return *node;
 }
 
-/* The entry for (pid, addr), or a free slot for it; NULL if out of memory. */
-static struct cache_entry *cache_get(struct symbolizer *s, pid_t pid,
-				     uint64_t addr)
+static int cmp_frame(const void *a, const void *b)
 {
-	size_t i;
+	const struct cache_entry *x = a, *y = b;
 
-	if (2 * (s->ncache + 1) > s->cache_cap && !cache_grow(s))
-		return NULL;
-	i = cache_slot(s->cache_cap, pid, addr);
-	for (; s->cache[i].used; i = (i + 1) & (s->cache_cap - 1))
-		if (s->cache[i].pid == pid && s->cache[i].f.addr == addr)
-			break;
-	return &s->cache[i];
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->f.addr != y->f.addr)
+		return x->f.addr < y->f.addr ? -1 : 1;
+	return 0;
+}
+
+static struct cache_entry *cache_find(struct symbolizer *s, pid_t pid,
+				      uint64_t addr)
+{
+	struct cache_entry key = { .pid = pid, .f.addr = addr };
+	struct cache_entry **node = tfind(&key, &s->cache, cmp_frame);
+
+	return node ? *node : NULL;
+}
+
+static void cache_store(struct symbolizer *s, struct cache_entry *e,
+			pid_t pid, unsigned int gen, const struct frame *f)
+{
+	if (!e) {
+		e = malloc(sizeof(*e));
+		if (!e)
+			return;
+		e->pid = pid;
+		e->f.addr = f->addr;
+		if (!tsearch(e, &s->cache, cmp_frame)) {
+			free(e);
+			return;
+		}
+	}
+	e->gen = gen;
+	e->f = *f;
 }
 
 /* ---- /proc/PID/maps ------------------------------------------------- */
@@ -286,8 +251,11 @@ static int read_maps(pid_t pid, struct group **gs, size_t *n, uint64_t *hash)
 
 /* ---- building a Dwfl ------------------------------------------------ */
 
-/* map_files names the mapped object itself, even deleted or in another
- * mount namespace; /proc/PID/root is the fallback without CAP_SYS_ADMIN. */
+/*
+ * map_files names the mapped object itself, even deleted or in another
+ * mount namespace; /proc/PID/root is the fallback without CAP_SYS_ADMIN.
+ * Returns an fd, -ENOEXEC for a file that is not ELF, or -1.
+ */
 static int open_object(pid_t pid, const struct group *g, const char *rootpath)
 {
 	char path[96];
@@ -301,18 +269,19 @@ static int open_object(pid_t pid, const struct group *g, const char *rootpath)
 		fd = open(rootpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	/* Skip data files with code permission without asking libdwfl,
+	/* Skip JIT and data files mapped executable without asking libdwfl,
 	 * which would try to decompress them. */
 	if (pread(fd, magic, sizeof(magic), 0) != sizeof(magic) ||
 	    memcmp(magic, "\177ELF", 4)) {
 		close(fd);
-		return -1;
+		return -ENOEXEC;
 	}
 	return fd;
 }
 
-static bool report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
-			 const struct group *g)
+/* 1: reported, 0: not an ELF object, -1: failed (maybe only for now). */
+static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
+			const struct group *g, bool same_root)
 {
 	size_t len = strlen(g->path), sl = strlen(DELETED_SUFFIX);
 	char *file;
@@ -320,20 +289,23 @@ static bool report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 	void **ud;
 	int fd;
 
-	/*
-	 * file_name is what libdwfl searches .gnu_debuglink next to; the
-	 * process's view of the path also works in another mount namespace.
-	 */
 	if (len > sl && !strcmp(g->path + len - sl, DELETED_SUFFIX))
 		len -= sl;
 	if (asprintf(&file, "/proc/%d/root%.*s", (int)pid, (int)len,
 		     g->path) < 0)
-		return false;
+		return -1;
 	fd = open_object(pid, g, file);
 	if (fd < 0) {
 		free(file);
-		return false;
+		return fd == -ENOEXEC ? 0 : -1;
 	}
+	/*
+	 * file_name is where libdwfl looks for a .gnu_debuglink file, maybe
+	 * lazily after the process exited: use the plain path unless the
+	 * process sees another root.
+	 */
+	if (same_root)
+		memmove(file, file + strlen(file) - len, len + 1);
 	/*
 	 * base with add_p_vaddr=false is where the first PT_LOAD (rounded
 	 * down to p_align) is placed, i.e. the start of the mapping of file
@@ -345,37 +317,52 @@ static bool report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 	free(file);
 	if (!mod) {
 		close(fd);	/* consumed only on success */
-		return false;
+		return -1;
 	}
 	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
 	*ud = (void *)intern(s, g->path);
-	return true;
+	return 1;
 }
 
-/* Load now what lookups need later, when /proc/PID may be gone. */
+/*
+ * Load now what lookups need after the process is gone: the ELF and the
+ * symbol table, which for a stripped object also opens its separate debug
+ * file.  DWARF itself stays lazy: libdw decompresses all debug sections up
+ * front (~75 ms and tens of MB for libc), per process, and it is then found
+ * in the main or already open debug file, or by build-id.
+ */
 static int preload_module(Dwfl_Module *mod, void **ud, const char *name,
 			  Dwarf_Addr start, void *arg)
 {
 	Dwarf_Addr bias;
 
-	if (dwfl_module_getelf(mod, &bias)) {
+	if (dwfl_module_getelf(mod, &bias))
 		dwfl_module_getsymtab(mod);
-		dwfl_module_getdwarf(mod, &bias);
-	}
 	return DWARF_CB_OK;
+}
+
+static bool same_root(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	return !stat(path, &a) && !stat("/", &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 static Dwfl *build_dwfl(struct symbolizer *s, pid_t pid, struct group *g,
 			size_t n, size_t *failed)
 {
 	Dwfl *dwfl = dwfl_begin(&dwfl_callbacks);
+	bool root = same_root(pid);
 
 	*failed = 0;
 	if (!dwfl)
 		return NULL;
 	dwfl_report_begin(dwfl);
 	for (size_t i = 0; i < n; i++)
-		if (g[i].exec && !report_group(s, dwfl, pid, &g[i]))
+		if (g[i].exec && report_group(s, dwfl, pid, &g[i], root) < 0)
 			(*failed)++;
 	if (dwfl_report_end(dwfl, NULL, NULL)) {
 		dwfl_end(dwfl);
@@ -421,7 +408,8 @@ static int proc_refresh(struct symbolizer *s, struct proc *p)
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
 	p->dwfl = dwfl;
-	p->maps_hash = hash;
+	/* Incomplete (EMFILE...): the next refresh must rebuild. */
+	p->maps_hash = failed ? 0 : hash;
 	p->gen++;
 	return 0;
 }
@@ -506,10 +494,8 @@ void symbolizer_free(struct symbolizer *s)
 			free(p);
 		}
 	}
-	for (size_t i = 0; i < s->strs_cap; i++)
-		free(s->strs[i]);
-	free(s->strs);
-	free(s->cache);
+	tdestroy(s->strs, free);
+	tdestroy(s->cache, free);
 	free(s);
 }
 
@@ -536,11 +522,35 @@ bool symbolizer_locate(struct symbolizer *s, pid_t pid, uint64_t addr,
 	return true;
 }
 
+/*
+ * DWARF 5 line tables name files relative to the compilation directory
+ * ("tests/x.c"); report the absolute path the compiler saw when the
+ * compilation directory is known.
+ */
+static const char *source_path(struct symbolizer *s, const char *file,
+			       const char *comp_dir)
+{
+	const char *ret;
+	char *abs;
+
+	/* A relative comp_dir (prefix-mapped builds) adds nothing. */
+	if (file[0] == '/' || !comp_dir || comp_dir[0] != '/')
+		return intern(s, file);
+	while (file[0] == '.' && file[1] == '/')
+		file += 2;
+	if (asprintf(&abs, "%s/%s", comp_dir, file) < 0)
+		return NULL;
+	ret = intern(s, abs);
+	free(abs);
+	return ret;
+}
+
 static void lookup_frame(struct symbolizer *s, Dwfl_Module *mod,
 			 uint64_t addr, struct frame *f)
 {
 	/* A return address points after the call; addr - 1 is in it. */
 	Dwarf_Addr pc = addr - 1;
+	GElf_Addr bias;
 	GElf_Off off;
 	GElf_Sym sym;
 	const char *name, *file;
@@ -548,6 +558,8 @@ static void lookup_frame(struct symbolizer *s, Dwfl_Module *mod,
 	int lineno = 0;
 
 	f->module = module_path(mod);
+	if (dwfl_module_getelf(mod, &bias))
+		f->module_offset = addr - bias;
 	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 	if (name) {
 		f->symbol = intern(s, name);
@@ -557,7 +569,7 @@ static void lookup_frame(struct symbolizer *s, Dwfl_Module *mod,
 	file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL)
 		    : NULL;
 	if (file) {
-		f->file = intern(s, file);
+		f->file = source_path(s, file, dwfl_line_comp_dir(line));
 		f->line = f->file ? lineno : 0;
 	}
 }
@@ -573,19 +585,13 @@ void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 	f->addr = addr;
 	if (!p)
 		return;
-	e = cache_get(s, pid, addr);
-	if (e && e->used && e->gen == p->gen) {
+	e = cache_find(s, pid, addr);
+	if (e && e->gen == p->gen) {
 		*f = e->f;
 		return;
 	}
 	mod = find_module(s, p, addr);
 	if (mod)
 		lookup_frame(s, mod, addr, f);
-	/* Only the string pool may have grown since cache_get: e is valid. */
-	if (e) {
-		if (!e->used)
-			s->ncache++;
-		*e = (struct cache_entry){ .used = true, .pid = pid,
-					   .gen = p->gen, .f = *f };
-	}
+	cache_store(s, e, pid, p->gen, f);
 }
