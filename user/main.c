@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -180,10 +181,32 @@ static int attach_error(int err, pid_t pid)
 	return EXIT_BPF;
 }
 
+/*
+ * A production tracer makes no network calls: libdw would ask debuginfod
+ * servers for missing debug info if the environment names some.  Called
+ * after a -c child was forked, so the command keeps its environment.
+ */
+static void no_debuginfod(void)
+{
+	unsetenv("DEBUGINFOD_URLS");
+}
+
+/* Symbolization keeps one or two files open per module and process. */
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int attach_pids(struct tracer *t)
 {
 	int i, rc, err;
 
+	no_debuginfod();
 	for (i = 0; i < t->opts.npids; i++) {
 		pid_t pid = t->opts.pids[i];
 
@@ -210,6 +233,7 @@ static int start_command(struct tracer *t)
 		return EXIT_COMMAND;
 	}
 	t->launched = true;
+	no_debuginfod();
 	rc = add_target(t, t->launch.pid);
 	if (rc)
 		return rc;
@@ -466,6 +490,7 @@ int main(int argc, char **argv)
 			return EXIT_RUNTIME;
 		}
 	}
+	raise_nofile_limit();
 	t.sym = symbolizer_new();
 	rc = t.sym ? load_bpf(&t, btf) : EXIT_RUNTIME;
 	if (!rc)
