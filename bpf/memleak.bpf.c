@@ -14,6 +14,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "memleak.h"
 
 #define EEXIST 17 /* vmlinux.h carries no errno values */
@@ -65,7 +66,11 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* The outermost allocator call a thread is inside of. */
+/*
+ * Per-thread state: the outermost allocator call the thread is inside of,
+ * and the memory syscall it is in (args are only known at entry, the
+ * result only at exit).
+ */
 struct pending_call {
 	__u64 sp;          /* user stack pointer at entry */
 	__u64 ts_ns;       /* entry time */
@@ -76,7 +81,11 @@ struct pending_call {
 	__u8 active;
 	__u8 old_valid;
 	__u8 record;       /* the new block is within the size filter */
-	__u8 pad;
+	__u8 sys_backing;  /* the syscall is made inside an allocator call */
+	__s32 sys_nr;      /* syscall in progress, or 0 */
+	__u32 sys_flags;   /* mmap flags */
+	__u64 sys_args[3];
+	__u64 sys_caller;  /* word at the user stack pointer at entry */
 };
 
 struct {
@@ -397,6 +406,154 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 		stat_add(MEMLEAK_STAT_FREES, 1);
 	else
 		stat_add(MEMLEAK_STAT_UNKNOWN_FREES, 1);
+	return 0;
+}
+
+/* ---- Memory that does not go through malloc: mmap, munmap, mremap, brk ---- */
+
+#define NR_MMAP 9
+#define NR_MUNMAP 11
+#define NR_BRK 12
+#define NR_MREMAP 25
+#define MAP_ANONYMOUS 0x20
+#define PAGE_SIZE_ 4096ULL
+#define PAGE_UP(x) (((x) + PAGE_SIZE_ - 1) & ~(PAGE_SIZE_ - 1))
+#define MAX_ERRNO 4095
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+static __always_inline bool is_mem_syscall(long id)
+{
+	return id == NR_MMAP || id == NR_MUNMAP || id == NR_BRK || id == NR_MREMAP;
+}
+
+/*
+ * Raw syscall tracepoints need no tracefs.  They run for every syscall, so
+ * the syscall number is checked before anything else.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	__u32 tgid;
+	struct pending_call *p;
+	__u64 sp;
+
+	if (!is_mem_syscall(id))
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!pid_traced(tgid))
+		return 0;
+	p = pending_get(true);
+	if (!p) {
+		stat_add(MEMLEAK_STAT_PENDING_LOST, 1);
+		return 0;
+	}
+	sp = regs->sp;
+	p->sys_nr = id;
+	p->sys_backing = inside_outer_call(p, sp, bpf_ktime_get_ns());
+	p->sys_args[0] = regs->di;
+	p->sys_args[1] = regs->si;
+	p->sys_args[2] = id == NR_MREMAP ? regs->dx : regs->r8; /* new_len / mmap fd */
+	p->sys_flags = regs->r10;
+	if (id == NR_BRK) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		p->sys_args[1] = BPF_CORE_READ(task, mm, brk); /* the break before */
+	}
+	p->sys_caller = 0;
+	bpf_probe_read_user(&p->sys_caller, sizeof(p->sys_caller), (void *)sp);
+	return 0;
+}
+
+static __always_inline void send_event(void *ctx, struct pending_call *p, __u32 type,
+				       __u32 tgid, __u64 addr, __u64 len, __u64 old_addr,
+				       __u64 old_len)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct memleak_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(MEMLEAK_STAT_EVENTS_LOST, 1);
+		return;
+	}
+	e->type = type;
+	e->tgid = tgid;
+	e->tid = (__u32)id;
+	e->addr = addr;
+	e->len = len;
+	e->old_addr = old_addr;
+	e->old_len = old_len;
+	e->caller = p ? p->sys_caller : 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->flags = p ? p->sys_flags : 0;
+	e->backing = p ? p->sys_backing : 0;
+	e->stack_id = MEMLEAK_STACK_LOST;
+	if (type != MEMLEAK_EV_MUNMAP && type != MEMLEAK_EV_OOM_VICTIM) {
+		long sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
+
+		if (sid < 0)
+			stat_add(sid == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
+						: MEMLEAK_STAT_STACK_MAP_FULL, 1);
+		else
+			e->stack_id = sid;
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pending_call *p;
+	__s32 nr;
+
+	p = pending_get(false);
+	if (!p || !p->sys_nr)
+		return 0;
+	nr = p->sys_nr;
+	p->sys_nr = 0;
+	if (regs->orig_ax != nr || (ret < 0 && ret >= -MAX_ERRNO))
+		return 0;
+	switch (nr) {
+	case NR_MMAP:
+		/* File mappings are page cache, not leaks; fd -1 or MAP_ANONYMOUS is anon. */
+		if (!(p->sys_flags & MAP_ANONYMOUS) && (__s32)p->sys_args[2] != -1)
+			return 0;
+		send_event(ctx, p, MEMLEAK_EV_MMAP, tgid, ret, PAGE_UP(p->sys_args[1]), 0, 0);
+		break;
+	case NR_MUNMAP:
+		send_event(ctx, p, MEMLEAK_EV_MUNMAP, tgid, p->sys_args[0],
+			   PAGE_UP(p->sys_args[1]), 0, 0);
+		break;
+	case NR_MREMAP:
+		send_event(ctx, p, MEMLEAK_EV_MREMAP, tgid, ret, PAGE_UP(p->sys_args[2]),
+			   p->sys_args[0], PAGE_UP(p->sys_args[1]));
+		break;
+	case NR_BRK:
+		if ((__u64)ret != p->sys_args[1])
+			send_event(ctx, p, MEMLEAK_EV_BRK, tgid, ret, 0, p->sys_args[1], 0);
+		break;
+	}
+	return 0;
+}
+
+/* The OOM killer chose a victim: user space reports it before it is gone. */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(oom_victim, struct task_struct *task, uid_t uid)
+{
+	__u32 tgid = task->tgid;
+	long anon;
+
+	if (!pid_traced(tgid))
+		return 0;
+	/* MM_ANONPAGES; the percpu counter's central value, close enough. */
+	anon = BPF_CORE_READ(task, mm, rss_stat[1].count);
+	send_event(ctx, NULL, MEMLEAK_EV_OOM_VICTIM, tgid, 0,
+		   anon > 0 ? (__u64)anon * PAGE_SIZE_ : 0, 0, 0);
 	return 0;
 }
 

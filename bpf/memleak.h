@@ -56,6 +56,7 @@ enum memleak_stat {
 	MEMLEAK_STAT_STALE_REPLACED,    /* address reused before its free was seen */
 	MEMLEAK_STAT_NESTED_CALLS,      /* allocator calls inside another (ignored) */
 	MEMLEAK_STAT_PENDING_LOST,      /* no per-thread state: call not followed */
+	MEMLEAK_STAT_EVENTS_LOST,       /* ring buffer full: mapping event dropped */
 	MEMLEAK_STAT__MAX,
 };
 
@@ -86,6 +87,35 @@ struct stack_key {
 struct stack_total {
 	__u64 bytes;
 	__u64 count;
+};
+
+/* Events sent to user space through the ring buffer (rare: not malloc). */
+enum memleak_event_type {
+	MEMLEAK_EV_MMAP = 1,    /* addr, len: a new anonymous mapping */
+	MEMLEAK_EV_MUNMAP,      /* addr, len */
+	MEMLEAK_EV_MREMAP,      /* old_addr, old_len -> addr, len */
+	MEMLEAK_EV_BRK,         /* old_addr (previous break) -> addr (new break) */
+	MEMLEAK_EV_OOM_VICTIM,  /* tgid chosen by the OOM killer; len = anon rss bytes */
+};
+
+/*
+ * Mapping changes are kept as address ranges in user space: munmap and
+ * mremap may cut any part of any number of mappings, which is interval
+ * arithmetic the kernel side has no business doing per event.
+ */
+struct memleak_event {
+	__u32 type;        /* enum memleak_event_type */
+	__u32 tgid;
+	__u32 tid;
+	__s32 stack_id;    /* or MEMLEAK_STACK_LOST */
+	__u64 addr, len;
+	__u64 old_addr, old_len;
+	__u64 caller;      /* word at the user stack pointer at syscall entry:
+			    * the return address when a leaf wrapper made the call */
+	__u64 ts_ns;
+	__u32 flags;       /* mmap flags */
+	__u8 backing;      /* issued inside an allocator call: its backing memory */
+	__u8 pad[3];
 };
 
 #endif /* MEMLEAK_H */

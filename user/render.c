@@ -43,6 +43,7 @@ static const char *const stat_names[MEMLEAK_STAT__MAX] = {
 	[MEMLEAK_STAT_STALE_REPLACED] = "stale_replaced",
 	[MEMLEAK_STAT_NESTED_CALLS] = "nested_calls",
 	[MEMLEAK_STAT_PENDING_LOST] = "pending_lost",
+	[MEMLEAK_STAT_EVENTS_LOST] = "events_lost",
 };
 
 const char *stat_name(unsigned int stat)

@@ -28,6 +28,7 @@ static const unsigned int lost_stats[] = {
 	MEMLEAK_STAT_TOTALS_FULL,
 	MEMLEAK_STAT_STALE_REPLACED,
 	MEMLEAK_STAT_PENDING_LOST,
+	MEMLEAK_STAT_EVENTS_LOST,
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -183,6 +183,8 @@ static const struct {
 	  "dropped: address reused before the free was seen" },
 	{ MEMLEAK_STAT_PENDING_LOST, "allocator call", "allocator calls",
 	  "not followed: no per-thread state" },
+	{ MEMLEAK_STAT_EVENTS_LOST, "mapping event", "mapping events",
+	  "dropped: event ring buffer full" },
 };
 
 #define NLOSSES (sizeof(losses) / sizeof(losses[0]))

@@ -270,6 +270,7 @@ static void test_names(void **state)
 	assert_string_equal(stat_name(MEMLEAK_STAT_STALE_REPLACED), "stale_replaced");
 	assert_string_equal(stat_name(MEMLEAK_STAT_NESTED_CALLS), "nested_calls");
 	assert_string_equal(stat_name(MEMLEAK_STAT_PENDING_LOST), "pending_lost");
+	assert_string_equal(stat_name(MEMLEAK_STAT_EVENTS_LOST), "events_lost");
 	assert_string_equal(stat_name(MEMLEAK_STAT__MAX), "unknown");
 }
 
@@ -355,7 +356,7 @@ static const char full_expected[] =
 	"\"nested_calls\":110,"
 	"\"lost\":{\"alloc_map_full\":104,\"alloc_map_full_bytes\":105,\"stack_map_full\":106,"
 	"\"stack_collision\":107,\"totals_full\":108,\"stale_replaced\":109,"
-	"\"pending_lost\":111}}}\n";
+	"\"pending_lost\":111,\"events_lost\":112}}}\n";
 
 static void test_render_json_full(void **state)
 {
@@ -395,7 +396,7 @@ static void test_render_json_empty(void **state)
 		"\"nested_calls\":0,"
 		"\"lost\":{\"alloc_map_full\":0,\"alloc_map_full_bytes\":0,\"stack_map_full\":0,"
 		"\"stack_collision\":0,\"totals_full\":0,\"stale_replaced\":0,"
-		"\"pending_lost\":0}}}\n");
+		"\"pending_lost\":0,\"events_lost\":0}}}\n");
 	free(got);
 }
 

@@ -161,6 +161,7 @@ static void test_every_loss_printed(void **state)
 	r.stats[MEMLEAK_STAT_TOTALS_FULL] = 6;
 	r.stats[MEMLEAK_STAT_STALE_REPLACED] = 4;
 	r.stats[MEMLEAK_STAT_PENDING_LOST] = 8;
+	r.stats[MEMLEAK_STAT_EVENTS_LOST] = 3;
 	out = render(&r);
 	assert_line(out, "  stats: 120 allocs, 100 frees, 3 unknown frees, 9 failed allocs");
 	assert_line(out, "  lost: 5 allocations (10240 bytes) not recorded: allocation map full");
@@ -169,6 +170,7 @@ static void test_every_loss_printed(void **state)
 	assert_line(out, "  lost: 6 allocations not ranked: stack totals map full");
 	assert_line(out, "  lost: 4 allocations dropped: address reused before the free was seen");
 	assert_line(out, "  lost: 8 allocator calls not followed: no per-thread state");
+	assert_line(out, "  lost: 3 mapping events dropped: event ring buffer full");
 	assert_not_contains(out, "lost: none");
 	free(out);
 }
