@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "analysis.h"
+#include "mappings.h"
 #include "procfs.h"
 #include "symbolize.h"
 
@@ -48,6 +49,23 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 	}
 	for (n = 0; n < MEMLEAK_MAX_STACK_DEPTH && ips[n]; n++)
 		;
+	/*
+	 * At a syscall the frame-pointer walk skips the caller of a leaf
+	 * wrapper (mmap, munmap, brk keep no frame): the word at the stack
+	 * pointer is that return address.  Put it back where it belongs,
+	 * if it is code in a known module.
+	 */
+	if (e->snap->caller && n >= 1 && n < MEMLEAK_MAX_STACK_DEPTH &&
+	    (n < 2 || ips[1] != e->snap->caller)) {
+		const char *mod;
+		uint64_t rel;
+
+		if (symbolizer_locate(in->sym, pid, e->snap->caller, &mod, &rel)) {
+			memmove(&ips[2], &ips[1], (n - 1) * sizeof(ips[0]));
+			ips[1] = e->snap->caller;
+			n++;
+		}
+	}
 	e->addrs = malloc(n * sizeof(*e->addrs) + 1);
 	e->rels = malloc(n * sizeof(*e->rels) + 1);
 	e->modules = malloc(n * sizeof(*e->modules) + 1);
@@ -266,6 +284,15 @@ static int build_processes(const struct analysis_input *in, struct report *r)
 		memcpy(p->comm, t->comm, sizeof(p->comm));
 		p->exited = t->exited;
 		p->rss_bytes = t->exited ? -1 : procfs_rss_bytes(t->pid);
+		p->backing_bytes = p->mapped_bytes = -1;
+		if (in->maps && mappings_get(in->maps, t->pid)) {
+			const struct region_set *rs = mappings_get(in->maps, t->pid);
+
+			p->backing_bytes = regions_bytes(rs, MEMLEAK_KIND_MMAP, true) +
+					   regions_bytes(rs, MEMLEAK_KIND_BRK, true);
+			p->mapped_bytes = regions_bytes(rs, MEMLEAK_KIND_MMAP, false) +
+					  regions_bytes(rs, MEMLEAK_KIND_BRK, false);
+		}
 		for (j = 0; j < in->snap->ntotals; j++) {
 			const struct snap_stack *s = &in->snap->totals[j];
 

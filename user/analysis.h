@@ -14,6 +14,7 @@
 #include "snapshot.h"
 
 struct symbolizer;
+struct mapping_tracker;
 
 /* A traced process as the main loop knows it. */
 struct target {
@@ -28,6 +29,7 @@ struct analysis_input {
 	size_t ntargets;
 	struct symbolizer *sym;
 	int stack_map_fd;
+	const struct mapping_tracker *maps; /* NULL: mappings not followed */
 	unsigned int top_n;
 	uint64_t min_age_ms, min_size, max_size;
 	double interval_s;

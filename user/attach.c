@@ -257,6 +257,30 @@ int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
 	return has_core ? 0 : -ENOENT;
 }
 
+int attach_tracepoints(struct attach_state *st)
+{
+	struct bpf_program *progs[] = {
+		st->skel->progs.sys_enter, st->skel->progs.sys_exit,
+		st->skel->progs.oom_victim,
+	};
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+
+		if (!link)
+			return -errno;
+		err = push_link(st, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
+		verbose_msg(1, "attached %s", bpf_program__name(progs[i]));
+	}
+	return 0;
+}
+
 size_t attach_count_objects(const struct attach_state *st, pid_t pid)
 {
 	size_t i, n = 0;

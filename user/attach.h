@@ -45,6 +45,12 @@ int attach_process(struct attach_state *st, pid_t pid);
  */
 int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n);
 
+/*
+ * Attach the mapping (mmap/munmap/mremap/brk) and OOM tracepoints: raw
+ * and BTF tracepoints, which need no tracefs.  Returns 0 or -errno.
+ */
+int attach_tracepoints(struct attach_state *st);
+
 /* Objects probed for pid (for -v and for tests). */
 size_t attach_count_objects(const struct attach_state *st, pid_t pid);
 

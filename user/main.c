@@ -26,6 +26,7 @@
 #include "attach.h"
 #include "errors.h"
 #include "launch.h"
+#include "mappings.h"
 #include "options.h"
 #include "privileges.h"
 #include "procfs.h"
@@ -43,6 +44,7 @@ struct tracer {
 	struct memleak_bpf *skel;
 	struct attach_state att;
 	struct symbolizer *sym;
+	struct mapping_tracker maps;
 	struct target targets[MAX_TARGET_PIDS];
 	int pidfds[MAX_TARGET_PIDS];
 	uint64_t maps_sig[MAX_TARGET_PIDS];
@@ -53,6 +55,8 @@ struct tracer {
 	int sigfd;
 	uint64_t start_ms;
 };
+
+static void on_oom(void *ctx, pid_t pid, uint64_t anon_rss);
 
 static uint64_t now_ms(void)
 {
@@ -144,6 +148,15 @@ static int load_bpf(struct tracer *t, const char *btf)
 	t->skel = skel;
 	t->att.skel = skel;
 	t->att.probe_floor = t->opts.probe_floor;
+	if (t->opts.probe_floor)
+		return EXIT_OK;
+	err = mappings_open(&t->maps, bpf_map__fd(skel->maps.events), on_oom, t);
+	if (!err)
+		err = attach_tracepoints(&t->att);
+	if (err) {
+		err_msg("cannot attach the mapping and OOM tracepoints: %s", strerror(-err));
+		return EXIT_BPF;
+	}
 	return EXIT_OK;
 }
 
@@ -157,6 +170,11 @@ static int add_target(struct tracer *t, pid_t pid)
 				 sizeof(one), BPF_ANY)) {
 		err_msg("cannot trace pid %d: %s", (int)pid, strerror(errno));
 		return EXIT_BPF;
+	}
+	if (mappings_add_pid(&t->maps, pid)) {
+		err_msg("too many processes to follow mappings of (at most %d)",
+			MAPPINGS_MAX_PIDS);
+		return EXIT_USAGE;
 	}
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;
@@ -323,7 +341,26 @@ static void maintain(struct tracer *t)
 	}
 }
 
-static int report(struct tracer *t, bool final)
+/* Keep only pid's entries (the OOM report is about the victim alone). */
+static void snapshot_keep_pid(struct snapshot *s, pid_t pid)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < s->nstacks; i++)
+		if (s->stacks[i].key.tgid == (uint32_t)pid)
+			s->stacks[j++] = s->stacks[i];
+	s->nstacks = j;
+	for (i = j = 0; i < s->ntotals; i++)
+		if (s->totals[i].key.tgid == (uint32_t)pid)
+			s->totals[j++] = s->totals[i];
+	s->ntotals = j;
+}
+
+/*
+ * Build the report of every target, or of one (only_pid > 0), and hand it
+ * to emit.  Mapping events are drained first so the report is current.
+ */
+static int build_report(struct tracer *t, pid_t only_pid, struct report *r)
 {
 	struct snapshot_source src = {
 		.allocs_fd = bpf_map__fd(t->skel->maps.allocs),
@@ -342,27 +379,78 @@ static int report(struct tracer *t, bool final)
 		.interval_s = t->opts.interval_s,
 	};
 	struct snapshot snap;
-	struct report r;
+	size_t i;
 	int err;
 
+	if (!t->opts.probe_floor)
+		mappings_consume(&t->maps);
 	err = snapshot_take(&src, t->opts.min_age_ms, &snap);
+	if (!err)
+		err = mappings_add_to_snapshot(&t->maps, t->opts.min_age_ms, &snap);
 	if (err) {
 		err_msg("cannot read BPF maps: %s", strerror(-err));
 		return err;
 	}
-	in.snap = &snap;
-	err = analysis_build(&in, &r);
-	snapshot_free(&snap);
-	if (err) {
-		err_msg("cannot build report: %s", strerror(-err));
-		return err;
+	in.maps = &t->maps;
+	if (only_pid > 0) {
+		snapshot_keep_pid(&snap, only_pid);
+		for (i = 0; i < t->ntargets; i++)
+			if (t->targets[i].pid == only_pid) {
+				in.targets = &t->targets[i];
+				in.ntargets = 1;
+			}
 	}
+	in.snap = &snap;
+	err = analysis_build(&in, r);
+	snapshot_free(&snap);
+	if (err)
+		err_msg("cannot build report: %s", strerror(-err));
+	return err;
+}
+
+static int report(struct tracer *t, bool final)
+{
+	struct report r;
+	int err;
+
+	err = build_report(t, 0, &r);
+	if (err)
+		return err;
 	r.final = final;
 	err = render_report(t->out, t->opts.format, &r);
 	report_free(&r);
 	if (err)
 		err_msg("cannot write report: %s", strerror(-err));
 	return err;
+}
+
+/*
+ * The OOM killer chose a traced process: report what it holds now, before
+ * its exit, from the maps (the process itself may already be unreadable).
+ */
+static void on_oom(void *ctx, pid_t pid, uint64_t anon_rss)
+{
+	struct tracer *t = ctx;
+	struct oom_event o = { .pid = pid, .anon_rss_bytes = anon_rss };
+	char cgroup[PATH_MAX];
+	struct report r;
+	size_t i;
+
+	for (i = 0; i < t->ntargets && t->targets[i].pid != pid; i++)
+		;
+	if (i == t->ntargets)
+		return;
+	memcpy(o.comm, t->targets[i].comm, sizeof(o.comm));
+	if (!procfs_memory_cgroup(pid, cgroup, sizeof(cgroup), &o.cgroup_limit_bytes,
+				  &o.cgroup_usage_bytes))
+		o.cgroup = cgroup;
+	else
+		o.cgroup_limit_bytes = o.cgroup_usage_bytes = -1;
+	if (build_report(t, pid, &r))
+		return;
+	if (render_oom(t->out, t->opts.format, &o, &r))
+		err_msg("cannot write OOM report: %s", strerror(errno));
+	report_free(&r);
 }
 
 /* Handle whatever woke poll(); returns true when it is time to stop. */
@@ -377,9 +465,14 @@ static bool handle_events(struct tracer *t, struct pollfd *pfds, size_t npfd,
 		while (read(t->sigfd, &si, sizeof(si)) == sizeof(si))
 			stop = true;
 	}
-	for (i = 1; i < npfd; i++)
-		if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR))
+	for (i = 1; i < npfd; i++) {
+		if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (idx[i] == SIZE_MAX)
+			mappings_consume(&t->maps);
+		else
 			mark_exited(t, idx[i]);
+	}
 	return stop || all_exited(t);
 }
 
@@ -393,13 +486,19 @@ static int run_loop(struct tracer *t)
 	next_report = t->start_ms + interval_ms;
 	next_maint = t->start_ms + MAINT_FAST_MS;
 	for (;;) {
-		struct pollfd pfds[MAX_TARGET_PIDS + 1];
-		size_t idx[MAX_TARGET_PIDS + 1], npfd = 1, i;
+		struct pollfd pfds[MAX_TARGET_PIDS + 2];
+		size_t idx[MAX_TARGET_PIDS + 2], npfd = 1, i;
 		uint64_t now = now_ms(), wake;
 		bool stop;
 
 		wake = next_report < next_maint ? next_report : next_maint;
 		pfds[0] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
+		if (mappings_fd(&t->maps) >= 0) {
+			/* Mapping events first: an OOM victim's exit follows its event. */
+			idx[npfd] = SIZE_MAX;
+			pfds[npfd++] = (struct pollfd){ .fd = mappings_fd(&t->maps),
+							.events = POLLIN };
+		}
 		for (i = 0; i < t->ntargets; i++) {
 			if (t->pidfds[i] < 0)
 				continue;
@@ -437,6 +536,7 @@ static void cleanup(struct tracer *t)
 
 	/* Probes first: the targets run unprobed from here on. */
 	attach_destroy(&t->att);
+	mappings_close(&t->maps);
 	if (t->launched && t->launch.release_fd >= 0)
 		launch_abort(&t->launch);
 	launch_free(&t->launch);

@@ -166,3 +166,61 @@ uint64_t procfs_maps_signature(pid_t pid)
 	close(fd);
 	return total ? h : 0;
 }
+
+static int64_t read_i64_file(const char *dir, const char *rel, const char *name)
+{
+	char path[PATH_MAX + 64];
+	long long v;
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s%s/%s", dir, rel, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%lld", &v) == 1; /* "max" (v2 unlimited) fails: -1 */
+	fclose(f);
+	/* v1 says "unlimited" with a huge page-rounded LONG_MAX. */
+	return ok && v >= 0 && v < (1LL << 62) ? v : -1;
+}
+
+int procfs_memory_cgroup(pid_t pid, char *out, size_t len, int64_t *limit,
+			 int64_t *usage)
+{
+	char path[64], *line = NULL, v2[PATH_MAX] = "";
+	size_t cap = 0;
+	bool v1 = false;
+	FILE *f;
+
+	*limit = *usage = -1;
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char *ctrl = strchr(line, ':'), *p;
+
+		if (!ctrl || !(p = strchr(ctrl + 1, ':')))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		*p = '\0';
+		if (!strcmp(ctrl + 1, "") && !v2[0])
+			snprintf(v2, sizeof(v2), "%s", p + 1);
+		if (strstr(ctrl + 1, "memory")) {
+			snprintf(out, len, "%s", p + 1);
+			v1 = true;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (v1) {
+		*limit = read_i64_file("/sys/fs/cgroup/memory", out, "memory.limit_in_bytes");
+		*usage = read_i64_file("/sys/fs/cgroup/memory", out, "memory.usage_in_bytes");
+	} else if (v2[0]) {
+		snprintf(out, len, "%s", v2);
+		*limit = read_i64_file("/sys/fs/cgroup", out, "memory.max");
+		*usage = read_i64_file("/sys/fs/cgroup", out, "memory.current");
+	}
+	return out[0] ? 0 : -ENOENT;
+}

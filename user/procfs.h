@@ -35,6 +35,13 @@ bool procfs_alive(pid_t pid);
 uint64_t procfs_maps_signature(pid_t pid);
 
 /*
+ * The memory cgroup of pid (v1 "memory" controller, else the v2 unified
+ * path), and its limit and usage in bytes (-1 when unknown or unlimited).
+ */
+int procfs_memory_cgroup(pid_t pid, char *path, size_t len, int64_t *limit,
+			 int64_t *usage);
+
+/*
  * Path through which the target's own view of path can be opened from
  * here: /proc/PID/root/<path> (mount namespaces, containers).
  */

@@ -109,3 +109,15 @@ const char *format_age_ms(char *buf, size_t size, uint64_t ms)
 	snprintf(buf, size, "%" PRIu64 "d%02" PRIu64 "h", hours / 24, hours % 24);
 	return buf;
 }
+
+int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
+	       const struct report *r)
+{
+	switch (fmt) {
+	case FORMAT_TEXT:
+		return render_text_oom(out, o, r);
+	case FORMAT_JSON:
+		return render_json_oom(out, o, r);
+	}
+	return -EINVAL;
+}

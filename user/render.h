@@ -16,6 +16,23 @@ int render_text(FILE *out, const struct report *r);
 /* One JSON object on one line (the documented contract, README "JSON output"). */
 int render_json(FILE *out, const struct report *r);
 
+/* The OOM killer chose a traced process. Unknown strings NULL, sizes -1. */
+struct oom_event {
+	pid_t pid;
+	char comm[17];
+	uint64_t anon_rss_bytes;
+	const char *cgroup;          /* memory cgroup path */
+	int64_t cgroup_limit_bytes;
+	int64_t cgroup_usage_bytes;
+};
+
+/* {"type":"oom_kill",...,"report":{...the victim's report...}} */
+int render_json_oom(FILE *out, const struct oom_event *o, const struct report *r);
+/* A banner, then the victim's report. */
+int render_text_oom(FILE *out, const struct oom_event *o, const struct report *r);
+int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
+	       const struct report *r);
+
 /* Dispatch on format; returns 0 or -errno from the stream. */
 int render_report(FILE *out, enum output_format fmt, const struct report *r);
 

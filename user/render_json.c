@@ -104,6 +104,8 @@ static void write_process(struct json_writer *w, const struct process_report *p)
 	kv_i64_or_null(w, "rss_bytes", p->rss_bytes);
 	kv_u64(w, "outstanding_bytes", p->outstanding_bytes);
 	kv_u64(w, "outstanding_allocs", p->outstanding_allocs);
+	kv_i64_or_null(w, "allocator_backing_bytes", p->backing_bytes);
+	kv_i64_or_null(w, "direct_mapped_bytes", p->mapped_bytes);
 	kv_bool(w, "exited", p->exited);
 	json_object_end(w);
 }
@@ -172,17 +174,14 @@ static void write_stats(struct json_writer *w, const struct report *r)
 	json_object_end(w);
 }
 
-int render_json(FILE *out, const struct report *r)
+/* The report object, also nested inside other records (oom_kill). */
+static void write_report(struct json_writer *wp, const struct report *r)
 {
-	struct json_writer w;
+	struct json_writer w = *wp;  /* shorthand below; copied back at the end */
 	char time_buf[64];
 	size_t i;
 
-	if (!out || !r)
-		return -EINVAL;
 	format_time_utc(time_buf, sizeof(time_buf), r->time);
-
-	json_init(&w, out);
 	json_object_begin(&w);
 	kv_string(&w, "type", "report");
 	kv_string(&w, "time", time_buf);
@@ -205,6 +204,42 @@ int render_json(FILE *out, const struct report *r)
 
 	kv_u64(&w, "stacks_matched", r->stacks_matched);
 	write_stats(&w, r);
+	json_object_end(&w);
+	*wp = w;
+}
+
+int render_json(FILE *out, const struct report *r)
+{
+	struct json_writer w;
+
+	if (!out || !r)
+		return -EINVAL;
+	json_init(&w, out);
+	write_report(&w, r);
+	return json_finish(&w);
+}
+
+int render_json_oom(FILE *out, const struct oom_event *o, const struct report *r)
+{
+	struct json_writer w;
+	char time_buf[64];
+
+	if (!out || !o || !r)
+		return -EINVAL;
+	format_time_utc(time_buf, sizeof(time_buf), r->time);
+	json_init(&w, out);
+	json_object_begin(&w);
+	kv_string(&w, "type", "oom_kill");
+	kv_string(&w, "time", time_buf);
+	json_key(&w, "pid");
+	json_i64(&w, o->pid);
+	kv_string(&w, "comm", o->comm);
+	kv_u64(&w, "anon_rss_bytes", o->anon_rss_bytes);
+	kv_string(&w, "cgroup", o->cgroup);
+	kv_i64_or_null(&w, "cgroup_limit_bytes", o->cgroup_limit_bytes);
+	kv_i64_or_null(&w, "cgroup_usage_bytes", o->cgroup_usage_bytes);
+	json_key(&w, "report");
+	write_report(&w, r);
 	json_object_end(&w);
 	return json_finish(&w);
 }

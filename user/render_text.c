@@ -64,10 +64,20 @@ static void print_header(FILE *out, const struct report *r)
 		fprintf(out, ", %zu %s)\n", r->nstacks, plural(r->nstacks, "stack", "stacks"));
 }
 
+/* A size that may be unknown (-1): "-" then. */
+static void format_optional(char *buf, size_t len, int64_t v)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		format_bytes_human(buf, len, (uint64_t)v);
+}
+
 static void print_process(FILE *out, const struct process_report *p)
 {
 	/* One more than comm, which need not hold its own NUL. */
 	char comm[sizeof(p->comm) + 1], rss[UNITS_BUF_LEN], outstanding[UNITS_BUF_LEN];
+	char backing[UNITS_BUF_LEN], mapped[UNITS_BUF_LEN];
 	size_t i, len = strnlen(p->comm, sizeof(p->comm));
 
 	/* Cleaned into a buffer rather than streamed, so the column pads. */
@@ -80,12 +90,12 @@ static void print_process(FILE *out, const struct process_report *p)
 	else
 		format_bytes_human(rss, sizeof(rss), (uint64_t)p->rss_bytes);
 	format_bytes_human(outstanding, sizeof(outstanding), p->outstanding_bytes);
+	format_optional(backing, sizeof(backing), p->backing_bytes);
+	format_optional(mapped, sizeof(mapped), p->mapped_bytes);
 
-	fprintf(out, "  %-8d %-16s %-10s %-13s ", (int)p->pid, comm, rss, outstanding);
-	if (p->exited)
-		fprintf(out, "%-10" PRIu64 " exited\n", p->outstanding_allocs);
-	else
-		fprintf(out, "%" PRIu64 "\n", p->outstanding_allocs);
+	fprintf(out, "  %-8d %-16s %-10s %-12s %-9" PRIu64 " %-12s %s", (int)p->pid, comm,
+		rss, outstanding, p->outstanding_allocs, backing, mapped);
+	fputs(p->exited ? " exited\n" : "\n", out);
 }
 
 static void print_processes(FILE *out, const struct report *r)
@@ -96,8 +106,10 @@ static void print_processes(FILE *out, const struct report *r)
 		fputs("  no traced processes\n", out);
 		return;
 	}
-	fprintf(out, "  %-8s %-16s %-10s %-13s %s\n", "PID", "COMM", "RSS", "OUTSTANDING",
-		"ALLOCS");
+	/* What the RSS is made of: live malloc blocks, the allocator's own
+	 * heap and arenas, and mappings the program made itself. */
+	fprintf(out, "  %-8s %-16s %-10s %-12s %-9s %-12s %s\n", "PID", "COMM", "RSS",
+		"MALLOC-LIVE", "ALLOCS", "ALLOC-HEAP", "MAPPED");
 	for (i = 0; i < r->nprocs; i++)
 		print_process(out, &r->procs[i]);
 }
@@ -252,4 +264,24 @@ int render_text(FILE *out, const struct report *r)
 	if (fflush(out) == EOF)
 		return errno ? -errno : -EIO;
 	return ferror(out) ? -EIO : 0;
+}
+
+int render_text_oom(FILE *out, const struct oom_event *o, const struct report *r)
+{
+	char rss[UNITS_BUF_LEN], lim[UNITS_BUF_LEN], use[UNITS_BUF_LEN];
+
+	format_bytes_human(rss, sizeof(rss), o->anon_rss_bytes);
+	format_optional(lim, sizeof(lim), o->cgroup_limit_bytes);
+	format_optional(use, sizeof(use), o->cgroup_usage_bytes);
+	fputs("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n", out);
+	fprintf(out, "!!! OOM KILL: pid %d (", (int)o->pid);
+	put_clean(out, o->comm);
+	fprintf(out, ") chosen by the OOM killer, anon RSS %s\n", rss);
+	if (o->cgroup) {
+		fputs("!!! memory cgroup ", out);
+		put_clean(out, o->cgroup);
+		fprintf(out, ": limit %s, usage %s\n", lim, use);
+	}
+	fputs("!!! what it held, by allocation stack:\n", out);
+	return render_text(out, r);
 }

@@ -45,6 +45,10 @@ struct process_report {
 	int64_t rss_bytes;           /* -1 = unknown (process gone) */
 	uint64_t outstanding_bytes;  /* all live allocations, no filter */
 	uint64_t outstanding_allocs;
+	int64_t backing_bytes;       /* allocator's heap and arenas (brk, mmap inside
+				      * malloc) made since attach; -1 = not followed */
+	int64_t mapped_bytes;        /* anonymous mappings and brk made directly by
+				      * the program since attach; -1 = not followed */
 	bool exited;
 };
 

@@ -18,6 +18,7 @@ struct snap_stack {
 	uint64_t bytes;
 	uint64_t count;
 	uint64_t oldest_ts_ns;   /* 0 = unknown (totals only) */
+	uint64_t caller;         /* mappings: return address read at the syscall */
 };
 
 struct snapshot {

@@ -289,8 +289,11 @@ static struct frame frames0[] = {
 };
 
 static struct process_report procs[] = {
-	{ 1234, "myservice", 12897484, 1258291, 3456, false },
-	{ 4321, "work\"er", -1, 4096, 4, true },
+	{ .pid = 1234, .comm = "myservice", .rss_bytes = 12897484,
+	  .outstanding_bytes = 1258291, .outstanding_allocs = 3456,
+	  .backing_bytes = 2097152, .mapped_bytes = 0 },
+	{ .pid = 4321, .comm = "work\"er", .rss_bytes = -1, .outstanding_bytes = 4096,
+	  .outstanding_allocs = 4, .backing_bytes = -1, .mapped_bytes = -1, .exited = true },
 };
 
 static struct stack_report stacks[] = {
@@ -335,9 +338,11 @@ static const char full_expected[] =
 	"\"filters\":{\"min_age_ms\":500,\"min_size\":0,\"max_size\":null,\"top\":10},"
 	"\"processes\":["
 	"{\"pid\":1234,\"comm\":\"myservice\",\"rss_bytes\":12897484,"
-	"\"outstanding_bytes\":1258291,\"outstanding_allocs\":3456,\"exited\":false},"
+	"\"outstanding_bytes\":1258291,\"outstanding_allocs\":3456,"
+	"\"allocator_backing_bytes\":2097152,\"direct_mapped_bytes\":0,\"exited\":false},"
 	"{\"pid\":4321,\"comm\":\"work\\\"er\",\"rss_bytes\":null,"
-	"\"outstanding_bytes\":4096,\"outstanding_allocs\":4,\"exited\":true}],"
+	"\"outstanding_bytes\":4096,\"outstanding_allocs\":4,"
+	"\"allocator_backing_bytes\":null,\"direct_mapped_bytes\":null,\"exited\":true}],"
 	"\"stacks\":["
 	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\","
 	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"frames\":["
@@ -403,7 +408,7 @@ static void test_render_json_empty(void **state)
 /* A comm of exactly 16 characters plus junk where the NUL should be. */
 static void test_render_json_comm_unterminated(void **state)
 {
-	struct process_report p = { 7, "", 0, 0, 0, false };
+	struct process_report p = { .pid = 7, .backing_bytes = -1, .mapped_bytes = -1 };
 	struct report r;
 	char *got;
 
