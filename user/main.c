@@ -45,6 +45,8 @@ struct tracer {
 	struct attach_state att;
 	struct symbolizer *sym;
 	struct mapping_tracker maps;
+	struct oom_event ooms[8];    /* victims seen while draining events */
+	size_t nooms;
 	struct target targets[MAX_TARGET_PIDS];
 	int pidfds[MAX_TARGET_PIDS];
 	uint64_t maps_sig[MAX_TARGET_PIDS];
@@ -425,32 +427,46 @@ static int report(struct tracer *t, bool final)
 }
 
 /*
- * The OOM killer chose a traced process: report what it holds now, before
- * its exit, from the maps (the process itself may already be unreadable).
+ * The OOM killer chose a traced process (called while draining events):
+ * note it, with what /proc still says; flush_ooms() reports it.
  */
 static void on_oom(void *ctx, pid_t pid, uint64_t anon_rss)
 {
+	static char cgroups[8][PATH_MAX];
 	struct tracer *t = ctx;
-	struct oom_event o = { .pid = pid, .anon_rss_bytes = anon_rss };
-	char cgroup[PATH_MAX];
-	struct report r;
+	struct oom_event *o;
 	size_t i;
 
 	for (i = 0; i < t->ntargets && t->targets[i].pid != pid; i++)
 		;
-	if (i == t->ntargets)
+	if (i == t->ntargets || t->nooms == sizeof(t->ooms) / sizeof(t->ooms[0]))
 		return;
-	memcpy(o.comm, t->targets[i].comm, sizeof(o.comm));
-	if (!procfs_memory_cgroup(pid, cgroup, sizeof(cgroup), &o.cgroup_limit_bytes,
-				  &o.cgroup_usage_bytes))
-		o.cgroup = cgroup;
-	else
-		o.cgroup_limit_bytes = o.cgroup_usage_bytes = -1;
-	if (build_report(t, pid, &r))
-		return;
-	if (render_oom(t->out, t->opts.format, &o, &r))
-		err_msg("cannot write OOM report: %s", strerror(errno));
-	report_free(&r);
+	o = &t->ooms[t->nooms];
+	memset(o, 0, sizeof(*o));
+	o->pid = pid;
+	o->anon_rss_bytes = anon_rss;
+	memcpy(o->comm, t->targets[i].comm, sizeof(o->comm));
+	if (!procfs_memory_cgroup(pid, cgroups[t->nooms], PATH_MAX,
+				  &o->cgroup_limit_bytes, &o->cgroup_usage_bytes))
+		o->cgroup = cgroups[t->nooms];
+	t->nooms++;
+}
+
+/* Report each OOM victim now, before its exit, from the maps. */
+static void flush_ooms(struct tracer *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nooms; i++) {
+		struct report r;
+
+		if (build_report(t, t->ooms[i].pid, &r))
+			continue;
+		if (render_oom(t->out, t->opts.format, &t->ooms[i], &r))
+			err_msg("cannot write OOM report: %s", strerror(errno));
+		report_free(&r);
+	}
+	t->nooms = 0;
 }
 
 /* Handle whatever woke poll(); returns true when it is time to stop. */
@@ -468,9 +484,10 @@ static bool handle_events(struct tracer *t, struct pollfd *pfds, size_t npfd,
 	for (i = 1; i < npfd; i++) {
 		if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		if (idx[i] == SIZE_MAX)
+		if (idx[i] == SIZE_MAX) {
 			mappings_consume(&t->maps);
-		else
+			flush_ooms(t);
+		} else
 			mark_exited(t, idx[i]);
 	}
 	return stop || all_exited(t);
