@@ -83,6 +83,22 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 	return 0;
 }
 
+/*
+ * The dynamic loader maps the .bss of every library and its own small heap
+ * with anonymous mmap before main(): memory that is never unmapped and
+ * never grows, not a leak.  Such mappings are left out of the stacks.
+ */
+static bool made_by_loader(const struct entry *e)
+{
+	const char *base;
+
+	if (e->snap->key.kind == MEMLEAK_KIND_MALLOC || !e->nframes || !e->modules[0])
+		return false;
+	base = strrchr(e->modules[0], '/');
+	base = base ? base + 1 : e->modules[0];
+	return !strncmp(base, "ld-linux", 8) || !strncmp(base, "ld-musl", 7);
+}
+
 static int str_cmp_null(const char *a, const char *b)
 {
 	if (a == b)
@@ -218,7 +234,7 @@ static int build_stacks(const struct analysis_input *in, struct report *r)
 	struct entry *entries = NULL, **sorted = NULL;
 	struct group *groups = NULL;
 	ssize_t ng = 0;
-	size_t i, top;
+	size_t i, n, top;
 	int err = -ENOMEM;
 
 	if (!snap->nstacks)
@@ -228,15 +244,16 @@ static int build_stacks(const struct analysis_input *in, struct report *r)
 	groups = calloc(snap->nstacks, sizeof(*groups));
 	if (!entries || !sorted || !groups)
 		goto out;
-	for (i = 0; i < snap->nstacks; i++) {
+	for (i = n = 0; i < snap->nstacks; i++) {
 		entries[i].snap = &snap->stacks[i];
 		entries[i].lost = snap->stacks[i].key.stack_id < 0;
 		if (normalize(&entries[i], in))
 			goto out;
-		sorted[i] = &entries[i];
+		if (!made_by_loader(&entries[i]))
+			sorted[n++] = &entries[i];
 	}
-	qsort(sorted, snap->nstacks, sizeof(*sorted), entry_cmp);
-	ng = merge(sorted, snap->nstacks, snap, groups);
+	qsort(sorted, n, sizeof(*sorted), entry_cmp);
+	ng = merge(sorted, n, snap, groups);
 	if (ng < 0)
 		goto out;
 	/* Rank the reports; each group moves with its report (rep is first). */
