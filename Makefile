@@ -27,11 +27,13 @@ LDLIBS   := -lbpf -ldw -lelf -lz
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
-TARGET_SRCS := $(wildcard tests/targets/*.c)
-TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
+# lib*.c are shared libraries for the targets, not programs.
+TARGET_SRCS := $(filter-out tests/targets/lib%.c,$(wildcard tests/targets/*.c))
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
+	$(OUT)/targets/libleakshared.so $(OUT)/targets/static_leak_stripped
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
-	libcmocka-dev pkg-config make gcc jq libjemalloc2 util-linux
+	libcmocka-dev pkg-config make gcc jq libjemalloc2 libjemalloc-dev util-linux
 
 .PHONY: all deps demo test unit integration bench clean
 
@@ -50,7 +52,7 @@ $(OUT):
 	mkdir -p $(OUT) $(OUT)/tests $(OUT)/targets
 
 $(BPF_OBJ): $(BPF_SRC) bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
 
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@
@@ -69,8 +71,19 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 # Test targets: frame pointers and debug info so exact stacks and lines are known.
-$(OUT)/targets/%: tests/targets/%.c | $(OUT)
+$(OUT)/targets/%: tests/targets/%.c tests/targets/target_util.h | $(OUT)
 	$(CC) -O0 -g -fno-omit-frame-pointer -o $@ $< $(TARGET_LDLIBS_$*)
+
+# A leak inside a shared library: linked by shared_leak, dlopen'ed by dlopen_leak.
+$(OUT)/targets/libleakshared.so: tests/targets/libleakshared.c | $(OUT)
+	$(CC) -O0 -g -fno-omit-frame-pointer -shared -fPIC -o $@ $<
+$(OUT)/targets/shared_leak: $(OUT)/targets/libleakshared.so
+TARGET_LDLIBS_shared_leak := -L$(OUT)/targets -lleakshared -Wl,-rpath,'$$ORIGIN'
+TARGET_LDLIBS_jemalloc_leak := -ljemalloc
+TARGET_LDLIBS_static_leak := -static
+# No symbol table at all: no allocator can be found in it.
+$(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
+	strip -s -o $@ $<
 
 demo/leaky: demo/leaky.c
 	$(CC) -O1 -g -fno-omit-frame-pointer -o $@ $<

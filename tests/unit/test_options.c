@@ -110,6 +110,8 @@ static void test_rejections(void **state)
 	expect_error("invalid count", "1", "0", NULL);
 	expect_error("unexpected argument", "1", "2", "3", NULL);
 	expect_error("cannot be combined", "-p", "1", "-c", "ls", NULL);
+	expect_error("cannot be combined", "--comm", "x", "--cgroup", "/y", NULL);
+	expect_error("invalid command name", "--comm", "abcdefghijklmnopq", NULL);
 	expect_error("exceeds maximum", "-z", "2k", "-Z", "1k", NULL);
 	expect_error("invalid map size", "--max-allocs", "1", NULL);
 	expect_error("empty command", "-c", "", NULL);
