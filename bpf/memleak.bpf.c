@@ -25,15 +25,29 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
 
+/*
+ * Following a service: children of traced processes are traced from fork
+ * (follow_forks), and processes exec'ing into a matching command name or
+ * cgroup are picked up at exec.  Uprobes are then attached system-wide and
+ * traced_pids is the filter.
+ */
+const volatile bool follow_forks = false;
+const volatile char match_comm[16] = {};
+const volatile __u64 match_cgroup_id = 0;   /* kernfs id of a cgroup directory */
+
 /* A pending call older than this is treated as abandoned, not as an outer call. */
 #define PENDING_STALE_NS (1000ULL * 1000 * 1000)
 
+/* tgid -> generation (struct proc_id) of every traced process. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MEMLEAK_MAX_PIDS);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u32);
 } traced_pids SEC(".maps");
+
+/* Next generation; user space takes numbers from it too (skeleton .bss). */
+__u32 next_gen = 1;
 
 /* max_entries of these three are set by the loader (options). */
 struct {
@@ -78,6 +92,7 @@ struct pending_call {
 	__u64 ptr;         /* realloc: old block; posix_memalign: out-parameter */
 	struct alloc_info old; /* realloc: old block's record, restored on failure */
 	__u32 fn;          /* enum memleak_fn */
+	__u32 gen;         /* process generation at entry */
 	__u8 active;
 	__u8 old_valid;
 	__u8 record;       /* the new block is within the size filter */
@@ -108,16 +123,30 @@ static __always_inline bool pid_traced(__u32 tgid)
 	return bpf_map_lookup_elem(&traced_pids, &tgid) != NULL;
 }
 
+/* The current process, if traced. */
+static __always_inline bool current_proc(struct proc_id *id)
+{
+	__u32 *gen;
+
+	id->tgid = bpf_get_current_pid_tgid() >> 32;
+	gen = bpf_map_lookup_elem(&traced_pids, &id->tgid);
+	if (!gen)
+		return false;
+	id->gen = *gen;
+	return true;
+}
+
 static __always_inline bool size_wanted(__u64 size)
 {
 	return size >= min_size && size <= max_size;
 }
 
-static __always_inline void totals_add(__u32 tgid, const struct alloc_info *info,
+static __always_inline void totals_add(struct proc_id id, const struct alloc_info *info,
 				       __s64 sign)
 {
 	struct stack_key key = {
-		.tgid = tgid, .stack_id = info->stack_id, .kind = info->kind,
+		.tgid = id.tgid, .stack_id = info->stack_id, .kind = info->kind,
+		.gen = id.gen,
 	};
 	struct stack_total zero = {}, *t;
 
@@ -138,9 +167,10 @@ static __always_inline void totals_add(__u32 tgid, const struct alloc_info *info
 }
 
 /* Forget a live allocation; returns false if it was not recorded. */
-static __always_inline bool forget_alloc(__u32 tgid, __u64 addr, struct alloc_info *out)
+static __always_inline bool forget_alloc(struct proc_id id, __u64 addr,
+					 struct alloc_info *out)
 {
-	struct alloc_key key = { .tgid = tgid, .addr = addr };
+	struct alloc_key key = { .tgid = id.tgid, .gen = id.gen, .addr = addr };
 	struct alloc_info *info;
 
 	info = bpf_map_lookup_elem(&allocs, &key);
@@ -150,27 +180,27 @@ static __always_inline bool forget_alloc(__u32 tgid, __u64 addr, struct alloc_in
 	/* Only the thread whose delete succeeds accounts the free (double free). */
 	if (bpf_map_delete_elem(&allocs, &key))
 		return false;
-	totals_add(tgid, out, -1);
+	totals_add(id, out, -1);
 	return true;
 }
 
-static __always_inline void remember_alloc(struct pt_regs *ctx, __u32 tgid,
+static __always_inline void remember_alloc(struct pt_regs *ctx, struct proc_id id,
 					   __u64 addr, __u64 size)
 {
-	struct alloc_key key = { .tgid = tgid, .addr = addr };
+	struct alloc_key key = { .tgid = id.tgid, .gen = id.gen, .addr = addr };
 	struct alloc_info info = {
 		.size = size, .ts_ns = bpf_ktime_get_ns(), .kind = MEMLEAK_KIND_MALLOC,
 	};
 	struct alloc_info *old;
-	long id;
+	long sid;
 
-	id = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
-	if (id < 0) {
-		stat_add(id == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
-				       : MEMLEAK_STAT_STACK_MAP_FULL, 1);
-		id = MEMLEAK_STACK_LOST;
+	sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
+	if (sid < 0) {
+		stat_add(sid == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
+					: MEMLEAK_STAT_STACK_MAP_FULL, 1);
+		sid = MEMLEAK_STACK_LOST;
 	}
-	info.stack_id = id;
+	info.stack_id = sid;
 
 	/*
 	 * A record for this address means its free went by unseen (a free
@@ -181,7 +211,7 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, __u32 tgid,
 		struct alloc_info stale = *old;
 
 		if (!bpf_map_delete_elem(&allocs, &key)) {
-			totals_add(tgid, &stale, -1);
+			totals_add(id, &stale, -1);
 			stat_add(MEMLEAK_STAT_STALE_REPLACED, 1);
 		}
 	}
@@ -190,7 +220,7 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, __u32 tgid,
 		stat_add(MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES, size);
 		return;
 	}
-	totals_add(tgid, &info, 1);
+	totals_add(id, &info, 1);
 	stat_add(MEMLEAK_STAT_ALLOCS, 1);
 }
 
@@ -216,11 +246,11 @@ static __always_inline bool inside_outer_call(struct pending_call *p, __u64 sp,
 static __always_inline struct pending_call *begin_call(struct pt_regs *ctx,
 						       __u32 fn, __u64 size)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pending_call *p;
+	struct proc_id id;
 	__u64 sp, now;
 
-	if (!pid_traced(tgid))
+	if (!current_proc(&id))
 		return NULL;
 	p = pending_get(true);
 	if (!p) {
@@ -234,6 +264,7 @@ static __always_inline struct pending_call *begin_call(struct pt_regs *ctx,
 		return NULL;
 	}
 	p->active = 1;
+	p->gen = id.gen;
 	p->sp = sp;
 	p->ts_ns = now;
 	p->fn = fn;
@@ -244,13 +275,14 @@ static __always_inline struct pending_call *begin_call(struct pt_regs *ctx,
 	return p;
 }
 
-/* Allocation functions that return a block and can simply be skipped if unwanted. */
+/*
+ * A call outside the size filter stays pending (record = 0): it is still an
+ * allocator call, so the mmap/brk it makes is the allocator's backing
+ * memory, and nested calls inside it are still its own.
+ */
 static __always_inline int begin_plain(struct pt_regs *ctx, __u32 fn, __u64 size)
 {
-	struct pending_call *p = begin_call(ctx, fn, size);
-
-	if (p && !p->record)
-		p->active = 0;
+	begin_call(ctx, fn, size);
 	return 0;
 }
 
@@ -295,8 +327,6 @@ int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 alignment, __u64 size)
 
 	if (!p)
 		return 0;
-	if (!p->record)
-		p->active = 0;
 	p->ptr = memptr;
 	return 0;
 }
@@ -308,13 +338,15 @@ int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 alignment, __u64 size)
 static __always_inline int begin_realloc(struct pt_regs *ctx, __u32 fn,
 					 __u64 ptr, __u64 size)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pending_call *p = begin_call(ctx, fn, size);
+	struct proc_id id;
 
 	if (!p)
 		return 0;
+	id.tgid = bpf_get_current_pid_tgid() >> 32;
+	id.gen = p->gen;
 	p->ptr = ptr;
-	if (ptr && forget_alloc(tgid, ptr, &p->old)) {
+	if (ptr && forget_alloc(id, ptr, &p->old)) {
 		p->old_valid = 1;
 		stat_add(MEMLEAK_STAT_FREES, 1);
 	}
@@ -333,12 +365,12 @@ int BPF_KPROBE(reallocarray_enter, __u64 ptr, __u64 nmemb, __u64 size)
 	return begin_realloc(ctx, MEMLEAK_FN_REALLOCARRAY, ptr, array_size(nmemb, size));
 }
 
-static __always_inline void restore_old(__u32 tgid, struct pending_call *p)
+static __always_inline void restore_old(struct proc_id id, struct pending_call *p)
 {
-	struct alloc_key key = { .tgid = tgid, .addr = p->ptr };
+	struct alloc_key key = { .tgid = id.tgid, .gen = id.gen, .addr = p->ptr };
 
 	if (!bpf_map_update_elem(&allocs, &key, &p->old, BPF_NOEXIST)) {
-		totals_add(tgid, &p->old, 1);
+		totals_add(id, &p->old, 1);
 		stat_add(MEMLEAK_STAT_FREES, (__u64)-1);
 	}
 }
@@ -346,14 +378,16 @@ static __always_inline void restore_old(__u32 tgid, struct pending_call *p)
 SEC("uretprobe")
 int BPF_KRETPROBE(alloc_return, __u64 ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pending_call *p = pending_get(false);
+	struct proc_id id;
 	__u64 addr = ret;
 
 	/* After "ret" the stack pointer is one slot above its value at entry. */
 	if (!p || !p->active || PT_REGS_SP(ctx) != p->sp + 8)
 		return 0;
 	p->active = 0;
+	id.tgid = bpf_get_current_pid_tgid() >> 32;
+	id.gen = p->gen;
 
 	switch (p->fn) {
 	case MEMLEAK_FN_POSIX_MEMALIGN:
@@ -367,14 +401,11 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 		if (!addr) {
 			/* realloc(p, 0) freed p; any other NULL is a failure. */
 			if (p->size && p->old_valid)
-				restore_old(tgid, p);
-			if (p->size) {
+				restore_old(id, p);
+			if (p->size)
 				stat_add(MEMLEAK_STAT_FAILED_ALLOCS, 1);
-			}
 			return 0;
 		}
-		if (!p->record)
-			return 0;
 		break;
 	default:
 		break;
@@ -383,18 +414,19 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 		stat_add(MEMLEAK_STAT_FAILED_ALLOCS, 1);
 		return 0;
 	}
-	remember_alloc(ctx, tgid, addr, p->size);
+	if (p->record)
+		remember_alloc(ctx, id, addr, p->size);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 ptr)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct alloc_info info;
 	struct pending_call *p;
+	struct proc_id id;
 
-	if (!ptr || !pid_traced(tgid))
+	if (!ptr || !current_proc(&id))
 		return 0;
 	/* A free inside realloc or another allocator call is its business. */
 	p = pending_get(false);
@@ -402,7 +434,7 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 		stat_add(MEMLEAK_STAT_NESTED_CALLS, 1);
 		return 0;
 	}
-	if (forget_alloc(tgid, ptr, &info))
+	if (forget_alloc(id, ptr, &info))
 		stat_add(MEMLEAK_STAT_FREES, 1);
 	else
 		stat_add(MEMLEAK_STAT_UNKNOWN_FREES, 1);
@@ -492,7 +524,12 @@ static __always_inline void send_event(void *ctx, struct pending_call *p, __u32 
 	e->flags = p ? p->sys_flags : 0;
 	e->backing = p ? p->sys_backing : 0;
 	e->stack_id = MEMLEAK_STACK_LOST;
-	if (type != MEMLEAK_EV_MUNMAP && type != MEMLEAK_EV_OOM_VICTIM) {
+	{
+		__u32 *gen = bpf_map_lookup_elem(&traced_pids, &tgid);
+
+		e->gen = gen ? *gen : 0;
+	}
+	if (type == MEMLEAK_EV_MMAP || type == MEMLEAK_EV_MREMAP || type == MEMLEAK_EV_BRK) {
 		long sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
 
 		if (sid < 0)
@@ -554,6 +591,119 @@ int BPF_PROG(oom_victim, struct task_struct *task, uid_t uid)
 	anon = BPF_CORE_READ(task, mm, rss_stat[1].count);
 	send_event(ctx, NULL, MEMLEAK_EV_OOM_VICTIM, tgid, 0,
 		   anon > 0 ? (__u64)anon * PAGE_SIZE_ : 0, 0, 0);
+	return 0;
+}
+
+/* ---- Following processes: fork, exec, exit ---- */
+
+static __always_inline bool comm_matches(struct task_struct *task)
+{
+	char comm[16];
+	int i;
+
+	if (!match_comm[0])
+		return false;
+	bpf_probe_read_kernel(comm, sizeof(comm), task->comm);
+	for (i = 0; i < 16; i++) {
+		if (comm[i] != match_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* cgrp or one of its ancestors is the cgroup asked for. */
+static __always_inline bool cgroup_within(struct cgroup *cgrp)
+{
+	int level, i;
+
+	if (!cgrp)
+		return false;
+	level = BPF_CORE_READ(cgrp, level);
+	for (i = 0; i < 32 && i <= level; i++) {
+		struct cgroup *anc = BPF_CORE_READ(cgrp, ancestors[i]);
+
+		if (anc && BPF_CORE_READ(anc, kn, id) == match_cgroup_id)
+			return true;
+	}
+	return false;
+}
+
+/* In the cgroup asked for, on the v2 hierarchy or any v1 controller's. */
+static __always_inline bool cgroup_matches(struct task_struct *task)
+{
+	struct css_set *cset;
+	int i;
+
+	if (!match_cgroup_id)
+		return false;
+	cset = BPF_CORE_READ(task, cgroups);
+	if (cgroup_within(BPF_CORE_READ(cset, dfl_cgrp)))
+		return true;
+	for (i = 0; i < 12; i++) {
+		struct cgroup_subsys_state *css = BPF_CORE_READ(cset, subsys[i]);
+
+		if (css && cgroup_within(BPF_CORE_READ(css, cgroup)))
+			return true;
+	}
+	return false;
+}
+
+/* Start (or restart, at exec) tracing tgid under a new generation. */
+static __always_inline __u32 trace_pid(__u32 tgid)
+{
+	__u32 gen = __sync_fetch_and_add(&next_gen, 1);
+
+	bpf_map_update_elem(&traced_pids, &tgid, &gen, BPF_ANY);
+	return gen;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+
+	/* A new thread shares its process's tgid: nothing to add. */
+	if (ptgid == ctgid || !pid_traced(ptgid))
+		return 0;
+	if (!follow_forks && !match_comm[0] && !match_cgroup_id)
+		return 0;
+	send_event(ctx, NULL, MEMLEAK_EV_FORK, ctgid, 0, 0, ptgid, trace_pid(ctgid));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid;
+
+	__u32 *old = bpf_map_lookup_elem(&traced_pids, &tgid);
+
+	/* A new image: its records start over under a new generation. */
+	if (old) {
+		__u32 was = *old;
+
+		send_event(ctx, NULL, MEMLEAK_EV_EXEC, tgid, 0, 0, was, trace_pid(tgid));
+		return 0;
+	}
+	if (comm_matches(p) || cgroup_matches(p))
+		send_event(ctx, NULL, MEMLEAK_EV_MATCHED, tgid, 0, 0, 0, trace_pid(tgid));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+{
+	__u32 tgid = p->tgid;
+
+	__u32 *gen;
+
+	if (!group_dead || !(gen = bpf_map_lookup_elem(&traced_pids, &tgid)))
+		return 0;
+	send_event(ctx, NULL, MEMLEAK_EV_EXIT, tgid, 0, 0, *gen, 0);
+	/* A later process with this pid is another one. */
+	bpf_map_delete_elem(&traced_pids, &tgid);
 	return 0;
 }
 

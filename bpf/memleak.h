@@ -60,10 +60,21 @@ enum memleak_stat {
 	MEMLEAK_STAT__MAX,
 };
 
+/*
+ * A traced process: its tgid and a generation, taken from a global counter
+ * when tracing of the tgid starts and again at each exec.  Records are
+ * keyed by both, so a reused pid or a new image never merges with the old
+ * one's data, and the old one's records can be dropped without a race.
+ */
+struct proc_id {
+	__u32 tgid;
+	__u32 gen;
+};
+
 /* Key of a live allocation: the same address in two processes differs. */
 struct alloc_key {
 	__u32 tgid;
-	__u32 pad;
+	__u32 gen;
 	__u64 addr;
 };
 
@@ -80,7 +91,7 @@ struct stack_key {
 	__u32 tgid;
 	__s32 stack_id;
 	__u32 kind;
-	__u32 pad;
+	__u32 gen;
 };
 
 /* Outstanding memory of one stack; 64-bit, so no overflow below 16 EiB. */
@@ -96,6 +107,10 @@ enum memleak_event_type {
 	MEMLEAK_EV_MREMAP,      /* old_addr, old_len -> addr, len */
 	MEMLEAK_EV_BRK,         /* old_addr (previous break) -> addr (new break) */
 	MEMLEAK_EV_OOM_VICTIM,  /* tgid chosen by the OOM killer; len = anon rss bytes */
+	MEMLEAK_EV_FORK,        /* tgid forked by traced old_addr (= parent tgid) */
+	MEMLEAK_EV_EXEC,        /* traced tgid exec'd a new image */
+	MEMLEAK_EV_MATCHED,     /* tgid exec'd into --comm/--cgroup: traced from now */
+	MEMLEAK_EV_EXIT,        /* traced tgid exited (the whole process) */
 };
 
 /*
@@ -116,6 +131,8 @@ struct memleak_event {
 	__u32 flags;       /* mmap flags */
 	__u8 backing;      /* issued inside an allocator call: its backing memory */
 	__u8 pad[3];
+	__u32 gen;         /* the process's generation (exec: the new one) */
+	__u32 pad2;
 };
 
 #endif /* MEMLEAK_H */

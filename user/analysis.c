@@ -298,6 +298,9 @@ static int build_processes(const struct analysis_input *in, struct report *r)
 		struct process_report *p = &r->procs[r->nprocs++];
 
 		p->pid = t->pid;
+		p->ns_pid = t->ns_pid;
+		p->ppid = t->ppid;
+		p->respawn = t->respawn;
 		memcpy(p->comm, t->comm, sizeof(p->comm));
 		p->exited = t->exited;
 		p->rss_bytes = t->exited ? -1 : procfs_rss_bytes(t->pid);
@@ -313,11 +316,20 @@ static int build_processes(const struct analysis_input *in, struct report *r)
 		for (j = 0; j < in->snap->ntotals; j++) {
 			const struct snap_stack *s = &in->snap->totals[j];
 
-			if (s->key.tgid != (uint32_t)t->pid)
+			if (s->key.tgid != (uint32_t)t->pid || s->key.gen != t->gen)
 				continue;
 			p->outstanding_bytes += s->bytes;
 			p->outstanding_allocs += s->count;
 		}
+		/*
+		 * Outstanding bytes are themselves the growth since attach (what
+		 * was allocated before is not seen); RSS says what the whole
+		 * process grew by meanwhile.
+		 */
+		p->growth_bytes = t->prev_bytes < 0 ? (int64_t)p->outstanding_bytes
+				  : (int64_t)p->outstanding_bytes - t->prev_bytes;
+		p->rss_growth_bytes = p->rss_bytes < 0 || t->rss_at_attach < 0 ? 0
+				      : p->rss_bytes - t->rss_at_attach;
 	}
 	return 0;
 }

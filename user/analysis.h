@@ -19,8 +19,18 @@ struct mapping_tracker;
 /* A traced process as the main loop knows it. */
 struct target {
 	pid_t pid;
+	uint32_t gen;          /* generation of its records (bpf/memleak.h) */
+	pid_t ppid;            /* traced parent it was forked from, or 0 */
+	pid_t ns_pid;          /* pid in its own pid namespace, or 0 if the same */
 	char comm[17];
 	bool exited;
+	bool gone;             /* exited and its records dropped (--follow) */
+	bool respawn;          /* replaces an exited child of the same parent */
+	unsigned int exited_children;
+	int pidfd;
+	uint64_t maps_sig;
+	int64_t rss_at_attach; /* RSS when tracing began, -1 = unknown */
+	int64_t prev_bytes;    /* outstanding at the previous report, -1 = none */
 };
 
 struct analysis_input {

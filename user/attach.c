@@ -78,7 +78,8 @@ static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t p
 	struct bpf_link *link;
 	int err;
 
-	link = bpf_program__attach_uprobe_opts(prog, pid, path, off, &uo);
+	link = bpf_program__attach_uprobe_opts(prog, st->system_wide ? -1 : pid, path,
+					       off, &uo);
 	if (!link)
 		return -errno;
 	err = push_link(st, link);
@@ -133,7 +134,7 @@ static bool already_attached(const struct attach_state *st, pid_t pid, uint64_t 
 	size_t i;
 
 	for (i = 0; i < st->nobjs; i++)
-		if (st->objs[i].pid == pid && st->objs[i].inode == inode)
+		if ((st->system_wide || st->objs[i].pid == pid) && st->objs[i].inode == inode)
 			return true;
 	return false;
 }
@@ -261,7 +262,8 @@ int attach_tracepoints(struct attach_state *st)
 {
 	struct bpf_program *progs[] = {
 		st->skel->progs.sys_enter, st->skel->progs.sys_exit,
-		st->skel->progs.oom_victim,
+		st->skel->progs.oom_victim, st->skel->progs.on_fork,
+		st->skel->progs.on_exec, st->skel->progs.on_exit,
 	};
 	size_t i;
 	int err;
@@ -286,7 +288,7 @@ size_t attach_count_objects(const struct attach_state *st, pid_t pid)
 	size_t i, n = 0;
 
 	for (i = 0; i < st->nobjs; i++)
-		n += st->objs[i].pid == pid && st->objs[i].nfuncs > 0;
+		n += (st->system_wide || st->objs[i].pid == pid) && st->objs[i].nfuncs > 0;
 	return n;
 }
 

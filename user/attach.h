@@ -25,6 +25,13 @@ struct attached_object {
 struct attach_state {
 	struct memleak_bpf *skel;
 	bool probe_floor;          /* attach the empty programs instead */
+	/*
+	 * Probes on the objects for every process (pid -1), filtered by the
+	 * kernel's traced_pids map: needed to follow forks without a race,
+	 * and to pick up processes by name or cgroup.  Every process mapping
+	 * the object then pays the trap, traced or not.
+	 */
+	bool system_wide;
 	struct bpf_link **links;
 	size_t nlinks, cap_links;
 	struct attached_object *objs;

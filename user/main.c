@@ -17,48 +17,23 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
-#include "analysis.h"
-#include "attach.h"
 #include "errors.h"
-#include "launch.h"
-#include "mappings.h"
-#include "options.h"
 #include "privileges.h"
 #include "procfs.h"
-#include "render.h"
 #include "snapshot.h"
 #include "symbolize.h"
+#include "tracer.h"
 #include "memleak.skel.h"
 
 #define MAINT_FAST_MS 100   /* look for new mappings often right after start */
 #define MAINT_SLOW_MS 1000
 #define MAINT_FAST_PERIOD_MS 3000
-
-struct tracer {
-	struct options opts;
-	struct memleak_bpf *skel;
-	struct attach_state att;
-	struct symbolizer *sym;
-	struct mapping_tracker maps;
-	struct oom_event ooms[8];    /* victims seen while draining events */
-	size_t nooms;
-	struct target targets[MAX_TARGET_PIDS];
-	int pidfds[MAX_TARGET_PIDS];
-	uint64_t maps_sig[MAX_TARGET_PIDS];
-	size_t ntargets;
-	struct launch launch;
-	bool launched;
-	FILE *out;
-	int sigfd;
-	uint64_t start_ms;
-};
-
-static void on_oom(void *ctx, pid_t pid, uint64_t anon_rss);
 
 static uint64_t now_ms(void)
 {
@@ -120,6 +95,25 @@ static int check_environment(struct tracer *t, const char **btf)
 	return EXIT_OK;
 }
 
+/*
+ * libbpf resolves BTF tracepoints (tp_btf) against the running kernel's
+ * BTF only, not against --btf: without it, the mapping, OOM and process
+ * programs cannot load, and malloc tracing goes on alone.
+ */
+static void without_btf_programs(struct memleak_bpf *skel)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.sys_enter, skel->progs.sys_exit, skel->progs.oom_victim,
+		skel->progs.on_fork, skel->progs.on_exec, skel->progs.on_exit,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i], false);
+	verbose_msg(1, "--btf: mmap/brk, OOM and process tracking are off "
+		    "(they need /sys/kernel/btf/vmlinux)");
+}
+
 static int load_bpf(struct tracer *t, const char *btf)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -136,6 +130,13 @@ static int load_bpf(struct tracer *t, const char *btf)
 	}
 	skel->rodata->min_size = t->opts.min_size;
 	skel->rodata->max_size = t->opts.max_size;
+	skel->rodata->follow_forks = t->opts.follow;
+	if (t->opts.comm)
+		strncpy((char *)skel->rodata->match_comm, t->opts.comm,
+			sizeof(skel->rodata->match_comm) - 1);
+	skel->rodata->match_cgroup_id = t->cgroup_id;
+	if (t->opts.btf_path)
+		without_btf_programs(skel);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
 	bpf_map__set_max_entries(skel->maps.stack_traces, t->opts.max_stacks);
 	/* Per-process totals: a stack seen in several processes has one entry each. */
@@ -152,37 +153,15 @@ static int load_bpf(struct tracer *t, const char *btf)
 	t->att.probe_floor = t->opts.probe_floor;
 	if (t->opts.probe_floor)
 		return EXIT_OK;
-	err = mappings_open(&t->maps, bpf_map__fd(skel->maps.events), on_oom, t);
+	if (t->opts.btf_path)
+		return EXIT_OK;
+	err = mappings_open(&t->maps, bpf_map__fd(skel->maps.events), targets_on_event, t);
 	if (!err)
 		err = attach_tracepoints(&t->att);
 	if (err) {
 		err_msg("cannot attach the mapping and OOM tracepoints: %s", strerror(-err));
 		return EXIT_BPF;
 	}
-	return EXIT_OK;
-}
-
-static int add_target(struct tracer *t, pid_t pid)
-{
-	__u8 one = 1;
-	__u32 key = pid;
-	struct target *tg = &t->targets[t->ntargets];
-
-	if (bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &one,
-				 sizeof(one), BPF_ANY)) {
-		err_msg("cannot trace pid %d: %s", (int)pid, strerror(errno));
-		return EXIT_BPF;
-	}
-	if (mappings_add_pid(&t->maps, pid)) {
-		err_msg("too many processes to follow mappings of (at most %d)",
-			MAPPINGS_MAX_PIDS);
-		return EXIT_USAGE;
-	}
-	memset(tg, 0, sizeof(*tg));
-	tg->pid = pid;
-	procfs_comm(pid, tg->comm, sizeof(tg->comm));
-	t->pidfds[t->ntargets] = (int)syscall(SYS_pidfd_open, pid, 0);
-	t->ntargets++;
 	return EXIT_OK;
 }
 
@@ -224,20 +203,20 @@ static void raise_nofile_limit(void)
 
 static int attach_pids(struct tracer *t)
 {
-	int i, rc, err;
+	int i, idx, err;
 
 	no_debuginfod();
 	for (i = 0; i < t->opts.npids; i++) {
 		pid_t pid = t->opts.pids[i];
 
-		rc = add_target(t, pid);
-		if (rc)
-			return rc;
+		idx = target_add(t, pid, 0, 0);
+		if (idx < 0)
+			return EXIT_BPF;
 		err = attach_process(&t->att, pid);
 		if (err < 0)
 			return attach_error(err, pid);
 		symbolizer_add_process(t->sym, pid);
-		t->maps_sig[t->ntargets - 1] = procfs_maps_signature(pid);
+		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
 	return EXIT_OK;
 }
@@ -245,7 +224,7 @@ static int attach_pids(struct tracer *t)
 static int start_command(struct tracer *t)
 {
 	char err[512];
-	int rc, e;
+	int e;
 
 	if (launch_prepare(&t->launch, t->opts.command, err, sizeof(err))) {
 		err_msg("%s", err);
@@ -254,9 +233,8 @@ static int start_command(struct tracer *t)
 	}
 	t->launched = true;
 	no_debuginfod();
-	rc = add_target(t, t->launch.pid);
-	if (rc)
-		return rc;
+	if (target_add(t, t->launch.pid, 0, 0) < 0)
+		return EXIT_BPF;
 	e = attach_paths(&t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
 	if (e == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in '%s' or its libraries "
@@ -275,6 +253,61 @@ static int start_command(struct tracer *t)
 	return EXIT_OK;
 }
 
+/* pid runs now and matches --comm or --cgroup: trace it from here on. */
+static void add_match(pid_t pid, void *ctx)
+{
+	struct tracer *t = ctx;
+
+	if (pid <= 0 || pid == getpid() || target_find(t, pid) >= 0 || !procfs_alive(pid))
+		return;
+	if (target_add(t, pid, 0, 0) >= 0)
+		verbose_msg(1, "pid %d (%s) matches: traced", (int)pid,
+			    t->targets[t->ntargets - 1].comm);
+}
+
+/*
+ * Processes that match without an exec the kernel side saw: running at
+ * start, or moved into the cgroup later.
+ */
+static void scan_matching(struct tracer *t)
+{
+	struct dirent *de;
+	char comm[17];
+	DIR *d;
+
+	if (t->opts.cgroup) {
+		procfs_cgroup_pids(t->opts.cgroup, add_match, t);
+		return;
+	}
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		procfs_comm(pid, comm, sizeof(comm));
+		if (!strcmp(comm, t->opts.comm))
+			add_match(pid, t);
+	}
+	closedir(d);
+}
+
+static int start_matching(struct tracer *t)
+{
+	if (t->opts.cgroup) {
+		int err = procfs_cgroup_id(t->opts.cgroup, &t->cgroup_id);
+
+		if (err) {
+			err_msg("'%s' is not a cgroup directory: %s", t->opts.cgroup,
+				strerror(-err));
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
 static int setup_signals(struct tracer *t)
 {
 	sigset_t set;
@@ -288,37 +321,13 @@ static int setup_signals(struct tracer *t)
 	return t->sigfd < 0 ? -errno : 0;
 }
 
-static void mark_exited(struct tracer *t, size_t i)
-{
-	struct target *tg = &t->targets[i];
-
-	if (tg->exited)
-		return;
-	tg->exited = true;
-	verbose_msg(1, "pid %d (%s) exited", (int)tg->pid, tg->comm);
-	if (t->launched && tg->pid == t->launch.pid)
-		waitpid(tg->pid, NULL, WNOHANG);
-	if (t->pidfds[i] >= 0) {
-		close(t->pidfds[i]);
-		t->pidfds[i] = -1;
-	}
-}
-
-static bool all_exited(const struct tracer *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->ntargets; i++)
-		if (!t->targets[i].exited)
-			return false;
-	return true;
-}
-
-/* New mappings (dlopen, exec of a -c child): probe and learn them. */
+/* New mappings (dlopen, exec, new processes): probe and learn them. */
 static void maintain(struct tracer *t)
 {
 	size_t i;
 
+	if (t->open_ended)
+		scan_matching(t);
 	for (i = 0; i < t->ntargets; i++) {
 		struct target *tg = &t->targets[i];
 		uint64_t sig;
@@ -327,13 +336,15 @@ static void maintain(struct tracer *t)
 		if (tg->exited)
 			continue;
 		if (!procfs_alive(tg->pid)) {
-			mark_exited(t, i);
+			/* Service mode hears of exits from the kernel (with the gen). */
+			if (!t->service)
+				target_exited(t, i);
 			continue;
 		}
 		sig = procfs_maps_signature(tg->pid);
-		if (!sig || sig == t->maps_sig[i])
+		if (!sig || sig == tg->maps_sig)
 			continue;
-		t->maps_sig[i] = sig;
+		tg->maps_sig = sig;
 		err = attach_process(&t->att, tg->pid);
 		if (err < 0 && err != -ESRCH && err != -ENOENT)
 			verbose_msg(0, "pid %d: cannot probe new objects: %s", (int)tg->pid,
@@ -343,130 +354,36 @@ static void maintain(struct tracer *t)
 	}
 }
 
-/* Keep only pid's entries (the OOM report is about the victim alone). */
-static void snapshot_keep_pid(struct snapshot *s, pid_t pid)
+/* Drain mapping and process events, then act on the process events. */
+static void drain_events(struct tracer *t)
 {
-	size_t i, j;
-
-	for (i = j = 0; i < s->nstacks; i++)
-		if (s->stacks[i].key.tgid == (uint32_t)pid)
-			s->stacks[j++] = s->stacks[i];
-	s->nstacks = j;
-	for (i = j = 0; i < s->ntotals; i++)
-		if (s->totals[i].key.tgid == (uint32_t)pid)
-			s->totals[j++] = s->totals[i];
-	s->ntotals = j;
-}
-
-/*
- * Build the report of every target, or of one (only_pid > 0), and hand it
- * to emit.  Mapping events are drained first so the report is current.
- */
-static int build_report(struct tracer *t, pid_t only_pid, struct report *r)
-{
-	struct snapshot_source src = {
-		.allocs_fd = bpf_map__fd(t->skel->maps.allocs),
-		.totals_fd = bpf_map__fd(t->skel->maps.stack_totals),
-		.stats_fd = bpf_map__fd(t->skel->maps.stats),
-	};
-	struct analysis_input in = {
-		.targets = t->targets,
-		.ntargets = t->ntargets,
-		.sym = t->sym,
-		.stack_map_fd = bpf_map__fd(t->skel->maps.stack_traces),
-		.top_n = t->opts.top_n,
-		.min_age_ms = t->opts.min_age_ms,
-		.min_size = t->opts.min_size,
-		.max_size = t->opts.max_size,
-		.interval_s = t->opts.interval_s,
-	};
-	struct snapshot snap;
-	size_t i;
-	int err;
-
-	if (!t->opts.probe_floor)
-		mappings_consume(&t->maps);
-	err = snapshot_take(&src, t->opts.min_age_ms, &snap);
-	if (!err)
-		err = mappings_add_to_snapshot(&t->maps, t->opts.min_age_ms, &snap);
-	if (err) {
-		err_msg("cannot read BPF maps: %s", strerror(-err));
-		return err;
-	}
-	in.maps = &t->maps;
-	if (only_pid > 0) {
-		snapshot_keep_pid(&snap, only_pid);
-		for (i = 0; i < t->ntargets; i++)
-			if (t->targets[i].pid == only_pid) {
-				in.targets = &t->targets[i];
-				in.ntargets = 1;
-			}
-	}
-	in.snap = &snap;
-	err = analysis_build(&in, r);
-	snapshot_free(&snap);
-	if (err)
-		err_msg("cannot build report: %s", strerror(-err));
-	return err;
+	if (mappings_fd(&t->maps) < 0)
+		return;
+	mappings_consume(&t->maps);
+	targets_flush_events(t);
 }
 
 static int report(struct tracer *t, bool final)
 {
 	struct report r;
+	size_t i, j;
 	int err;
 
-	err = build_report(t, 0, &r);
+	drain_events(t);
+	err = tracer_build_report(t, 0, &r);
 	if (err)
 		return err;
 	r.final = final;
 	err = render_report(t->out, t->opts.format, &r);
+	/* Growth per report is measured against this one. */
+	for (i = 0; i < r.nprocs; i++)
+		for (j = 0; j < t->ntargets; j++)
+			if (t->targets[j].pid == r.procs[i].pid && !t->targets[j].gone)
+				t->targets[j].prev_bytes = (int64_t)r.procs[i].outstanding_bytes;
 	report_free(&r);
 	if (err)
 		err_msg("cannot write report: %s", strerror(-err));
 	return err;
-}
-
-/*
- * The OOM killer chose a traced process (called while draining events):
- * note it, with what /proc still says; flush_ooms() reports it.
- */
-static void on_oom(void *ctx, pid_t pid, uint64_t anon_rss)
-{
-	static char cgroups[8][PATH_MAX];
-	struct tracer *t = ctx;
-	struct oom_event *o;
-	size_t i;
-
-	for (i = 0; i < t->ntargets && t->targets[i].pid != pid; i++)
-		;
-	if (i == t->ntargets || t->nooms == sizeof(t->ooms) / sizeof(t->ooms[0]))
-		return;
-	o = &t->ooms[t->nooms];
-	memset(o, 0, sizeof(*o));
-	o->pid = pid;
-	o->anon_rss_bytes = anon_rss;
-	memcpy(o->comm, t->targets[i].comm, sizeof(o->comm));
-	if (!procfs_memory_cgroup(pid, cgroups[t->nooms], PATH_MAX,
-				  &o->cgroup_limit_bytes, &o->cgroup_usage_bytes))
-		o->cgroup = cgroups[t->nooms];
-	t->nooms++;
-}
-
-/* Report each OOM victim now, before its exit, from the maps. */
-static void flush_ooms(struct tracer *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nooms; i++) {
-		struct report r;
-
-		if (build_report(t, t->ooms[i].pid, &r))
-			continue;
-		if (render_oom(t->out, t->opts.format, &t->ooms[i], &r))
-			err_msg("cannot write OOM report: %s", strerror(errno));
-		report_free(&r);
-	}
-	t->nooms = 0;
 }
 
 /* Handle whatever woke poll(); returns true when it is time to stop. */
@@ -484,53 +401,60 @@ static bool handle_events(struct tracer *t, struct pollfd *pfds, size_t npfd,
 	for (i = 1; i < npfd; i++) {
 		if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		if (idx[i] == SIZE_MAX) {
-			mappings_consume(&t->maps);
-			flush_ooms(t);
-		} else
-			mark_exited(t, idx[i]);
+		if (idx[i] == SIZE_MAX)
+			drain_events(t);
+		else
+			target_exited(t, idx[i]);
 	}
-	return stop || all_exited(t);
+	/* A pidfd may say "exited" before the kernel's exit event is drained. */
+	drain_events(t);
+	return stop || targets_done(t);
+}
+
+static size_t fill_pollfds(struct tracer *t, struct pollfd *pfds, size_t *idx, size_t max)
+{
+	size_t i, n = 1;
+
+	pfds[0] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
+	if (mappings_fd(&t->maps) >= 0) {
+		idx[n] = SIZE_MAX;
+		pfds[n++] = (struct pollfd){ .fd = mappings_fd(&t->maps), .events = POLLIN };
+	}
+	for (i = 0; i < t->ntargets && n < max; i++) {
+		if (t->targets[i].pidfd < 0)
+			continue;
+		idx[n] = i;
+		pfds[n++] = (struct pollfd){ .fd = t->targets[i].pidfd, .events = POLLIN };
+	}
+	return n;
 }
 
 static int run_loop(struct tracer *t)
 {
-	uint64_t next_report, next_maint, interval_ms;
+	uint64_t next_report, next_maint, interval_ms, start;
 	long reports = 0;
 
 	interval_ms = (uint64_t)(t->opts.interval_s * 1000);
-	t->start_ms = now_ms();
-	next_report = t->start_ms + interval_ms;
-	next_maint = t->start_ms + MAINT_FAST_MS;
+	start = now_ms();
+	next_report = start + interval_ms;
+	next_maint = start + MAINT_FAST_MS;
 	for (;;) {
 		struct pollfd pfds[MAX_TARGET_PIDS + 2];
-		size_t idx[MAX_TARGET_PIDS + 2], npfd = 1, i;
+		size_t idx[MAX_TARGET_PIDS + 2], npfd;
 		uint64_t now = now_ms(), wake;
 		bool stop;
 
 		wake = next_report < next_maint ? next_report : next_maint;
-		pfds[0] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
-		if (mappings_fd(&t->maps) >= 0) {
-			/* Mapping events first: an OOM victim's exit follows its event. */
-			idx[npfd] = SIZE_MAX;
-			pfds[npfd++] = (struct pollfd){ .fd = mappings_fd(&t->maps),
-							.events = POLLIN };
-		}
-		for (i = 0; i < t->ntargets; i++) {
-			if (t->pidfds[i] < 0)
-				continue;
-			idx[npfd] = i;
-			pfds[npfd++] = (struct pollfd){ .fd = t->pidfds[i], .events = POLLIN };
-		}
+		npfd = fill_pollfds(t, pfds, idx, MAX_TARGET_PIDS + 2);
 		if (poll(pfds, npfd, wake > now ? (int)(wake - now) : 0) < 0 && errno != EINTR)
 			return EXIT_RUNTIME;
 		stop = handle_events(t, pfds, npfd, idx);
 		now = now_ms();
 		if (!stop && now >= next_maint) {
 			maintain(t);
-			next_maint = now + (now - t->start_ms < MAINT_FAST_PERIOD_MS
+			next_maint = now + (now - start < MAINT_FAST_PERIOD_MS
 					    ? MAINT_FAST_MS : MAINT_SLOW_MS);
-			stop = all_exited(t);
+			stop = targets_done(t);
 		}
 		if (stop)
 			return report(t, true) ? EXIT_RUNTIME : EXIT_OK;
@@ -560,12 +484,24 @@ static void cleanup(struct tracer *t)
 	memleak_bpf__destroy(t->skel);
 	symbolizer_free(t->sym);
 	for (i = 0; i < t->ntargets; i++)
-		if (t->pidfds[i] >= 0)
-			close(t->pidfds[i]);
+		if (t->targets[i].pidfd >= 0)
+			close(t->targets[i].pidfd);
+	free(t->targets);
 	if (t->out && t->out != stdout)
 		fclose(t->out);
 	if (t->sigfd >= 0)
 		close(t->sigfd);
+}
+
+static int start_targets(struct tracer *t)
+{
+	if (t->opts.command)
+		return start_command(t);
+	if (t->opts.npids)
+		return attach_pids(t);
+	no_debuginfod();
+	scan_matching(t);
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -586,7 +522,9 @@ int main(int argc, char **argv)
 		break;
 	}
 	verbosity = t.opts.verbose;
-	if (!t.opts.npids && !t.opts.command) {
+	t.open_ended = t.opts.comm || t.opts.cgroup;
+	t.service = t.open_ended || t.opts.follow;
+	if (!t.opts.npids && !t.opts.command && !t.open_ended) {
 		t.opts.command = demo_command();
 		if (!t.opts.command) {
 			err_msg("no target: give -p PID or -c \"CMD ARGS\" (see --help)");
@@ -596,6 +534,12 @@ int main(int argc, char **argv)
 			t.opts.command);
 	}
 	rc = check_environment(&t, &btf);
+	if (!rc && t.service && t.opts.btf_path) {
+		err_msg("--follow, --comm and --cgroup need /sys/kernel/btf/vmlinux, not --btf");
+		rc = EXIT_NO_BTF;
+	}
+	if (!rc)
+		rc = start_matching(&t);
 	if (rc)
 		return rc;
 	t.out = stdout;
@@ -608,10 +552,12 @@ int main(int argc, char **argv)
 		}
 	}
 	raise_nofile_limit();
+	/* Following forks or matching new processes needs probes for all. */
+	t.att.system_wide = t.service;
 	t.sym = symbolizer_new();
 	rc = t.sym ? load_bpf(&t, btf) : EXIT_RUNTIME;
 	if (!rc)
-		rc = t.opts.command ? start_command(&t) : attach_pids(&t);
+		rc = start_targets(&t);
 	if (!rc && setup_signals(&t))
 		rc = EXIT_RUNTIME;
 	if (!rc) {

@@ -26,12 +26,39 @@ int mappings_add_pid(struct mapping_tracker *m, pid_t pid)
 {
 	if (set_of(m, pid))
 		return 0;
-	if (m->n == MAPPINGS_MAX_PIDS)
-		return -ENOSPC;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		pid_t *p = realloc(m->pids, cap * sizeof(*p));
+		struct region_set *v;
+
+		if (!p)
+			return -ENOMEM;
+		m->pids = p;
+		v = realloc(m->sets, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->sets = v;
+		m->cap = cap;
+	}
 	m->pids[m->n] = pid;
 	regions_init(&m->sets[m->n], 0);
 	m->n++;
 	return 0;
+}
+
+void mappings_remove_pid(struct mapping_tracker *m, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->pids[i] != pid)
+			continue;
+		regions_free(&m->sets[i]);
+		m->n--;
+		m->pids[i] = m->pids[m->n];
+		m->sets[i] = m->sets[m->n];
+		return;
+	}
 }
 
 void mappings_apply(struct mapping_tracker *m, const void *data)
@@ -41,9 +68,9 @@ void mappings_apply(struct mapping_tracker *m, const void *data)
 	struct region r;
 
 	m->events++;
-	if (e->type == MEMLEAK_EV_OOM_VICTIM) {
-		if (m->on_oom)
-			m->on_oom(m->oom_ctx, (pid_t)e->tgid, e->len);
+	if (e->type >= MEMLEAK_EV_OOM_VICTIM) {
+		if (m->on_process)
+			m->on_process(m->ctx, e);
 		return;
 	}
 	s = set_of(m, (pid_t)e->tgid);
@@ -82,11 +109,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int mappings_open(struct mapping_tracker *m, int fd, oom_cb on_oom, void *ctx)
+int mappings_open(struct mapping_tracker *m, int fd, process_event_cb cb, void *ctx)
 {
 	memset(m, 0, sizeof(*m));
-	m->on_oom = on_oom;
-	m->oom_ctx = ctx;
+	m->on_process = cb;
+	m->ctx = ctx;
 	m->rb = ring_buffer__new(fd, on_event, m, NULL);
 	return m->rb ? 0 : -errno;
 }
@@ -99,7 +126,11 @@ void mappings_close(struct mapping_tracker *m)
 	m->rb = NULL;
 	for (i = 0; i < m->n; i++)
 		regions_free(&m->sets[i]);
-	m->n = 0;
+	free(m->pids);
+	free(m->sets);
+	m->pids = NULL;
+	m->sets = NULL;
+	m->n = m->cap = 0;
 }
 
 int mappings_fd(const struct mapping_tracker *m)

@@ -11,25 +11,29 @@
 #include <sys/types.h>
 #include "regions.h"
 #include "snapshot.h"
-
-#define MAPPINGS_MAX_PIDS 64
+#include "memleak.h"
 
 struct ring_buffer;
 
-typedef void (*oom_cb)(void *ctx, pid_t pid, uint64_t anon_rss_bytes);
+/*
+ * Process events (OOM victim, fork, exec, matched, exit) are handed to the
+ * owner as they are drained: e is the raw struct memleak_event.
+ */
+typedef void (*process_event_cb)(void *ctx, const struct memleak_event *e);
 
 struct mapping_tracker {
 	struct ring_buffer *rb;
-	pid_t pids[MAPPINGS_MAX_PIDS];
-	struct region_set sets[MAPPINGS_MAX_PIDS];
-	size_t n;
-	oom_cb on_oom;
-	void *oom_ctx;
+	pid_t *pids;
+	struct region_set *sets;
+	size_t n, cap;
+	process_event_cb on_process;
+	void *ctx;
 	uint64_t events;
 };
 
 /* Start consuming the ring buffer map at fd.  Returns 0 or -errno. */
-int mappings_open(struct mapping_tracker *m, int ringbuf_fd, oom_cb on_oom, void *ctx);
+int mappings_open(struct mapping_tracker *m, int ringbuf_fd, process_event_cb cb,
+		  void *ctx);
 void mappings_close(struct mapping_tracker *m);
 
 /* Follow pid's mappings from now on. */
@@ -41,6 +45,9 @@ int mappings_consume(struct mapping_tracker *m);
 
 /* Apply one event (exposed for tests). */
 void mappings_apply(struct mapping_tracker *m, const void *event);
+
+/* Stop following pid (it exited or exec'd): its regions are dropped. */
+void mappings_remove_pid(struct mapping_tracker *m, pid_t pid);
 
 /* pid's region set, or NULL. */
 const struct region_set *mappings_get(const struct mapping_tracker *m, pid_t pid);

@@ -16,6 +16,8 @@ enum {
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
 	OPT_PROBE_FLOOR,
+	OPT_COMM,
+	OPT_CGROUP,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +33,9 @@ static const struct option long_opts[] = {
 	{ "max-allocs", required_argument, NULL, OPT_MAX_ALLOCS },
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "probe-floor", no_argument, NULL, OPT_PROBE_FLOOR },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -47,7 +52,12 @@ void options_usage(FILE *out)
 "Targets (one of):\n"
 "  -p, --pid PID[,PID...]   trace running processes\n"
 "  -c, --command \"CMD ARGS\" start CMD held, attach, then let it run\n"
-"  (neither: run the bundled demo leaker, if built)\n"
+"      --comm NAME          every process named NAME, now and later\n"
+"      --cgroup PATH        every process in cgroup PATH (v1 or v2), now and later\n"
+"  (none: run the bundled demo leaker, if built)\n"
+"  -f, --follow             also trace processes they fork, from their first\n"
+"                           instruction (probes then go on the allocator\n"
+"                           objects system-wide, filtered in the kernel)\n"
 "\n"
 "Report:\n"
 "  -T, --top N              show the N stacks holding most bytes (10)\n"
@@ -126,6 +136,7 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 static bool parse_pids(struct options *o, const char *arg, char *err, size_t len)
 {
 	const char *p = arg;
+	int i;
 
 	while (*p) {
 		uint64_t v;
@@ -142,11 +153,17 @@ static bool parse_pids(struct options *o, const char *arg, char *err, size_t len
 			set_err(err, len, "invalid pid '%s'", buf);
 			return false;
 		}
+		/* A pid given twice is traced once. */
+		for (i = 0; i < o->npids && o->pids[i] != (pid_t)v; i++)
+			;
+		if (i < o->npids)
+			goto next;
 		if (o->npids == MAX_TARGET_PIDS) {
 			set_err(err, len, "too many pids (at most %d)", MAX_TARGET_PIDS);
 			return false;
 		}
 		o->pids[o->npids++] = (pid_t)v;
+next:
 		p += n;
 		if (*p == ',')
 			p++;
@@ -211,7 +228,7 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 	set_defaults(o);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:c:T:o:z:Z:vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:c:T:o:z:Z:fvh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_pids(o, optarg, err, len))
@@ -280,6 +297,24 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 		case OPT_PROBE_FLOOR:
 			o->probe_floor = true;
 			break;
+		case 'f':
+			o->follow = true;
+			break;
+		case OPT_COMM:
+			if (!*optarg || strlen(optarg) > 15) {
+				set_err(err, len, "invalid command name '%s' (1 to 15 characters, "
+					"as in /proc/PID/comm)", optarg);
+				return PARSE_ERROR;
+			}
+			o->comm = optarg;
+			break;
+		case OPT_CGROUP:
+			if (!*optarg) {
+				set_err(err, len, "empty cgroup path");
+				return PARSE_ERROR;
+			}
+			o->cgroup = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -299,8 +334,8 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 	}
 	if (!parse_positional(o, argc, argv, err, len))
 		return PARSE_ERROR;
-	if (o->npids && o->command) {
-		set_err(err, len, "-p and -c cannot be combined");
+	if ((o->npids > 0) + (o->command != NULL) + (o->comm != NULL) + (o->cgroup != NULL) > 1) {
+		set_err(err, len, "-p, -c, --comm and --cgroup cannot be combined");
 		return PARSE_ERROR;
 	}
 	if (o->min_size > o->max_size) {

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include "render.h"
 
-#define MAX_TARGET_PIDS 64
+#define MAX_TARGET_PIDS 64    /* pids on the command line */
 
 struct options {
 	pid_t pids[MAX_TARGET_PIDS];
@@ -26,6 +26,9 @@ struct options {
 	uint32_t max_allocs;      /* --max-allocs */
 	uint32_t max_stacks;      /* --max-stacks */
 	bool probe_floor;         /* --probe-floor: empty probes (benchmark) */
+	bool follow;              /* -f: trace children from fork */
+	const char *comm;         /* --comm: trace processes with this name */
+	const char *cgroup;       /* --cgroup: trace processes in this cgroup */
 	int verbose;              /* -v, repeatable */
 };
 

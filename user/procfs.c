@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* /proc readers.  Everything tolerates the process vanishing at any point. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -223,4 +227,53 @@ int procfs_memory_cgroup(pid_t pid, char *out, size_t len, int64_t *limit,
 		*usage = read_i64_file("/sys/fs/cgroup", out, "memory.current");
 	}
 	return out[0] ? 0 : -ENOENT;
+}
+
+#define CGROUP_V1_MAGIC 0x27e0eb
+#define CGROUP_V2_MAGIC 0x63677270
+
+int procfs_cgroup_id(const char *dir, uint64_t *id)
+{
+	struct statfs sfs;
+	struct stat sb;
+
+	if (statfs(dir, &sfs) || stat(dir, &sb))
+		return -errno;
+	if ((sfs.f_type != CGROUP_V1_MAGIC && sfs.f_type != CGROUP_V2_MAGIC) ||
+	    !S_ISDIR(sb.st_mode))
+		return -ENOTDIR;
+	/* cgroupfs is kernfs: a directory's inode number is its node id. */
+	*id = sb.st_ino;
+	return 0;
+}
+
+/* nftw has no context argument: the walk is single-threaded, so a static. */
+static struct {
+	void (*cb)(pid_t pid, void *ctx);
+	void *ctx;
+} walk;
+
+static int visit_cgroup(const char *path, const struct stat *sb, int type, struct FTW *f)
+{
+	char procs[PATH_MAX + 16];
+	long pid;
+	FILE *fp;
+
+	if (type != FTW_D)
+		return 0;
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+	fp = fopen(procs, "re");
+	if (!fp)
+		return 0;
+	while (fscanf(fp, "%ld", &pid) == 1)
+		walk.cb((pid_t)pid, walk.ctx);
+	fclose(fp);
+	return 0;
+}
+
+int procfs_cgroup_pids(const char *dir, void (*cb)(pid_t pid, void *ctx), void *ctx)
+{
+	walk.cb = cb;
+	walk.ctx = ctx;
+	return nftw(dir, visit_cgroup, 16, FTW_PHYS) ? -errno : 0;
 }

@@ -41,6 +41,12 @@ uint64_t procfs_maps_signature(pid_t pid);
 int procfs_memory_cgroup(pid_t pid, char *path, size_t len, int64_t *limit,
 			 int64_t *usage);
 
+/* Kernel id of a cgroup directory (v1 or v2): what BPF sees as kn->id. */
+int procfs_cgroup_id(const char *dir, uint64_t *id);
+
+/* Call cb for every pid in the cgroup dir and its descendants. */
+int procfs_cgroup_pids(const char *dir, void (*cb)(pid_t pid, void *ctx), void *ctx);
+
 /*
  * Path through which the target's own view of path can be opened from
  * here: /proc/PID/root/<path> (mount namespaces, containers).

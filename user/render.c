@@ -121,3 +121,8 @@ int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
 	}
 	return -EINVAL;
 }
+
+int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e)
+{
+	return fmt == FORMAT_JSON ? render_json_exit(out, e) : render_text_exit(out, e);
+}

@@ -33,6 +33,21 @@ int render_text_oom(FILE *out, const struct oom_event *o, const struct report *r
 int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
 	       const struct report *r);
 
+/* A traced process exited (--follow, --comm, --cgroup): what it still held. */
+struct exit_event {
+	struct timespec time;
+	pid_t pid;
+	pid_t ppid;          /* traced parent, 0 = none */
+	char comm[17];
+	uint64_t outstanding_bytes;
+	uint64_t outstanding_allocs;
+	bool respawn;
+};
+
+int render_json_exit(FILE *out, const struct exit_event *e);
+int render_text_exit(FILE *out, const struct exit_event *e);
+int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e);
+
 /* Dispatch on format; returns 0 or -errno from the stream. */
 int render_report(FILE *out, enum output_format fmt, const struct report *r);
 

@@ -104,6 +104,13 @@ static void write_process(struct json_writer *w, const struct process_report *p)
 	kv_i64_or_null(w, "rss_bytes", p->rss_bytes);
 	kv_u64(w, "outstanding_bytes", p->outstanding_bytes);
 	kv_u64(w, "outstanding_allocs", p->outstanding_allocs);
+	json_key(w, "growth_bytes");
+	json_i64(w, p->growth_bytes);
+	json_key(w, "rss_growth_bytes");
+	json_i64(w, p->rss_growth_bytes);
+	kv_i64_or_null(w, "ns_pid", p->ns_pid > 0 ? p->ns_pid : -1);
+	kv_i64_or_null(w, "ppid", p->ppid > 0 ? p->ppid : -1);
+	kv_bool(w, "respawn", p->respawn);
 	kv_i64_or_null(w, "allocator_backing_bytes", p->backing_bytes);
 	kv_i64_or_null(w, "direct_mapped_bytes", p->mapped_bytes);
 	kv_bool(w, "exited", p->exited);
@@ -240,6 +247,28 @@ int render_json_oom(FILE *out, const struct oom_event *o, const struct report *r
 	kv_i64_or_null(&w, "cgroup_usage_bytes", o->cgroup_usage_bytes);
 	json_key(&w, "report");
 	write_report(&w, r);
+	json_object_end(&w);
+	return json_finish(&w);
+}
+
+/* {"type":"process_exit",...}: one line per traced process that ended. */
+int render_json_exit(FILE *out, const struct exit_event *e)
+{
+	struct json_writer w;
+	char time_buf[64];
+
+	format_time_utc(time_buf, sizeof(time_buf), e->time);
+	json_init(&w, out);
+	json_object_begin(&w);
+	kv_string(&w, "type", "process_exit");
+	kv_string(&w, "time", time_buf);
+	json_key(&w, "pid");
+	json_i64(&w, e->pid);
+	kv_i64_or_null(&w, "ppid", e->ppid > 0 ? e->ppid : -1);
+	kv_string(&w, "comm", e->comm);
+	kv_bool(&w, "respawn", e->respawn);
+	kv_u64(&w, "outstanding_bytes", e->outstanding_bytes);
+	kv_u64(&w, "outstanding_allocs", e->outstanding_allocs);
 	json_object_end(&w);
 	return json_finish(&w);
 }

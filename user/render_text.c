@@ -285,3 +285,19 @@ int render_text_oom(FILE *out, const struct oom_event *o, const struct report *r
 	fputs("!!! what it held, by allocation stack:\n", out);
 	return render_text(out, r);
 }
+
+int render_text_exit(FILE *out, const struct exit_event *e)
+{
+	struct tm tm;
+	char when[16];
+
+	localtime_r(&e->time.tv_sec, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(out, "[%s] pid %d (", when, (int)e->pid);
+	put_clean(out, e->comm);
+	fprintf(out, ")%s exited holding %" PRIu64 " bytes in %" PRIu64 " allocations\n",
+		e->respawn ? " [respawned worker]" : "", e->outstanding_bytes,
+		e->outstanding_allocs);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}

@@ -41,6 +41,11 @@ struct stack_report {
 
 struct process_report {
 	pid_t pid;
+	pid_t ns_pid;                /* pid inside its pid namespace; 0 = same */
+	pid_t ppid;                  /* traced parent (--follow), 0 = none */
+	bool respawn;                /* replaces an exited child of the same parent */
+	int64_t growth_bytes;        /* outstanding change since the previous report */
+	int64_t rss_growth_bytes;    /* RSS change since tracing began; 0 if unknown */
 	char comm[17];
 	int64_t rss_bytes;           /* -1 = unknown (process gone) */
 	uint64_t outstanding_bytes;  /* all live allocations, no filter */

@@ -115,12 +115,14 @@ static size_t key_hash(const struct stack_key *k)
 {
 	uint64_t h = ((uint64_t)k->tgid << 32 | (uint32_t)k->stack_id) * 0x9e3779b97f4a7c15ULL;
 
-	return (size_t)(h ^ (h >> 29) ^ k->kind);
+	h ^= ((uint64_t)k->gen << 8 | k->kind) * 0xff51afd7ed558ccdULL;
+	return (size_t)(h ^ (h >> 29));
 }
 
 static bool key_eq(const struct stack_key *a, const struct stack_key *b)
 {
-	return a->tgid == b->tgid && a->stack_id == b->stack_id && a->kind == b->kind;
+	return a->tgid == b->tgid && a->stack_id == b->stack_id && a->kind == b->kind &&
+	       a->gen == b->gen;
 }
 
 static int agg_grow(struct agg_table *t)
@@ -160,7 +162,6 @@ static int agg_add(struct agg_table *t, const struct stack_key *k, uint64_t byte
 		s = &t->slots[j];
 		if (!s->count) {
 			s->key = *k;
-			s->key.pad = 0;
 			s->oldest_ts_ns = ts;
 			t->used++;
 			break;
@@ -204,7 +205,7 @@ static int read_aged(int fd, uint64_t now, uint64_t min_age_ns, struct snapshot 
 	for (i = 0; i < n && !err; i++) {
 		struct stack_key k = {
 			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
-			.kind = vals[i].kind,
+			.kind = vals[i].kind, .gen = keys[i].gen,
 		};
 
 		/* Allocations made after "now" was read count as young. */

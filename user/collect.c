@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * One report: kernel maps and mapping regions -> snapshot of the live
+ * targets -> analysis.  Used by the periodic reports and the OOM report.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "errors.h"
+#include "tracer.h"
+#include "memleak.skel.h"
+
+static bool is_live_key(const struct target *tg, size_t n, const struct stack_key *k,
+			pid_t only_pid)
+{
+	size_t i;
+
+	if (only_pid > 0 && k->tgid != (uint32_t)only_pid)
+		return false;
+	for (i = 0; i < n; i++)
+		if (tg[i].pid == (pid_t)k->tgid && tg[i].gen == k->gen)
+			return true;
+	return false;
+}
+
+/*
+ * Keep the entries of the targets reported on: records of an exec'd image
+ * or of an exited process not yet dropped are not theirs.
+ */
+static void snapshot_keep(struct snapshot *s, const struct target *tg, size_t n,
+			  pid_t only_pid)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < s->nstacks; i++)
+		if (s->stacks[i].key.kind != MEMLEAK_KIND_MALLOC ||
+		    is_live_key(tg, n, &s->stacks[i].key, only_pid))
+			if (only_pid <= 0 || s->stacks[i].key.tgid == (uint32_t)only_pid)
+				s->stacks[j++] = s->stacks[i];
+	s->nstacks = j;
+	for (i = j = 0; i < s->ntotals; i++)
+		if (is_live_key(tg, n, &s->totals[i].key, only_pid))
+			s->totals[j++] = s->totals[i];
+	s->ntotals = j;
+}
+
+int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
+{
+	struct snapshot_source src = {
+		.allocs_fd = bpf_map__fd(t->skel->maps.allocs),
+		.totals_fd = bpf_map__fd(t->skel->maps.stack_totals),
+		.stats_fd = bpf_map__fd(t->skel->maps.stats),
+	};
+	struct analysis_input in = {
+		.sym = t->sym,
+		.stack_map_fd = bpf_map__fd(t->skel->maps.stack_traces),
+		.top_n = t->opts.top_n,
+		.min_age_ms = t->opts.min_age_ms,
+		.min_size = t->opts.min_size,
+		.max_size = t->opts.max_size,
+		.interval_s = t->opts.interval_s,
+		.maps = &t->maps,
+	};
+	struct target *live;
+	struct snapshot snap;
+	size_t i, n = 0;
+	int err;
+
+	/* Reported: targets not gone (and only the one asked for, if any). */
+	live = calloc(t->ntargets ? t->ntargets : 1, sizeof(*live));
+	if (!live)
+		return -ENOMEM;
+	for (i = 0; i < t->ntargets; i++)
+		if (!t->targets[i].gone && (only_pid <= 0 || t->targets[i].pid == only_pid))
+			live[n++] = t->targets[i];
+	in.targets = live;
+	in.ntargets = n;
+
+	err = snapshot_take(&src, t->opts.min_age_ms, &snap);
+	if (!err)
+		err = mappings_add_to_snapshot(&t->maps, t->opts.min_age_ms, &snap);
+	if (err) {
+		err_msg("cannot read BPF maps: %s", strerror(-err));
+		free(live);
+		return err;
+	}
+	snapshot_keep(&snap, live, n, only_pid);
+	in.snap = &snap;
+	err = analysis_build(&in, r);
+	snapshot_free(&snap);
+	free(live);
+	if (err)
+		err_msg("cannot build report: %s", strerror(-err));
+	return err;
+}
