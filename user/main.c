@@ -450,6 +450,10 @@ static int run_loop(struct tracer *t)
 			return EXIT_RUNTIME;
 		stop = handle_events(t, pfds, npfd, idx);
 		now = now_ms();
+		if (t->maintain_soon) {
+			t->maintain_soon = false;
+			next_maint = now;
+		}
 		if (!stop && now >= next_maint) {
 			maintain(t);
 			next_maint = now + (now - start < MAINT_FAST_PERIOD_MS
@@ -493,15 +497,38 @@ static void cleanup(struct tracer *t)
 		close(t->sigfd);
 }
 
+/*
+ * --comm/--cgroup: a matching process may start any time, and its first
+ * allocations come right after exec.  The probes go now on the allocator
+ * objects this host's processes share (those the tracer itself maps) and
+ * on those of the processes matching already; an object seen first in a
+ * new process (another container image's libc) is probed when it shows up.
+ */
+static int start_matching_targets(struct tracer *t)
+{
+	size_t i;
+	int err;
+
+	no_debuginfod();
+	err = attach_process(&t->att, getpid());
+	if (err < 0)
+		return attach_error(err, getpid());
+	scan_matching(t);
+	for (i = 0; i < t->ntargets; i++) {
+		attach_process(&t->att, t->targets[i].pid);
+		symbolizer_add_process(t->sym, t->targets[i].pid);
+		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);
+	}
+	return EXIT_OK;
+}
+
 static int start_targets(struct tracer *t)
 {
 	if (t->opts.command)
 		return start_command(t);
 	if (t->opts.npids)
 		return attach_pids(t);
-	no_debuginfod();
-	scan_matching(t);
-	return EXIT_OK;
+	return start_matching_targets(t);
 }
 
 int main(int argc, char **argv)

@@ -211,6 +211,7 @@ static void renew_at_exec(struct tracer *t, const struct memleak_event *e)
 	mappings_add_pid(&t->maps, tg->pid);
 	tg->gen = e->gen;
 	tg->maps_sig = 0; /* the next maintenance probes and symbolizes it */
+	t->maintain_soon = true;
 	tg->prev_bytes = -1;
 	procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
 	verbose_msg(1, "pid %d exec'd %s", (int)tg->pid, tg->comm);
@@ -230,6 +231,7 @@ static void handle_event(struct tracer *t, const struct memleak_event *e)
 			break;
 		i = target_add(t, e->tgid, e->gen,
 			       e->type == MEMLEAK_EV_FORK ? (pid_t)e->old_addr : 0);
+		t->maintain_soon = true;
 		if (i >= 0)
 			verbose_msg(1, "pid %d (%s) %s", (int)e->tgid, t->targets[i].comm,
 				    e->type == MEMLEAK_EV_FORK ? "forked: traced" : "matched: traced");

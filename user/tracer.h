@@ -38,7 +38,8 @@ struct tracer {
 	bool service;
 	/* --comm, --cgroup: keep running while no process matches. */
 	bool open_ended;
-	uint64_t cgroup_id;        /* --cgroup: kernfs id of the directory */
+	uint64_t cgroup_id;
+	bool maintain_soon;        /* a new process: learn its mappings now */        /* --cgroup: kernfs id of the directory */
 	FILE *out;
 	int sigfd;
 };
