@@ -30,10 +30,11 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 # lib*.c are shared libraries for the targets, not programs.
 TARGET_SRCS := $(filter-out tests/targets/lib%.c,$(wildcard tests/targets/*.c))
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
-	$(OUT)/targets/libleakshared.so $(OUT)/targets/static_leak_stripped
+	$(OUT)/targets/libleakshared.so $(OUT)/targets/static_leak_stripped \
+	$(OUT)/targets/leak_exact_musl
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
-	libcmocka-dev pkg-config make gcc jq libjemalloc2 libjemalloc-dev util-linux
+	libcmocka-dev pkg-config make gcc jq musl-tools libjemalloc2 libjemalloc-dev util-linux
 
 .PHONY: all deps demo test unit integration bench clean
 
@@ -82,6 +83,10 @@ TARGET_LDLIBS_shared_leak := -L$(OUT)/targets -lleakshared -Wl,-rpath,'$$ORIGIN'
 TARGET_LDLIBS_jemalloc_leak := -ljemalloc
 TARGET_LDLIBS_static_leak := -static
 # No symbol table at all: no allocator can be found in it.
+# The same leak built static against musl (an Alpine-like allocator).
+$(OUT)/targets/leak_exact_musl: tests/targets/leak_exact.c tests/targets/target_util.h | $(OUT)
+	musl-gcc -static -O0 -g -fno-omit-frame-pointer -o $@ $<
+
 $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 	strip -s -o $@ $<
 

@@ -54,7 +54,6 @@ static const struct fn_probe fn_probes[] = {
 };
 #define N_FN (sizeof(fn_probes) / sizeof(fn_probes[0]))
 #define FN_INDEX_MALLOC 0
-#define FN_INDEX_FREE (N_FN - 1)
 
 static int push_link(struct attach_state *st, struct bpf_link *link)
 {
@@ -200,7 +199,8 @@ static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
 	n = attach_funcs(st, pid, kpath, shown, funcs);
 	if (n < 0)
 		return n;
-	if (funcs[FN_INDEX_MALLOC].found && funcs[FN_INDEX_FREE].found)
+	/* free may be missing: a static program that never frees has none. */
+	if (funcs[FN_INDEX_MALLOC].found)
 		*has_core = true;
 	verbose_msg(1, "pid %d: attached %d functions in %s", (int)pid, n, shown);
 	return remember_object(st, pid, inode, shown, n) ?: 1;
