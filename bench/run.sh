@@ -33,7 +33,7 @@ t=$(printf '%s' "${res[traced]}" | median)
 echo "workload: $ITERS x (malloc + free), ring of 1024 live blocks; median of $ROUNDS rounds"
 printf '%-28s %12s iterations/s\n' "untraced" "$u" "empty probes (floor)" "$f" "memleakbpf (precise)" "$t"
 awk -v u="$u" -v f="$f" -v t="$t" 'BEGIN {
-	printf "floor / untraced            %8.3f\n", f / u
-	printf "memleakbpf / untraced       %8.3f\n", t / u
-	printf "memleakbpf / floor          %8.3f\n", t / f
+	printf "floor / untraced            %10.3g   (%.0fx slower: the traps)\n", f / u, u / f
+	printf "memleakbpf / untraced       %10.3g   (%.0fx slower)\n", t / u, u / t
+	printf "memleakbpf / floor          %10.3f   (cost of the accounting itself)\n", t / f
 }'
