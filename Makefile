@@ -93,8 +93,9 @@ $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 demo/leaky: demo/leaky.c
 	$(CC) -O1 -g -fno-omit-frame-pointer -o $@ $<
 
-demo: deps memleakbpf demo/leaky
-	./memleakbpf -c ./demo/leaky 2 4
+demo: deps
+	@$(MAKE) --no-print-directory memleakbpf demo/leaky
+	./memleakbpf 3
 
 unit: $(UNIT_BINS)
 	@bash tests/run_unit.sh $(UNIT_BINS)
@@ -106,7 +107,8 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TARGET_BINS) demo/leaky
 	@bash tests/run_all.sh $(UNIT_BINS)
 
-bench: deps memleakbpf
+bench: deps
+	@$(MAKE) --no-print-directory memleakbpf
 	@bash bench/run.sh
 
 clean:

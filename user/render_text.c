@@ -73,11 +73,21 @@ static void format_optional(char *buf, size_t len, int64_t v)
 		format_bytes_human(buf, len, (uint64_t)v);
 }
 
+/* A signed size: "+1.2 KiB", "-4.0 KiB", "0 B". */
+static void format_signed(char *buf, size_t len, int64_t v)
+{
+	char abs[UNITS_BUF_LEN];
+
+	format_bytes_human(abs, sizeof(abs), v < 0 ? (uint64_t)-v : (uint64_t)v);
+	snprintf(buf, len, "%s%s", v > 0 ? "+" : v < 0 ? "-" : "", abs);
+}
+
 static void print_process(FILE *out, const struct process_report *p)
 {
 	/* One more than comm, which need not hold its own NUL. */
 	char comm[sizeof(p->comm) + 1], rss[UNITS_BUF_LEN], outstanding[UNITS_BUF_LEN];
 	char backing[UNITS_BUF_LEN], mapped[UNITS_BUF_LEN];
+	char growth[UNITS_BUF_LEN + 1], rss_growth[UNITS_BUF_LEN + 1];
 	size_t i, len = strnlen(p->comm, sizeof(p->comm));
 
 	/* Cleaned into a buffer rather than streamed, so the column pads. */
@@ -92,10 +102,19 @@ static void print_process(FILE *out, const struct process_report *p)
 	format_bytes_human(outstanding, sizeof(outstanding), p->outstanding_bytes);
 	format_optional(backing, sizeof(backing), p->backing_bytes);
 	format_optional(mapped, sizeof(mapped), p->mapped_bytes);
+	format_signed(growth, sizeof(growth), p->growth_bytes);
+	format_signed(rss_growth, sizeof(rss_growth), p->rss_growth_bytes);
 
-	fprintf(out, "  %-8d %-16s %-10s %-12s %-9" PRIu64 " %-12s %s", (int)p->pid, comm,
-		rss, outstanding, p->outstanding_allocs, backing, mapped);
-	fputs(p->exited ? " exited\n" : "\n", out);
+	fprintf(out, "  %-8d %-16s %-10s %-11s %-12s %-11s %-9" PRIu64 " %-12s %s",
+		(int)p->pid, comm, rss, rss_growth, outstanding, growth,
+		p->outstanding_allocs, backing, mapped);
+	if (p->ns_pid > 0)
+		fprintf(out, "  ns-pid %d", (int)p->ns_pid);
+	if (p->ppid > 0)
+		fprintf(out, "  child of %d", (int)p->ppid);
+	if (p->respawn)
+		fputs("  respawn", out);
+	fputs(p->exited ? "  exited\n" : "\n", out);
 }
 
 static void print_processes(FILE *out, const struct report *r)
@@ -106,10 +125,13 @@ static void print_processes(FILE *out, const struct report *r)
 		fputs("  no traced processes\n", out);
 		return;
 	}
-	/* What the RSS is made of: live malloc blocks, the allocator's own
-	 * heap and arenas, and mappings the program made itself. */
-	fprintf(out, "  %-8s %-16s %-10s %-12s %-9s %-12s %s\n", "PID", "COMM", "RSS",
-		"MALLOC-LIVE", "ALLOCS", "ALLOC-HEAP", "MAPPED");
+	/*
+	 * What the RSS is made of: live malloc blocks, the allocator's own
+	 * heap and arenas, and mappings the program made itself; growth of
+	 * the RSS since attach and of the live blocks since the last report.
+	 */
+	fprintf(out, "  %-8s %-16s %-10s %-11s %-12s %-11s %-9s %-12s %s\n", "PID", "COMM",
+		"RSS", "RSS-GROWTH", "MALLOC-LIVE", "GROWTH", "ALLOCS", "ALLOC-HEAP", "MAPPED");
 	for (i = 0; i < r->nprocs; i++)
 		print_process(out, &r->procs[i]);
 }
