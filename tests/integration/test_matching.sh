@@ -35,10 +35,11 @@ test_comm_picks_up_later_process() {
 	assert_no_probes
 }
 
-test_cgroup_picks_up_later_process() {
+# cgroup_pickup ROOT: a process exec'd inside a new cgroup under ROOT.
+cgroup_pickup() {
 	local cg pid
-	[ -d /sys/fs/cgroup/memory ] || fail "no cgroup v1 memory hierarchy"
-	cg=/sys/fs/cgroup/memory/memleakbpf-match-$$
+	[ -d "$1" ] || fail "no cgroup hierarchy at $1"
+	cg=$1/memleakbpf-match-$$
 	mkdir "$cg" || fail "cannot create $cg"
 	tracer_bg -v --format json -o 0 --cgroup "$cg" 0.5 6
 	tracer_attached
@@ -54,6 +55,14 @@ test_cgroup_picks_up_later_process() {
 	assert_eq 15000 "$(exit_record "$pid" | jq '.outstanding_bytes')" "process in the cgroup at exit"
 	assert_eq leak_exact "$(exit_record "$pid" | jq -r '.comm')" "its command name"
 	assert_no_probes
+}
+
+test_cgroup_v1_picks_up_later_process() {
+	cgroup_pickup /sys/fs/cgroup/memory
+}
+
+test_cgroup_v2_picks_up_later_process() {
+	cgroup_pickup /sys/fs/cgroup/unified
 }
 
 test_cgroup_not_a_cgroup() {
