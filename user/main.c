@@ -330,6 +330,7 @@ static void maintain(struct tracer *t)
 {
 	size_t i;
 
+	targets_drop_records(t);
 	if (t->open_ended)
 		scan_matching(t);
 	for (i = 0; i < t->ntargets; i++) {
@@ -495,6 +496,7 @@ static void cleanup(struct tracer *t)
 		if (t->targets[i].pidfd >= 0)
 			close(t->targets[i].pidfd);
 	free(t->targets);
+	free(t->drops);
 	if (t->out && t->out != stdout)
 		fclose(t->out);
 	if (t->sigfd >= 0)

@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Per-process record maintenance on the kernel maps. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <bpf/bpf.h>
 #include "memleak.h"
 #include "records.h"
 #include "snapshot.h"
 
-long records_drop(int allocs_fd, int totals_fd, uint32_t tgid, uint32_t gen)
+static bool dropped(const struct proc_id *ids, size_t n, uint32_t tgid, uint32_t gen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i].tgid == tgid && ids[i].gen == gen)
+			return true;
+	return false;
+}
+
+long records_drop(int allocs_fd, int totals_fd, const struct proc_id *ids, size_t nids)
 {
 	struct alloc_key *ak;
 	struct alloc_info *av;
@@ -21,7 +32,8 @@ long records_drop(int allocs_fd, int totals_fd, uint32_t tgid, uint32_t gen)
 	if (err)
 		return err;
 	for (i = 0; i < n; i++)
-		if (ak[i].tgid == tgid && ak[i].gen == gen && !bpf_map_delete_elem(allocs_fd, &ak[i]))
+		if (dropped(ids, nids, ak[i].tgid, ak[i].gen) &&
+		    !bpf_map_delete_elem(allocs_fd, &ak[i]))
 			deleted++;
 	free(ak);
 	free(av);
@@ -29,7 +41,8 @@ long records_drop(int allocs_fd, int totals_fd, uint32_t tgid, uint32_t gen)
 	if (err)
 		return err;
 	for (i = 0; i < n; i++)
-		if (sk[i].tgid == tgid && sk[i].gen == gen && !bpf_map_delete_elem(totals_fd, &sk[i]))
+		if (dropped(ids, nids, sk[i].tgid, sk[i].gen) &&
+		    !bpf_map_delete_elem(totals_fd, &sk[i]))
 			deleted++;
 	free(sk);
 	free(sv);

@@ -66,8 +66,8 @@ static int grow_targets(struct tracer *t)
 
 	if (t->ntargets < t->cap_targets)
 		return 0;
-	if (t->ntargets >= MEMLEAK_MAX_PIDS * 4)
-		return -ENOSPC; /* bounded: gone targets are kept for the totals */
+	if (t->ntargets >= MEMLEAK_MAX_PIDS)
+		return -ENOSPC; /* as many as the kernel side can trace */
 	v = realloc(t->targets, cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -112,6 +112,41 @@ int target_add(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	return (int)t->ntargets++;
 }
 
+/*
+ * The BPF side never touches an old generation again, so its records can
+ * go whenever convenient: queued here, dropped in one pass.
+ */
+static void queue_drop(struct tracer *t, pid_t pid, uint32_t gen)
+{
+	if (t->ndrops == t->cap_drops) {
+		size_t cap = t->cap_drops ? t->cap_drops * 2 : 64;
+		struct proc_id *v = realloc(t->drops, cap * sizeof(*v));
+
+		if (!v) {
+			targets_drop_records(t); /* no room: drop now */
+			if (t->ndrops == t->cap_drops)
+				return;
+		} else {
+			t->drops = v;
+			t->cap_drops = cap;
+		}
+	}
+	t->drops[t->ndrops++] = (struct proc_id){ .tgid = pid, .gen = gen };
+}
+
+void targets_drop_records(struct tracer *t)
+{
+	long n;
+
+	if (!t->ndrops)
+		return;
+	n = records_drop(bpf_map__fd(t->skel->maps.allocs),
+			 bpf_map__fd(t->skel->maps.stack_totals), t->drops, t->ndrops);
+	if (n < 0)
+		verbose_msg(0, "cannot drop records of ended processes: %s", strerror((int)-n));
+	t->ndrops = 0;
+}
+
 static void report_exit(struct tracer *t, struct target *tg)
 {
 	struct exit_event e = { .pid = tg->pid, .ppid = tg->ppid, .respawn = tg->respawn };
@@ -143,13 +178,15 @@ void target_exited(struct tracer *t, size_t i)
 	if (!t->service)
 		return; /* kept: the final report shows what it held */
 	report_exit(t, tg);
-	records_drop(bpf_map__fd(t->skel->maps.allocs),
-		     bpf_map__fd(t->skel->maps.stack_totals), tg->pid, tg->gen);
+	queue_drop(t, tg->pid, tg->gen);
 	mappings_remove_pid(&t->maps, tg->pid);
 	tg->gone = true;
 	pi = tg->ppid ? target_find(t, tg->ppid) : -1;
 	if (pi >= 0)
 		t->targets[pi].exited_children++;
+	/* Forgotten, so memory stays flat with workers coming and going. */
+	t->ntargets--;
+	memmove(&t->targets[i], &t->targets[i + 1], (t->ntargets - i) * sizeof(*tg));
 }
 
 bool targets_done(const struct tracer *t)
@@ -205,8 +242,7 @@ static void renew_at_exec(struct tracer *t, const struct memleak_event *e)
 	if (i < 0)
 		return;
 	tg = &t->targets[i];
-	records_drop(bpf_map__fd(t->skel->maps.allocs),
-		     bpf_map__fd(t->skel->maps.stack_totals), tg->pid, tg->gen);
+	queue_drop(t, tg->pid, tg->gen);
 	mappings_remove_pid(&t->maps, tg->pid);
 	mappings_add_pid(&t->maps, tg->pid);
 	tg->gen = e->gen;

@@ -39,7 +39,10 @@ struct tracer {
 	/* --comm, --cgroup: keep running while no process matches. */
 	bool open_ended;
 	uint64_t cgroup_id;
-	bool maintain_soon;        /* a new process: learn its mappings now */        /* --cgroup: kernfs id of the directory */
+	bool maintain_soon;        /* a new process: learn its mappings now */
+	/* Generations whose records are to be dropped at the next maintenance. */
+	struct proc_id *drops;
+	size_t ndrops, cap_drops;        /* --cgroup: kernfs id of the directory */
 	FILE *out;
 	int sigfd;
 };
@@ -65,6 +68,9 @@ void targets_on_event(void *ctx, const struct memleak_event *e);
 
 /* Handle the queued events: OOM reports, forks, execs, matches, exits. */
 void targets_flush_events(struct tracer *t);
+
+/* Drop the records queued by exits and execs (one pass over the maps). */
+void targets_drop_records(struct tracer *t);
 
 /* Build the report of every live target, or of one (only_pid > 0). */
 int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r);

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "analysis.h"
+#include "records.h"
 #include "symbolize.h"
 
 struct maps {
@@ -173,6 +174,37 @@ static void test_analysis_ranks_and_cuts(void **state)
 	symbolizer_free(sym);
 }
 
+/* Dropping generations removes exactly their records, in both maps. */
+static void test_records_drop(void **state)
+{
+	struct maps *m = *state;
+	struct proc_id ids[] = { { .tgid = 7, .gen = 1 }, { .tgid = 9, .gen = 4 } };
+	struct alloc_key k = { .tgid = 7, .gen = 1, .addr = 0x10 };
+	struct stack_key sk = { .tgid = 7, .gen = 2, .stack_id = -1 };
+	struct alloc_info v = { .size = 1 };
+	struct stack_total tv = { .bytes = 1, .count = 1 };
+	uint64_t bytes, allocs;
+
+	assert_int_equal(bpf_map_update_elem(m->allocs, &k, &v, BPF_ANY), 0);
+	k.gen = 2; /* same pid, a later image: kept */
+	assert_int_equal(bpf_map_update_elem(m->allocs, &k, &v, BPF_ANY), 0);
+	k.tgid = 9; k.gen = 4;
+	assert_int_equal(bpf_map_update_elem(m->allocs, &k, &v, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m->totals, &sk, &tv, BPF_ANY), 0);
+	sk.gen = 1;
+	assert_int_equal(bpf_map_update_elem(m->totals, &sk, &tv, BPF_ANY), 0);
+
+	assert_int_equal(records_drop(m->allocs, m->totals, ids, 2), 3);
+	k.tgid = 7; k.gen = 2;
+	assert_int_equal(bpf_map_lookup_elem(m->allocs, &k, &v), 0);
+	k.gen = 1;
+	assert_int_not_equal(bpf_map_lookup_elem(m->allocs, &k, &v), 0);
+	assert_int_equal(records_totals(m->totals, 7, 2, &bytes, &allocs), 0);
+	assert_int_equal(bytes, 1);
+	assert_int_equal(records_totals(m->totals, 7, 1, &bytes, &allocs), 0);
+	assert_int_equal(bytes, 0);
+}
+
 static void test_rank_order(void **state)
 {
 	struct stack_report a = { .bytes = 10, .allocs = 1 }, b = { .bytes = 5, .allocs = 9 };
@@ -193,6 +225,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_read_all_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_age_filter_and_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_analysis_ranks_and_cuts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records_drop, setup, teardown),
 		cmocka_unit_test(test_rank_order),
 	};
 
