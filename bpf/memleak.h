@@ -106,7 +106,8 @@ enum memleak_event_type {
 	MEMLEAK_EV_MUNMAP,      /* addr, len */
 	MEMLEAK_EV_MREMAP,      /* old_addr, old_len -> addr, len */
 	MEMLEAK_EV_BRK,         /* old_addr (previous break) -> addr (new break) */
-	MEMLEAK_EV_OOM_VICTIM,  /* tgid chosen by the OOM killer; len = anon rss bytes */
+	MEMLEAK_EV_OOM_VICTIM,  /* tgid chosen by the OOM killer; len = anon rss bytes,
+				 * old_addr = kernfs id of its memory cgroup */
 	MEMLEAK_EV_FORK,        /* tgid forked by traced old_addr (= parent tgid) */
 	MEMLEAK_EV_EXEC,        /* traced tgid exec'd a new image */
 	MEMLEAK_EV_MATCHED,     /* tgid exec'd into --comm/--cgroup: traced from now */

@@ -277,3 +277,41 @@ int procfs_cgroup_pids(const char *dir, void (*cb)(pid_t pid, void *ctx), void *
 	walk.ctx = ctx;
 	return nftw(dir, visit_cgroup, 16, FTW_PHYS) ? -errno : 0;
 }
+
+static struct {
+	uint64_t id;
+	char found[PATH_MAX];
+} by_id;
+
+static int match_id(const char *path, const struct stat *sb, int type, struct FTW *f)
+{
+	if (type != FTW_D || sb->st_ino != by_id.id)
+		return 0;
+	snprintf(by_id.found, sizeof(by_id.found), "%s", path);
+	return 1; /* stop the walk */
+}
+
+int procfs_memory_cgroup_by_id(uint64_t id, char *out, size_t len, int64_t *limit,
+			       int64_t *usage)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified",
+					     "/sys/fs/cgroup" };
+	size_t i;
+
+	*limit = *usage = -1;
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		const char *root = roots[i];
+		bool v1 = i == 0;
+
+		by_id.id = id;
+		by_id.found[0] = '\0';
+		if (!id || nftw(root, match_id, 16, FTW_PHYS | FTW_MOUNT) != 1)
+			continue;
+		snprintf(out, len, "%s", by_id.found[strlen(root)] ? by_id.found + strlen(root) : "/");
+		*limit = read_i64_file(by_id.found, "", v1 ? "memory.limit_in_bytes" : "memory.max");
+		*usage = read_i64_file(by_id.found, "", v1 ? "memory.usage_in_bytes"
+							  : "memory.current");
+		return 0;
+	}
+	return -ENOENT;
+}

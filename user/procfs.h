@@ -41,6 +41,14 @@ uint64_t procfs_maps_signature(pid_t pid);
 int procfs_memory_cgroup(pid_t pid, char *path, size_t len, int64_t *limit,
 			 int64_t *usage);
 
+/*
+ * Path (relative to its hierarchy, as /proc/PID/cgroup shows it) and
+ * limit/usage of the memory cgroup whose kernfs id is id: for a process
+ * already gone.  Returns 0 or -ENOENT.
+ */
+int procfs_memory_cgroup_by_id(uint64_t id, char *path, size_t len, int64_t *limit,
+			       int64_t *usage);
+
 /* Kernel id of a cgroup directory (v1 or v2): what BPF sees as kn->id. */
 int procfs_cgroup_id(const char *dir, uint64_t *id);
 

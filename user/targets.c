@@ -223,7 +223,10 @@ static void report_oom(struct tracer *t, const struct memleak_event *e)
 	if (i < 0)
 		return;
 	memcpy(o.comm, t->targets[i].comm, sizeof(o.comm));
-	if (!procfs_memory_cgroup(e->tgid, cgroup, sizeof(cgroup), &o.cgroup_limit_bytes,
+	/* By the id the kernel gave: the victim's /proc may be gone already. */
+	if (!procfs_memory_cgroup_by_id(e->old_addr, cgroup, sizeof(cgroup),
+					&o.cgroup_limit_bytes, &o.cgroup_usage_bytes) ||
+	    !procfs_memory_cgroup(e->tgid, cgroup, sizeof(cgroup), &o.cgroup_limit_bytes,
 				  &o.cgroup_usage_bytes))
 		o.cgroup = cgroup;
 	if (tracer_build_report(t, e->tgid, &r))
