@@ -22,7 +22,7 @@ USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 LIB       := $(OUT)/libmemleak.a
 
 INCLUDES := -Ibpf -Iuser -I$(OUT)
-LDLIBS   := -lbpf -ldw -lelf -lz
+LDLIBS   := -lbpf -ldw -lelf -lz -lstdc++
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -31,10 +31,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(filter-out tests/targets/lib%.c,$(wildcard tests/targets/*.c))
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/libleakshared.so $(OUT)/targets/static_leak_stripped \
-	$(OUT)/targets/leak_exact_musl
+	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
-	libcmocka-dev pkg-config make gcc jq musl-tools libjemalloc2 libjemalloc-dev util-linux
+	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux
 
 .PHONY: all deps demo test unit integration bench clean
 
@@ -83,6 +83,13 @@ TARGET_LDLIBS_shared_leak := -L$(OUT)/targets -lleakshared -Wl,-rpath,'$$ORIGIN'
 TARGET_LDLIBS_jemalloc_leak := -ljemalloc
 TARGET_LDLIBS_static_leak := -static
 # No symbol table at all: no allocator can be found in it.
+# A C++ leak through new[], with libstdc++'s operators and with jemalloc's.
+$(OUT)/targets/cxx_leak: tests/targets/cxx_leak.cc | $(OUT)
+	$(CXX) -O0 -g -fno-omit-frame-pointer -o $@ $<
+
+$(OUT)/targets/cxx_leak_jemalloc: tests/targets/cxx_leak.cc | $(OUT)
+	$(CXX) -O0 -g -fno-omit-frame-pointer -o $@ $< -ljemalloc
+
 # The same leak built static against musl (an Alpine-like allocator).
 $(OUT)/targets/leak_exact_musl: tests/targets/leak_exact.c tests/targets/target_util.h | $(OUT)
 	musl-gcc -static -O0 -g -fno-omit-frame-pointer -o $@ $<

@@ -234,12 +234,13 @@ static __always_inline struct pending_call *pending_get(bool create)
 
 /*
  * True when the thread is inside another, still running allocator call:
- * one entered higher up this stack, recently.
+ * one entered higher up this stack (or at the same place: a tail call, as
+ * jemalloc's sized delete makes), recently.
  */
 static __always_inline bool inside_outer_call(struct pending_call *p, __u64 sp,
 					      __u64 now)
 {
-	return p->active && p->sp > sp && now - p->ts_ns < PENDING_STALE_NS;
+	return p->active && p->sp >= sp && now - p->ts_ns < PENDING_STALE_NS;
 }
 
 /* Common entry: returns the thread's pending slot, or NULL to ignore the call. */
@@ -386,6 +387,8 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 	if (!p || !p->active || PT_REGS_SP(ctx) != p->sp + 8)
 		return 0;
 	p->active = 0;
+	if (p->fn == MEMLEAK_FN_FREE)
+		return 0; /* operator delete: done at entry */
 	id.tgid = bpf_get_current_pid_tgid() >> 32;
 	id.gen = p->gen;
 
@@ -416,6 +419,32 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 	}
 	if (p->record)
 		remember_alloc(ctx, id, addr, p->size);
+	return 0;
+}
+
+/*
+ * C++ operator delete in an allocator that implements it itself (jemalloc
+ * inlines its fast path there).  It is a pending call like an allocation,
+ * so the free it may make inside is its own and is not counted twice.
+ */
+SEC("uprobe")
+int BPF_KPROBE(delete_enter, __u64 ptr)
+{
+	struct pending_call *p = begin_call(ctx, MEMLEAK_FN_FREE, 0);
+	struct alloc_info info;
+	struct proc_id id;
+
+	if (!p)
+		return 0;
+	p->record = 0;
+	if (!ptr)
+		return 0;
+	id.tgid = bpf_get_current_pid_tgid() >> 32;
+	id.gen = p->gen;
+	if (forget_alloc(id, ptr, &info))
+		stat_add(MEMLEAK_STAT_FREES, 1);
+	else
+		stat_add(MEMLEAK_STAT_UNKNOWN_FREES, 1);
 	return 0;
 }
 

@@ -25,6 +25,13 @@ struct fn_probe {
 	const char *name;
 	bool has_return;
 	struct bpf_program *(*entry)(struct memleak_bpf *skel);
+	/*
+	 * C++ operators.  Probed directly: jemalloc and tcmalloc serve them
+	 * without calling their own malloc, and libstdc++'s own, built
+	 * without frame pointers, would hide their caller from a malloc stack.
+	 * The malloc they may call is nested, so nothing counts twice.
+	 */
+	bool cxx;
 };
 
 #define PROG_GETTER(prog)                                                 \
@@ -39,18 +46,41 @@ PROG_GETTER(reallocarray_enter)
 PROG_GETTER(posix_memalign_enter)
 PROG_GETTER(aligned_enter)
 PROG_GETTER(free_enter)
+PROG_GETTER(delete_enter)
 
 static const struct fn_probe fn_probes[] = {
-	{ "malloc", true, get_malloc_enter },
-	{ "calloc", true, get_calloc_enter },
-	{ "realloc", true, get_realloc_enter },
-	{ "reallocarray", true, get_reallocarray_enter },
-	{ "posix_memalign", true, get_posix_memalign_enter },
-	{ "aligned_alloc", true, get_aligned_enter },
-	{ "memalign", true, get_aligned_enter },
-	{ "valloc", true, get_malloc_enter },
-	{ "pvalloc", true, get_malloc_enter },
-	{ "free", false, get_free_enter },
+	{ "malloc", true, get_malloc_enter, false },
+	{ "calloc", true, get_calloc_enter, false },
+	{ "realloc", true, get_realloc_enter, false },
+	{ "reallocarray", true, get_reallocarray_enter, false },
+	{ "posix_memalign", true, get_posix_memalign_enter, false },
+	{ "aligned_alloc", true, get_aligned_enter, false },
+	{ "memalign", true, get_aligned_enter, false },
+	{ "valloc", true, get_malloc_enter, false },
+	{ "pvalloc", true, get_malloc_enter, false },
+	{ "free", false, get_free_enter, false },
+	/* operator new / new[]: size first; nothrow and aligned variants too. */
+	{ "_Znwm", true, get_malloc_enter, true },
+	{ "_Znam", true, get_malloc_enter, true },
+	{ "_ZnwmRKSt9nothrow_t", true, get_malloc_enter, true },
+	{ "_ZnamRKSt9nothrow_t", true, get_malloc_enter, true },
+	{ "_ZnwmSt11align_val_t", true, get_malloc_enter, true },
+	{ "_ZnamSt11align_val_t", true, get_malloc_enter, true },
+	{ "_ZnwmSt11align_val_tRKSt9nothrow_t", true, get_malloc_enter, true },
+	{ "_ZnamSt11align_val_tRKSt9nothrow_t", true, get_malloc_enter, true },
+	/* operator delete / delete[]: pointer first; sized and aligned variants. */
+	{ "_ZdlPv", true, get_delete_enter, true },
+	{ "_ZdaPv", true, get_delete_enter, true },
+	{ "_ZdlPvm", true, get_delete_enter, true },
+	{ "_ZdaPvm", true, get_delete_enter, true },
+	{ "_ZdlPvRKSt9nothrow_t", true, get_delete_enter, true },
+	{ "_ZdaPvRKSt9nothrow_t", true, get_delete_enter, true },
+	{ "_ZdlPvSt11align_val_t", true, get_delete_enter, true },
+	{ "_ZdaPvSt11align_val_t", true, get_delete_enter, true },
+	{ "_ZdlPvmSt11align_val_t", true, get_delete_enter, true },
+	{ "_ZdaPvmSt11align_val_t", true, get_delete_enter, true },
+	{ "_ZdlPvSt11align_val_tRKSt9nothrow_t", true, get_delete_enter, true },
+	{ "_ZdaPvSt11align_val_tRKSt9nothrow_t", true, get_delete_enter, true },
 };
 #define N_FN (sizeof(fn_probes) / sizeof(fn_probes[0]))
 #define FN_INDEX_MALLOC 0
@@ -103,7 +133,9 @@ static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
 		struct bpf_program *entry, *ret;
 
 		if (!funcs[i].found) {
-			verbose_msg(1, "pid %d: %s: no %s, skipped", (int)pid, shown, fp->name);
+			if (!fp->cxx)
+				verbose_msg(1, "pid %d: %s: no %s, skipped", (int)pid, shown,
+					    fp->name);
 			continue;
 		}
 		entry = st->probe_floor ? skel->progs.noop_enter : fp->entry(skel);

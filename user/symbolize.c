@@ -94,6 +94,25 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Returns a copy of str owned by s, the same pointer for equal strings. */
+/* The C++ runtime's demangler (libstdc++), so C++ frames read as source. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+static const char *intern(struct symbolizer *s, const char *str);
+
+static const char *intern_demangled(struct symbolizer *s, const char *name)
+{
+	const char *ret;
+	char *d;
+	int st = -1;
+
+	if (strncmp(name, "_Z", 2))
+		return intern(s, name);
+	d = __cxa_demangle(name, NULL, NULL, &st);
+	ret = intern(s, st == 0 && d ? d : name);
+	free(d);
+	return ret;
+}
+
 static const char *intern(struct symbolizer *s, const char *str)
 {
 	char *copy, **node;
@@ -562,7 +581,7 @@ static void lookup_frame(struct symbolizer *s, Dwfl_Module *mod,
 		f->module_offset = addr - bias;
 	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 	if (name) {
-		f->symbol = intern(s, name);
+		f->symbol = intern_demangled(s, name);
 		f->offset = off + 1;
 	}
 	line = dwfl_module_getsrc(mod, pc);
