@@ -457,9 +457,9 @@ static void test_render_json_stream_error(void **state)
 	FILE *f;
 
 	(void)state;
+	/* /dev/full exists on every Linux: not opening it is a failure. */
 	f = fopen("/dev/full", "w");
-	if (!f)
-		skip();
+	assert_non_null(f);
 	fill_report(&r);
 	assert_int_equal(render_json(f, &r), -ENOSPC);
 	fclose(f);
