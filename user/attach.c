@@ -324,16 +324,6 @@ size_t attach_count_objects(const struct attach_state *st, pid_t pid)
 	return n;
 }
 
-void attach_forget_pid(struct attach_state *st, pid_t pid)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < st->nobjs; i++)
-		if (st->objs[i].pid != pid)
-			st->objs[j++] = st->objs[i];
-	st->nobjs = j;
-}
-
 void attach_destroy(struct attach_state *st)
 {
 	size_t i;

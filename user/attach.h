@@ -61,9 +61,6 @@ int attach_tracepoints(struct attach_state *st);
 /* Objects probed for pid (for -v and for tests). */
 size_t attach_count_objects(const struct attach_state *st, pid_t pid);
 
-/* Forget pid's objects (the process exited; its probes went with it). */
-void attach_forget_pid(struct attach_state *st, pid_t pid);
-
 /* Detach every probe. Safe to call more than once. */
 void attach_destroy(struct attach_state *st);
 

@@ -11,13 +11,11 @@
 #include "tracer.h"
 #include "memleak.skel.h"
 
-static bool is_live_key(const struct target *tg, size_t n, const struct stack_key *k,
-			pid_t only_pid)
+/* (tgid, gen) is one of the targets reported on. */
+static bool is_live_key(const struct target *tg, size_t n, const struct stack_key *k)
 {
 	size_t i;
 
-	if (only_pid > 0 && k->tgid != (uint32_t)only_pid)
-		return false;
 	for (i = 0; i < n; i++)
 		if (tg[i].pid == (pid_t)k->tgid && tg[i].gen == k->gen)
 			return true;
@@ -25,22 +23,30 @@ static bool is_live_key(const struct target *tg, size_t n, const struct stack_ke
 }
 
 /*
- * Keep the entries of the targets reported on: records of an exec'd image
- * or of an exited process not yet dropped are not theirs.
+ * A kernel record belongs to a report when its generation is a reported
+ * target's: records of an exec'd image or of an exited process not yet
+ * dropped are not.  Mapping stacks come from the region sets, which only
+ * hold live processes' current images, so only their pid is checked.
  */
+static bool keep_stack(const struct snap_stack *st, const struct target *tg, size_t n,
+		       pid_t only_pid)
+{
+	if (only_pid > 0 && st->key.tgid != (uint32_t)only_pid)
+		return false;
+	return st->key.kind != MEMLEAK_KIND_MALLOC || is_live_key(tg, n, &st->key);
+}
+
 static void snapshot_keep(struct snapshot *s, const struct target *tg, size_t n,
 			  pid_t only_pid)
 {
 	size_t i, j;
 
 	for (i = j = 0; i < s->nstacks; i++)
-		if (s->stacks[i].key.kind != MEMLEAK_KIND_MALLOC ||
-		    is_live_key(tg, n, &s->stacks[i].key, only_pid))
-			if (only_pid <= 0 || s->stacks[i].key.tgid == (uint32_t)only_pid)
-				s->stacks[j++] = s->stacks[i];
+		if (keep_stack(&s->stacks[i], tg, n, only_pid))
+			s->stacks[j++] = s->stacks[i];
 	s->nstacks = j;
 	for (i = j = 0; i < s->ntotals; i++)
-		if (is_live_key(tg, n, &s->totals[i].key, only_pid))
+		if (keep_stack(&s->totals[i], tg, n, only_pid))
 			s->totals[j++] = s->totals[i];
 	s->ntotals = j;
 }

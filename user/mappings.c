@@ -61,7 +61,7 @@ void mappings_remove_pid(struct mapping_tracker *m, pid_t pid)
 	}
 }
 
-void mappings_apply(struct mapping_tracker *m, const void *data)
+static void mappings_apply(struct mapping_tracker *m, const void *data)
 {
 	const struct memleak_event *e = data;
 	struct region_set *s;

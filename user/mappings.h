@@ -43,9 +43,6 @@ int mappings_add_pid(struct mapping_tracker *m, pid_t pid);
 int mappings_fd(const struct mapping_tracker *m);
 int mappings_consume(struct mapping_tracker *m);
 
-/* Apply one event (exposed for tests). */
-void mappings_apply(struct mapping_tracker *m, const void *event);
-
 /* Stop following pid (it exited or exec'd): its regions are dropped. */
 void mappings_remove_pid(struct mapping_tracker *m, pid_t pid);
 
