@@ -94,6 +94,11 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	snapshot_keep(&snap, live, n, only_pid);
 	in.snap = &snap;
 	err = analysis_build(&in, r);
+	if (!err) {
+		r->mode = "precise";
+		r->cost.user_cpu_s = r->cost.bpf_cpu_s = -1;
+		r->cost.rss_bytes = -1;
+	}
 	snapshot_free(&snap);
 	free(live);
 	if (err)

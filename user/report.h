@@ -35,6 +35,11 @@ struct stack_report {
 	size_t npids;
 	int64_t oldest_age_ms; /* -1 = unknown (no per-allocation walk) */
 	bool stack_lost;       /* the kernel could not record the stack */
+	bool truncated;        /* the unwinder stopped before the outermost frame */
+	bool estimated;        /* bytes/allocs are scaled estimates (--sample-bytes) */
+	double growth_bytes_per_min; /* sustained growth of outstanding bytes over
+				      * the run's history; 0 until known */
+	double score;          /* leak score: higher = more leak-like (ranking) */
 	struct frame *frames;
 	size_t nframes;
 };
@@ -57,6 +62,14 @@ struct process_report {
 	bool exited;
 };
 
+/* What the tracer itself costs, since it started. -1 = unknown. */
+struct tracer_cost {
+	double user_cpu_s;     /* tracer process, user + system time */
+	double bpf_cpu_s;      /* time spent in our BPF programs (kernel stats) */
+	uint64_t bpf_runs;     /* BPF program invocations */
+	int64_t rss_bytes;     /* tracer's own RSS */
+};
+
 struct report {
 	struct timespec time;       /* CLOCK_REALTIME when taken */
 	double interval_s;
@@ -71,6 +84,9 @@ struct report {
 	uint64_t min_age_ms;
 	uint64_t min_size, max_size;
 	unsigned int top_n;
+	const char *mode;           /* "precise", "sampled" or "growth" */
+	uint64_t sample_bytes;      /* --sample-bytes period, 0 = every call */
+	struct tracer_cost cost;
 };
 
 /* Frees everything a report owns (frames' strings belong to the symbolizer). */
