@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "elf_syms.h"
 #include "errors.h"
+#include "probe_place.h"
 #include "procfs.h"
 #include "memleak.skel.h"
 
@@ -121,7 +122,7 @@ static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t p
  * Probe the functions of one object. kpath is how the kernel reaches the
  * file (it resolves it to an inode); the functions were found in it already.
  */
-static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
+static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *kpath,
 			const char *shown, struct elf_func *funcs)
 {
 	struct memleak_bpf *skel = st->skel;
@@ -131,6 +132,7 @@ static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
 	for (i = 0; i < N_FN; i++) {
 		const struct fn_probe *fp = &fn_probes[i];
 		struct bpf_program *entry, *ret;
+		struct probe_place pl;
 
 		if (!funcs[i].found) {
 			if (!fp->cxx)
@@ -140,17 +142,30 @@ static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
 		}
 		entry = st->probe_floor ? skel->progs.noop_enter : fp->entry(skel);
 		ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
-		err = attach_one(st, entry, pid, kpath, funcs[i].file_offset, false);
+		/*
+		 * Entry and return probe share one place, so one trap serves
+		 * both: a return probe finds the return address at [sp] there
+		 * too, since nothing before it moves the stack pointer.
+		 */
+		if (st->probe_at_entry)
+			pl = (struct probe_place){ .offset = funcs[i].file_offset,
+						   .why = "--probe-at-entry" };
+		else
+			probe_place(fd, funcs[i].file_offset, funcs[i].size, &pl);
+		err = attach_one(st, entry, pid, kpath, pl.offset, false);
 		if (!err && fp->has_return)
-			err = attach_one(st, ret, pid, kpath, funcs[i].file_offset, true);
+			err = attach_one(st, ret, pid, kpath, pl.offset, true);
 		if (err) {
 			verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid,
 				    fp->name, shown, strerror(-err));
 			return err;
 		}
-		verbose_msg(1, "pid %d: %s: probed %s at file offset 0x%llx%s", (int)pid,
-			    shown, fp->name, (unsigned long long)funcs[i].file_offset,
-			    fp->has_return ? " (entry+return)" : "");
+		verbose_msg(1, "pid %d: %s: probed %s at file offset 0x%llx+%llu (%s%s%s)%s",
+			    (int)pid, shown, fp->name, (unsigned long long)funcs[i].file_offset,
+			    (unsigned long long)(pl.offset - funcs[i].file_offset),
+			    pl.emulated ? pl.insn : "entry",
+			    pl.emulated ? ", emulated" : ": ", pl.emulated ? "" : pl.why,
+			    fp->has_return ? " entry+return" : "");
 		n++;
 	}
 	return n;
@@ -225,10 +240,12 @@ static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
 	}
 	init_funcs(funcs);
 	found = elf_find_funcs(fd, funcs, N_FN, NULL);
-	close(fd);
-	if (found <= 0)
+	if (found <= 0) {
+		close(fd);
 		return remember_object(st, pid, inode, shown, 0);
-	n = attach_funcs(st, pid, kpath, shown, funcs);
+	}
+	n = attach_funcs(st, pid, fd, kpath, shown, funcs);
+	close(fd);
 	if (n < 0)
 		return n;
 	/* free may be missing: a static program that never frees has none. */

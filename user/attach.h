@@ -25,6 +25,7 @@ struct attached_object {
 struct attach_state {
 	struct memleak_bpf *skel;
 	bool probe_floor;          /* attach the empty programs instead */
+	bool probe_at_entry;       /* no probe placement (probe_place.h) */
 	/*
 	 * Probes on the objects for every process (pid -1), filtered by the
 	 * kernel's traced_pids map: needed to follow forks without a race,

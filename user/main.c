@@ -155,6 +155,7 @@ static int load_bpf(struct tracer *t, const char *btf)
 	t->skel = skel;
 	t->att.skel = skel;
 	t->att.probe_floor = t->opts.probe_floor;
+	t->att.probe_at_entry = t->opts.probe_at_entry;
 	if (t->opts.probe_floor)
 		return EXIT_OK;
 	if (t->opts.btf_path)

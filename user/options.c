@@ -16,6 +16,7 @@ enum {
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
 	OPT_PROBE_FLOOR,
+	OPT_PROBE_AT_ENTRY,
 	OPT_COMM,
 	OPT_CGROUP,
 };
@@ -33,6 +34,7 @@ static const struct option long_opts[] = {
 	{ "max-allocs", required_argument, NULL, OPT_MAX_ALLOCS },
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "probe-floor", no_argument, NULL, OPT_PROBE_FLOOR },
+	{ "probe-at-entry", no_argument, NULL, OPT_PROBE_AT_ENTRY },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
@@ -72,6 +74,8 @@ void options_usage(FILE *out)
 "      --max-stacks N       distinct stacks recorded (16384)\n"
 "      --btf PATH           kernel BTF file if /sys/kernel/btf/vmlinux is missing\n"
 "      --probe-floor        attach empty probes only (benchmark baseline)\n"
+"      --probe-at-entry     probe each function's first instruction, not the\n"
+"                           first one the kernel emulates (slower)\n"
 "  -v, --verbose            say what is attached (repeat for more)\n"
 "  -h, --help               this text\n"
 "\n"
@@ -293,6 +297,9 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				o->max_allocs = (uint32_t)v;
 			else
 				o->max_stacks = (uint32_t)v;
+			break;
+		case OPT_PROBE_AT_ENTRY:
+			o->probe_at_entry = true;
 			break;
 		case OPT_PROBE_FLOOR:
 			o->probe_floor = true;

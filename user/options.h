@@ -26,6 +26,7 @@ struct options {
 	uint32_t max_allocs;      /* --max-allocs */
 	uint32_t max_stacks;      /* --max-stacks */
 	bool probe_floor;         /* --probe-floor: empty probes (benchmark) */
+	bool probe_at_entry;      /* --probe-at-entry: no probe placement */
 	bool follow;              /* -f: trace children from fork */
 	const char *comm;         /* --comm: trace processes with this name */
 	const char *cgroup;       /* --cgroup: trace processes in this cgroup */
