@@ -35,6 +35,18 @@ const volatile bool follow_forks = false;
 const volatile char match_comm[16] = {};
 const volatile __u64 match_cgroup_id = 0;   /* kernfs id of a cgroup directory */
 
+/*
+ * Sampled mode (--sample-bytes): allocations are sampled as points of a
+ * Poisson process over allocated bytes with mean gap sample_bytes, so one of
+ * size s is taken with probability 1 - exp(-s / sample_bytes); user space
+ * scales what was taken into unbiased estimates.  sample_seed (0 = random)
+ * seeds each thread's generator, for reproducible tests.  log2_mant[j] is
+ * log2(1 + (j + 0.5) / 256) in 16.16 fixed point, filled by the loader.
+ */
+const volatile __u64 sample_bytes = 0;
+const volatile __u64 sample_seed = 0;
+const volatile __u32 log2_mant[256] = {};
+
 /* A pending call older than this is treated as abandoned, not as an outer call. */
 #define PENDING_STALE_NS (1000ULL * 1000 * 1000)
 
@@ -66,12 +78,28 @@ struct {
 	__type(value, struct stack_total);
 } stack_totals SEC(".maps");
 
+/*
+ * User stacks by id: frames innermost first, zero-terminated.  Filled by
+ * capture_stack() below, not by bpf_get_stackid(): see there why.
+ */
+struct stack_frames {
+	__u64 ip[MEMLEAK_MAX_STACK_DEPTH];
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MEMLEAK_MAX_STACK_DEPTH * sizeof(__u64));
+	__type(key, __u32);
+	__type(value, struct stack_frames);
 } stack_traces SEC(".maps");
+
+/* Where a stack is assembled (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_frames);
+} stack_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -101,6 +129,17 @@ struct pending_call {
 	__u32 sys_flags;   /* mmap flags */
 	__u64 sys_args[3];
 	__u64 sys_caller;  /* word at the user stack pointer at entry */
+	/*
+	 * Sampled mode.  Unsampled calls never reach a return probe, so the
+	 * outermost call is marked by its entry stack pointer and the return
+	 * address found there: a later call is nested in it only while that
+	 * frame is still live (deeper stack, return address still in place).
+	 */
+	__u64 smp_sp;
+	__u64 smp_ret;
+	__u64 smp_left;    /* bytes until the next sample point */
+	__u64 rng;         /* xorshift64* state; 0 = not seeded yet */
+	__u8 smp_take;     /* the outermost call's block is sampled */
 };
 
 struct {
@@ -116,6 +155,86 @@ static __always_inline void stat_add(__u32 idx, __u64 n)
 
 	if (v)
 		*v += n;
+}
+
+/*
+ * Frame-pointer walk of the user stack.  The kernel's own walker
+ * (bpf_get_stackid with BPF_F_USER_STACK) follows rbp wherever it points,
+ * and in code built without frame pointers rbp holds any value: each read
+ * of an unmapped address is a page fault, which made a one-frame stack
+ * cost about 6 us on a VM.  Here a frame pointer is followed only while it
+ * stays 8-aligned, above the previous frame and within STACK_SPAN of the
+ * stack pointer, so garbage ends the walk without faulting; the same walk
+ * then costs a few hundred nanoseconds.
+ */
+#define STACK_SPAN (64ULL << 20)
+#define STACK_ID_PROBES 4
+
+static __always_inline __u64 mix_frame(__u64 h, __u64 ip)
+{
+	return (h ^ ip) * 0x100000001b3ULL;
+}
+
+/* Global (verified once): returns a stack id, or MEMLEAK_STACK_LOST. */
+__noinline int capture_stack(__u64 ip, __u64 sp, __u64 fp)
+{
+	__u64 frame[2], lo = sp, h = 0xcbf29ce484222325ULL;
+	struct stack_frames *f, *have;
+	__u32 zero = 0, n = 1, k, id, probe;
+
+	f = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!f)
+		return MEMLEAK_STACK_LOST;
+	f->ip[0] = ip;
+	h = mix_frame(h, ip);
+	for (k = 1; k < MEMLEAK_MAX_STACK_DEPTH; k++) {
+		if (fp < lo || fp - sp > STACK_SPAN || (fp & 7))
+			break;
+		if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp) || !frame[1])
+			break;
+		f->ip[k] = frame[1];
+		h = mix_frame(h, frame[1]);
+		n++;
+		lo = fp + 16;
+		fp = frame[0];
+	}
+	for (k = n; k < MEMLEAK_MAX_STACK_DEPTH; k++) {
+		f->ip[k] = 0;
+		asm volatile("" : "+r"(k)); /* no memset: BPF has none */
+	}
+	id = (__u32)(h ^ (h >> 32)) & 0x7fffffff;
+	/* Open addressing over ids: a different stack never shares one. */
+	for (probe = 0; probe < STACK_ID_PROBES; probe++) {
+		bool same = true;
+
+		have = bpf_map_lookup_elem(&stack_traces, &id);
+		if (!have) {
+			long err = bpf_map_update_elem(&stack_traces, &id, f, BPF_NOEXIST);
+
+			if (!err)
+				return id;
+			if (err != -EEXIST) {
+				stat_add(MEMLEAK_STAT_STACK_MAP_FULL, 1);
+				return MEMLEAK_STACK_LOST;
+			}
+			have = bpf_map_lookup_elem(&stack_traces, &id); /* raced: compare */
+			if (!have)
+				continue;
+		}
+		for (k = 0; k < MEMLEAK_MAX_STACK_DEPTH; k++) {
+			if (have->ip[k] != f->ip[k]) {
+				same = false;
+				break;
+			}
+			if (!f->ip[k])
+				break;
+		}
+		if (same)
+			return id;
+		id = (id + 1) & 0x7fffffff;
+	}
+	stat_add(MEMLEAK_STAT_STACK_COLLISION, 1);
+	return MEMLEAK_STACK_LOST;
 }
 
 static __always_inline bool pid_traced(__u32 tgid)
@@ -192,15 +311,8 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, struct proc_id i
 		.size = size, .ts_ns = bpf_ktime_get_ns(), .kind = MEMLEAK_KIND_MALLOC,
 	};
 	struct alloc_info *old;
-	long sid;
 
-	sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
-	if (sid < 0) {
-		stat_add(sid == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
-					: MEMLEAK_STAT_STACK_MAP_FULL, 1);
-		sid = MEMLEAK_STACK_LOST;
-	}
-	info.stack_id = sid;
+	info.stack_id = capture_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
 
 	/*
 	 * A record for this address means its free went by unseen (a free
@@ -465,8 +577,202 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 	}
 	if (forget_alloc(id, ptr, &info))
 		stat_add(MEMLEAK_STAT_FREES, 1);
-	else
+	else if (!sample_bytes) /* sampled: most blocks were never recorded */
 		stat_add(MEMLEAK_STAT_UNKNOWN_FREES, 1);
+	return 0;
+}
+
+/* ---- Sampled mode: uprobe sessions, the entry decides whether to return ---- */
+
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+static __always_inline __u64 rng_next(struct pending_call *p)
+{
+	__u64 x = p->rng;
+
+	if (!x) {
+		__u64 tid = (__u32)bpf_get_current_pid_tgid();
+
+		x = sample_seed ? sample_seed ^ (tid * 0x9e3779b97f4a7c15ULL)
+				: ((__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32());
+		x |= 1;
+	}
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	p->rng = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * An exponential gap with mean sample_bytes: -ln(U) * sample_bytes, with
+ * -log2(U) = 32 - log2(r) for r = U * 2^32 taken as exponent plus a table
+ * lookup of the mantissa's top 8 bits (no floating point in BPF).
+ */
+static __always_inline __u64 exp_gap(struct pending_call *p)
+{
+	__u32 r = rng_next(p) >> 32, v, e = 0, j;
+	__u64 neg_log2, neg_ln;
+
+	if (!r)
+		r = 1;
+	v = r;
+	if (v >> 16) { v >>= 16; e += 16; }
+	if (v >> 8) { v >>= 8; e += 8; }
+	if (v >> 4) { v >>= 4; e += 4; }
+	if (v >> 2) { v >>= 2; e += 2; }
+	if (v >> 1) e += 1;
+	j = (e >= 8 ? r >> (e - 8) : r << (8 - e)) & 0xff;
+	neg_log2 = ((__u64)(32 - e) << 16) - log2_mant[j];
+	neg_ln = neg_log2 * 45426 >> 16;        /* x ln 2 (45426 / 65536) */
+	return (sample_bytes * neg_ln >> 16) + 1;
+}
+
+/* One allocation of size bytes: does a sample point fall inside it? */
+static __always_inline bool sample_take(struct pending_call *p, __u64 size)
+{
+	if (!p->smp_left)
+		p->smp_left = exp_gap(p);
+	if (size < p->smp_left) {
+		p->smp_left -= size;
+		return false;
+	}
+	/* Memoryless: the next gap starts afresh at the end of this block. */
+	p->smp_left = exp_gap(p);
+	return true;
+}
+
+static __always_inline bool sampled_nested(struct pending_call *p, __u64 sp)
+{
+	__u64 word;
+
+	if (!p->smp_sp || sp >= p->smp_sp)
+		return false;
+	if (bpf_probe_read_user(&word, sizeof(word), (void *)p->smp_sp))
+		return false;
+	return word == p->smp_ret;
+}
+
+/*
+ * Entry of any allocation function (the BPF cookie says which).  Returns
+ * true when the return must be seen: the block is sampled, or realloc
+ * forgot a sampled old block it must restore if it fails.
+ */
+static __always_inline bool sampled_begin(struct pt_regs *ctx)
+{
+	__u32 fn = bpf_get_attach_cookie(ctx);
+	struct pending_call *p;
+	__u64 sp, size, ptr = 0;
+	struct proc_id id;
+
+	if (!current_proc(&id))
+		return false;
+	p = pending_get(true);
+	if (!p) {
+		stat_add(MEMLEAK_STAT_PENDING_LOST, 1);
+		return false;
+	}
+	sp = PT_REGS_SP(ctx);
+	if (sampled_nested(p, sp)) {
+		stat_add(MEMLEAK_STAT_NESTED_CALLS, 1);
+		return false;
+	}
+	p->smp_sp = sp;
+	if (bpf_probe_read_user(&p->smp_ret, sizeof(p->smp_ret), (void *)sp))
+		p->smp_ret = 0;
+	switch (fn) {
+	case MEMLEAK_FN_CALLOC:
+		size = array_size(PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx));
+		break;
+	case MEMLEAK_FN_REALLOC:
+		ptr = PT_REGS_PARM1(ctx);
+		size = PT_REGS_PARM2(ctx);
+		break;
+	case MEMLEAK_FN_REALLOCARRAY:
+		ptr = PT_REGS_PARM1(ctx);
+		size = array_size(PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx));
+		break;
+	case MEMLEAK_FN_POSIX_MEMALIGN:
+		ptr = PT_REGS_PARM1(ctx);
+		size = PT_REGS_PARM3(ctx);
+		break;
+	case MEMLEAK_FN_ALIGNED_ALLOC:
+	case MEMLEAK_FN_MEMALIGN:
+		size = PT_REGS_PARM2(ctx);
+		break;
+	default:
+		size = PT_REGS_PARM1(ctx);
+		break;
+	}
+	p->fn = fn;
+	p->gen = id.gen;
+	p->size = size;
+	p->ptr = ptr;
+	p->old_valid = 0;
+	if ((fn == MEMLEAK_FN_REALLOC || fn == MEMLEAK_FN_REALLOCARRAY) && ptr &&
+	    forget_alloc(id, ptr, &p->old)) {
+		p->old_valid = 1;
+		stat_add(MEMLEAK_STAT_FREES, 1);
+	}
+	p->smp_take = size_wanted(size) && sample_take(p, size);
+	return p->smp_take || p->old_valid;
+}
+
+static __always_inline void sampled_finish(struct pt_regs *ctx)
+{
+	struct pending_call *p = pending_get(false);
+	__u64 addr = PT_REGS_RC(ctx);
+	struct proc_id id;
+
+	if (!p || !p->smp_sp || PT_REGS_SP(ctx) != p->smp_sp + 8)
+		return;
+	p->smp_sp = 0;
+	id.tgid = bpf_get_current_pid_tgid() >> 32;
+	id.gen = p->gen;
+	if (p->fn == MEMLEAK_FN_POSIX_MEMALIGN) {
+		__u64 out = 0;
+
+		if ((int)addr == 0 && bpf_probe_read_user(&out, sizeof(out), (void *)p->ptr))
+			out = 0;
+		addr = (int)addr == 0 ? out : 0;
+	}
+	if (!addr) {
+		bool realloc = p->fn == MEMLEAK_FN_REALLOC || p->fn == MEMLEAK_FN_REALLOCARRAY;
+
+		if (realloc && p->size && p->old_valid)
+			restore_old(id, p);
+		if (!realloc || p->size)
+			stat_add(MEMLEAK_STAT_FAILED_ALLOCS, 1);
+		return;
+	}
+	if (p->smp_take)
+		remember_alloc(ctx, id, addr, p->size);
+}
+
+/* Uprobe session (loader sets the attach type): one program, both ends. */
+SEC("uprobe")
+int sampled_alloc(struct pt_regs *ctx)
+{
+	if (bpf_session_is_return()) {
+		sampled_finish(ctx);
+		return 0;
+	}
+	/* 1: no return probe for this call at all. */
+	return sampled_begin(ctx) ? 0 : 1;
+}
+
+/* Without sessions (kernels before 6.12): a return probe every time. */
+SEC("uprobe")
+int sampled_enter(struct pt_regs *ctx)
+{
+	sampled_begin(ctx);
+	return 0;
+}
+
+SEC("uretprobe")
+int sampled_return(struct pt_regs *ctx)
+{
+	sampled_finish(ctx);
 	return 0;
 }
 
@@ -559,12 +865,13 @@ static __always_inline void send_event(void *ctx, struct pending_call *p, __u32 
 		e->gen = gen ? *gen : 0;
 	}
 	if (type == MEMLEAK_EV_MMAP || type == MEMLEAK_EV_MREMAP || type == MEMLEAK_EV_BRK) {
-		long sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
+		struct pt_regs *regs;
+		int sid;
 
-		if (sid < 0)
-			stat_add(sid == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
-						: MEMLEAK_STAT_STACK_MAP_FULL, 1);
-		else
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		sid = capture_stack(regs->ip, regs->sp, regs->bp);
+
+		if (sid != MEMLEAK_STACK_LOST)
 			e->stack_id = sid;
 	}
 	bpf_ringbuf_submit(e, 0);

@@ -17,7 +17,9 @@
 #include "attach.h"
 #include "elf_syms.h"
 #include "errors.h"
+#include "memleak.h"
 #include "probe_place.h"
+#include "uprobe_session.h"
 #include "procfs.h"
 #include "memleak.skel.h"
 
@@ -86,6 +88,42 @@ static const struct fn_probe fn_probes[] = {
 #define N_FN (sizeof(fn_probes) / sizeof(fn_probes[0]))
 #define FN_INDEX_MALLOC 0
 
+/* Which allocation a function makes, as the sampled programs' cookie says. */
+static uint64_t sampled_fn(const struct fn_probe *fp)
+{
+	if (fp->entry == get_calloc_enter)
+		return MEMLEAK_FN_CALLOC;
+	if (fp->entry == get_realloc_enter)
+		return MEMLEAK_FN_REALLOC;
+	if (fp->entry == get_reallocarray_enter)
+		return MEMLEAK_FN_REALLOCARRAY;
+	if (fp->entry == get_posix_memalign_enter)
+		return MEMLEAK_FN_POSIX_MEMALIGN;
+	if (fp->entry == get_aligned_enter)
+		return MEMLEAK_FN_ALIGNED_ALLOC;
+	return MEMLEAK_FN_MALLOC; /* malloc, valloc, pvalloc, operator new */
+}
+
+static bool is_free(const struct fn_probe *fp)
+{
+	return fp->entry == get_free_enter || fp->entry == get_delete_enter;
+}
+
+static int push_fd(struct attach_state *st, int fd)
+{
+	if (st->nfds == st->cap_fds) {
+		size_t cap = st->cap_fds ? st->cap_fds * 2 : 16;
+		int *v = realloc(st->fds, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		st->fds = v;
+		st->cap_fds = cap;
+	}
+	st->fds[st->nfds++] = fd;
+	return 0;
+}
+
 static int push_link(struct attach_state *st, struct bpf_link *link)
 {
 	if (st->nlinks == st->cap_links) {
@@ -102,9 +140,9 @@ static int push_link(struct attach_state *st, struct bpf_link *link)
 }
 
 static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t pid,
-		      const char *path, uint64_t off, bool retprobe)
+		      const char *path, uint64_t off, bool retprobe, uint64_t cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
 	int err;
 
@@ -126,7 +164,8 @@ static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *
 			const char *shown, struct elf_func *funcs)
 {
 	struct memleak_bpf *skel = st->skel;
-	size_t i;
+	uint64_t offs[N_FN], cookies[N_FN];
+	size_t i, nsess = 0;
 	int err, n = 0;
 
 	for (i = 0; i < N_FN; i++) {
@@ -142,6 +181,11 @@ static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *
 		}
 		entry = st->probe_floor ? skel->progs.noop_enter : fp->entry(skel);
 		ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
+		if (st->sample_bytes && !st->probe_floor) {
+			/* Sampled: frees forget recorded blocks; the rest decide at entry. */
+			entry = is_free(fp) ? skel->progs.free_enter : skel->progs.sampled_enter;
+			ret = skel->progs.sampled_return;
+		}
 		/*
 		 * Entry and return probe share one place, so one trap serves
 		 * both: a return probe finds the return address at [sp] there
@@ -152,9 +196,15 @@ static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *
 						   .why = "--probe-at-entry" };
 		else
 			probe_place(fd, funcs[i].file_offset, funcs[i].size, &pl);
-		err = attach_one(st, entry, pid, kpath, pl.offset, false);
-		if (!err && fp->has_return)
-			err = attach_one(st, ret, pid, kpath, pl.offset, true);
+		if (st->sample_bytes && st->sessions && !st->probe_floor && !is_free(fp)) {
+			offs[nsess] = pl.offset;
+			cookies[nsess++] = sampled_fn(fp);
+			n++;
+			continue;
+		}
+		err = attach_one(st, entry, pid, kpath, pl.offset, false, sampled_fn(fp));
+		if (!err && fp->has_return && !(st->sample_bytes && is_free(fp)))
+			err = attach_one(st, ret, pid, kpath, pl.offset, true, 0);
 		if (err) {
 			verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid,
 				    fp->name, shown, strerror(-err));
@@ -167,6 +217,21 @@ static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *
 			    pl.emulated ? ", emulated" : ": ", pl.emulated ? "" : pl.why,
 			    fp->has_return ? " entry+return" : "");
 		n++;
+	}
+	if (nsess) {
+		int fd = uprobe_session_attach(bpf_program__fd(skel->progs.sampled_alloc), kpath,
+					       offs, cookies, nsess, st->system_wide ? -1 : pid);
+
+		if (fd < 0 || push_fd(st, fd)) {
+			err = fd < 0 ? fd : -ENOMEM;
+			if (fd >= 0)
+				close(fd);
+			verbose_msg(0, "pid %d: cannot attach a uprobe session in %s: %s",
+				    (int)pid, shown, strerror(-err));
+			return err;
+		}
+		verbose_msg(1, "pid %d: %s: one uprobe session on %zu allocation functions",
+			    (int)pid, shown, nsess);
 	}
 	return n;
 }
@@ -347,6 +412,11 @@ void attach_destroy(struct attach_state *st)
 
 	for (i = 0; i < st->nlinks; i++)
 		bpf_link__destroy(st->links[i]);
+	for (i = 0; i < st->nfds; i++)
+		close(st->fds[i]);
+	free(st->fds);
+	st->fds = NULL;
+	st->nfds = st->cap_fds = 0;
 	free(st->links);
 	free(st->objs);
 	st->links = NULL;

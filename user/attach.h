@@ -26,6 +26,10 @@ struct attach_state {
 	struct memleak_bpf *skel;
 	bool probe_floor;          /* attach the empty programs instead */
 	bool probe_at_entry;       /* no probe placement (probe_place.h) */
+	uint64_t sample_bytes;     /* --sample-bytes: sampled programs, 0 = precise */
+	bool sessions;             /* sampled through uprobe sessions */
+	int *fds;                  /* session links (uprobe_session.h) */
+	size_t nfds, cap_fds;
 	/*
 	 * Probes on the objects for every process (pid -1), filtered by the
 	 * kernel's traced_pids map: needed to follow forks without a race,

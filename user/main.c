@@ -8,6 +8,7 @@
  * The targets are never stopped: reports read maps only.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -29,6 +30,7 @@
 #include "snapshot.h"
 #include "symbolize.h"
 #include "tracer.h"
+#include "uprobe_session.h"
 #include "memleak.skel.h"
 
 #define MAINT_FAST_MS 100   /* look for new mappings often right after start */
@@ -118,6 +120,35 @@ static void without_btf_programs(struct memleak_bpf *skel)
 		    "(they need /sys/kernel/btf/vmlinux)");
 }
 
+/*
+ * Sampled mode: the session program where the kernel has uprobe sessions
+ * (entry decides, unsampled calls pay no return probe), else an entry and
+ * a return program.  Precise mode loads neither.
+ */
+static void choose_sampled_programs(struct tracer *t, struct memleak_bpf *skel)
+{
+	size_t j;
+
+	t->att.sample_bytes = t->opts.sample_bytes;
+	t->att.sessions = t->opts.sample_bytes && !t->opts.no_sessions &&
+			  uprobe_session_supported();
+	if (t->opts.sample_bytes && !t->att.sessions)
+		verbose_msg(0, "no uprobe sessions%s: sampled calls still pay a return probe",
+			    t->opts.no_sessions ? " (--no-sessions)" : " in this kernel");
+	bpf_program__set_autoload(skel->progs.sampled_alloc, t->att.sessions);
+	bpf_program__set_autoload(skel->progs.sampled_enter,
+				  t->opts.sample_bytes && !t->att.sessions);
+	bpf_program__set_autoload(skel->progs.sampled_return,
+				  t->opts.sample_bytes && !t->att.sessions);
+	if (t->att.sessions)
+		bpf_program__set_expected_attach_type(skel->progs.sampled_alloc,
+						      MEMLEAK_ATTACH_UPROBE_SESSION);
+	skel->rodata->sample_bytes = t->opts.sample_bytes;
+	skel->rodata->sample_seed = t->opts.sample_seed;
+	for (j = 0; j < 256; j++)
+		skel->rodata->log2_mant[j] = (uint32_t)(log2(1.0 + (j + 0.5) / 256.0) * 65536.0 + 0.5);
+}
+
 static int load_bpf(struct tracer *t, const char *btf)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -141,6 +172,7 @@ static int load_bpf(struct tracer *t, const char *btf)
 	skel->rodata->match_cgroup_id = t->cgroup_id;
 	if (t->opts.btf_path)
 		without_btf_programs(skel);
+	choose_sampled_programs(t, skel);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
 	bpf_map__set_max_entries(skel->maps.stack_traces, t->opts.max_stacks);
 	/* Per-process totals: a stack seen in several processes has one entry each. */

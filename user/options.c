@@ -17,6 +17,9 @@ enum {
 	OPT_MAX_STACKS,
 	OPT_PROBE_FLOOR,
 	OPT_PROBE_AT_ENTRY,
+	OPT_SAMPLE_BYTES,
+	OPT_SAMPLE_SEED,
+	OPT_NO_SESSIONS,
 	OPT_COMM,
 	OPT_CGROUP,
 };
@@ -35,6 +38,9 @@ static const struct option long_opts[] = {
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "probe-floor", no_argument, NULL, OPT_PROBE_FLOOR },
 	{ "probe-at-entry", no_argument, NULL, OPT_PROBE_AT_ENTRY },
+	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
+	{ "sample-seed", required_argument, NULL, OPT_SAMPLE_SEED },
+	{ "no-sessions", no_argument, NULL, OPT_NO_SESSIONS },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
@@ -68,6 +74,12 @@ void options_usage(FILE *out)
 "  -Z, --max-size SIZE      ignore allocations larger than SIZE\n"
 "      --format text|json   output format (text); json: one object per line\n"
 "      --output FILE        write reports to FILE instead of stdout\n"
+"\n"
+"Overhead:\n"
+"      --sample-bytes SIZE  sample allocations, one per SIZE bytes on average\n"
+"                           (e.g. 512k); figures become scaled estimates\n"
+"      --sample-seed N      seed the sampler (reproducible runs)\n"
+"      --no-sessions        sampled mode without uprobe sessions (older kernels)\n"
 "\n"
 "Limits and system:\n"
 "      --max-allocs N       live allocations tracked (1000000)\n"
@@ -297,6 +309,22 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				o->max_allocs = (uint32_t)v;
 			else
 				o->max_stacks = (uint32_t)v;
+			break;
+		case OPT_SAMPLE_BYTES:
+			if (!parse_size(optarg, &o->sample_bytes) || !o->sample_bytes ||
+			    o->sample_bytes > (1ULL << 40)) {
+				set_err(err, len, "invalid --sample-bytes '%s' (1 to 1T)", optarg);
+				return PARSE_ERROR;
+			}
+			break;
+		case OPT_SAMPLE_SEED:
+			if (!parse_u64(optarg, UINT64_MAX, &o->sample_seed)) {
+				set_err(err, len, "invalid --sample-seed '%s'", optarg);
+				return PARSE_ERROR;
+			}
+			break;
+		case OPT_NO_SESSIONS:
+			o->no_sessions = true;
 			break;
 		case OPT_PROBE_AT_ENTRY:
 			o->probe_at_entry = true;

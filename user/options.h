@@ -27,6 +27,9 @@ struct options {
 	uint32_t max_stacks;      /* --max-stacks */
 	bool probe_floor;         /* --probe-floor: empty probes (benchmark) */
 	bool probe_at_entry;      /* --probe-at-entry: no probe placement */
+	uint64_t sample_bytes;    /* --sample-bytes: mean bytes between samples, 0 = all */
+	uint64_t sample_seed;     /* --sample-seed: reproducible sampling, 0 = random */
+	bool no_sessions;         /* --no-sessions: sampled without uprobe sessions */
 	bool follow;              /* -f: trace children from fork */
 	const char *comm;         /* --comm: trace processes with this name */
 	const char *cgroup;       /* --cgroup: trace processes in this cgroup */
