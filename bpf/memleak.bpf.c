@@ -591,9 +591,11 @@ static __always_inline __u64 rng_next(struct pending_call *p)
 	__u64 x = p->rng;
 
 	if (!x) {
-		__u64 tid = (__u32)bpf_get_current_pid_tgid();
+		/* Thread's offset from its process: 0 for the main thread. */
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		__u64 tid = (__u32)pid_tgid - (__u32)(pid_tgid >> 32);
 
-		x = sample_seed ? sample_seed ^ (tid * 0x9e3779b97f4a7c15ULL)
+		x = sample_seed ? (sample_seed + tid) * 0x9e3779b97f4a7c15ULL
 				: ((__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32());
 		x |= 1;
 	}
@@ -677,6 +679,9 @@ static __always_inline bool sampled_begin(struct pt_regs *ctx)
 		stat_add(MEMLEAK_STAT_NESTED_CALLS, 1);
 		return false;
 	}
+	/* The last sampled call of this thread never returned through us. */
+	if (p->smp_sp && p->smp_take)
+		stat_add(MEMLEAK_STAT_RETURNS_LOST, 1);
 	p->smp_sp = sp;
 	if (bpf_probe_read_user(&p->smp_ret, sizeof(p->smp_ret), (void *)sp))
 		p->smp_ret = 0;

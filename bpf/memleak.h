@@ -57,6 +57,7 @@ enum memleak_stat {
 	MEMLEAK_STAT_NESTED_CALLS,      /* allocator calls inside another (ignored) */
 	MEMLEAK_STAT_PENDING_LOST,      /* no per-thread state: call not followed */
 	MEMLEAK_STAT_EVENTS_LOST,       /* ring buffer full: mapping event dropped */
+	MEMLEAK_STAT_RETURNS_LOST,      /* sampled call whose return was never seen */
 	MEMLEAK_STAT__MAX,
 };
 

@@ -57,6 +57,7 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		.allocs_fd = bpf_map__fd(t->skel->maps.allocs),
 		.totals_fd = bpf_map__fd(t->skel->maps.stack_totals),
 		.stats_fd = bpf_map__fd(t->skel->maps.stats),
+		.sample_bytes = t->opts.sample_bytes,
 	};
 	struct analysis_input in = {
 		.sym = t->sym,
@@ -95,7 +96,13 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	in.snap = &snap;
 	err = analysis_build(&in, r);
 	if (!err) {
-		r->mode = "precise";
+		size_t i;
+
+		r->mode = t->opts.sample_bytes ? "sampled" : "precise";
+		r->sample_bytes = t->opts.sample_bytes;
+		for (i = 0; i < r->nstacks; i++)
+			r->stacks[i].estimated = snap.estimated &&
+						 r->stacks[i].kind == MEMLEAK_KIND_MALLOC;
 		r->cost.user_cpu_s = r->cost.bpf_cpu_s = -1;
 		r->cost.rss_bytes = -1;
 	}

@@ -29,6 +29,7 @@ static const unsigned int lost_stats[] = {
 	MEMLEAK_STAT_STALE_REPLACED,
 	MEMLEAK_STAT_PENDING_LOST,
 	MEMLEAK_STAT_EVENTS_LOST,
+	MEMLEAK_STAT_RETURNS_LOST,
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -157,6 +158,7 @@ static void write_stack(struct json_writer *w, const struct stack_report *s)
 	kv_string(w, "kind", kind_name(s->kind));
 	kv_i64_or_null(w, "oldest_age_ms", s->oldest_age_ms);
 	kv_bool(w, "stack_lost", s->stack_lost);
+	kv_bool(w, "estimated", s->estimated);
 	json_key(w, "frames");
 	json_array_begin(w);
 	for (i = 0; i < s->nframes; i++)
@@ -195,6 +197,8 @@ static void write_report(struct json_writer *wp, const struct report *r)
 	json_key(&w, "interval_s");
 	json_double(&w, r->interval_s, 3);
 	kv_bool(&w, "final", r->final);
+	kv_string(&w, "mode", r->mode ? r->mode : "precise");
+	kv_u64(&w, "sample_bytes", r->sample_bytes);
 	write_filters(&w, r);
 
 	json_key(&w, "processes");

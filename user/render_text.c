@@ -57,6 +57,9 @@ static void print_header(FILE *out, const struct report *r)
 		fprintf(out, ", sizes >= %" PRIu64 " bytes", r->min_size);
 	else if (r->max_size != UINT64_MAX)
 		fprintf(out, ", sizes <= %" PRIu64 " bytes", r->max_size);
+	if (r->sample_bytes)
+		fprintf(out, ", sampled every %s: ~ marks estimates",
+			format_bytes_human(age, sizeof(age), r->sample_bytes));
 
 	if (r->nstacks < r->stacks_matched)
 		fprintf(out, ", top %zu of %zu stacks)\n", r->nstacks, r->stacks_matched);
@@ -182,7 +185,7 @@ static void print_stack(FILE *out, const struct stack_report *s)
 	char age[UNITS_BUF_LEN];
 	size_t i;
 
-	fprintf(out, "  %" PRIu64 " %s in %" PRIu64 " %s (%s)", s->bytes,
+	fprintf(out, "  %s%" PRIu64 " %s in %" PRIu64 " %s (%s)", s->estimated ? "~" : "", s->bytes,
 		plural(s->bytes, "byte", "bytes"), s->allocs,
 		plural(s->allocs, "allocation", "allocations"), kind_name(s->kind));
 	print_pids(out, s);
@@ -219,6 +222,8 @@ static const struct {
 	  "not followed: no per-thread state" },
 	{ MEMLEAK_STAT_EVENTS_LOST, "mapping event", "mapping events",
 	  "dropped: event ring buffer full" },
+	{ MEMLEAK_STAT_RETURNS_LOST, "sampled allocation", "sampled allocations",
+	  "not recorded: the function's return was never seen" },
 };
 
 #define NLOSSES (sizeof(losses) / sizeof(losses[0]))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Reading the BPF maps into a snapshot. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -151,7 +152,7 @@ static int agg_grow(struct agg_table *t)
 }
 
 static int agg_add(struct agg_table *t, const struct stack_key *k, uint64_t bytes,
-		   uint64_t ts)
+		   uint64_t ts, struct snap_stack **slot)
 {
 	struct snap_stack *s;
 	size_t j;
@@ -173,6 +174,8 @@ static int agg_add(struct agg_table *t, const struct stack_key *k, uint64_t byte
 	s->count++;
 	if (ts < s->oldest_ts_ns)
 		s->oldest_ts_ns = ts;
+	if (slot)
+		*slot = s;
 	return 0;
 }
 
@@ -211,7 +214,7 @@ static int read_aged(int fd, uint64_t now, uint64_t min_age_ns, struct snapshot 
 		/* Allocations made after "now" was read count as young. */
 		if (vals[i].ts_ns > now || now - vals[i].ts_ns < min_age_ns)
 			continue;
-		err = agg_add(&t, &k, vals[i].size, vals[i].ts_ns);
+		err = agg_add(&t, &k, vals[i].size, vals[i].ts_ns, NULL);
 	}
 	free(keys);
 	free(vals);
@@ -222,6 +225,85 @@ static int read_aged(int fd, uint64_t now, uint64_t min_age_ns, struct snapshot 
 	if (!t.slots)
 		return 0;
 	return agg_finish(&t, &s->stacks, &s->nstacks);
+}
+
+double sample_weight(uint64_t size, uint64_t period)
+{
+	double x = (double)size / (double)period;
+
+	/* -expm1(-x) = 1 - exp(-x) without cancellation for small blocks. */
+	return x > 40 ? 1.0 : 1.0 / -expm1(-x);
+}
+
+static int agg_add_weighted(struct agg_table *t, const struct stack_key *k,
+			    uint64_t size, uint64_t ts, double w)
+{
+	struct snap_stack *s;
+	int err;
+
+	err = agg_add(t, k, size, ts, &s);
+	if (err)
+		return err;
+	s->wbytes += w * (double)size;
+	s->wcount += w;
+	return 0;
+}
+
+/* Replace the sampled sums by the rounded estimates. */
+static void agg_estimate(struct snap_stack *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v[i].bytes = (uint64_t)llround(v[i].wbytes);
+		v[i].count = (uint64_t)llround(v[i].wcount);
+		if (!v[i].count)
+			v[i].count = 1;
+	}
+}
+
+/*
+ * Sampled mode: every record is read once, scaled, and summed twice: into
+ * the totals (all live memory) and, past the age filter, into the stacks.
+ */
+static int read_sampled(int fd, uint64_t now, uint64_t min_age_ns, uint64_t period,
+			struct snapshot *s)
+{
+	struct agg_table all = { 0 }, aged = { 0 };
+	struct alloc_key *keys;
+	struct alloc_info *vals;
+	size_t i, n;
+	int err;
+
+	err = map_read_all(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
+			   (void **)&vals, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n && !err; i++) {
+		struct stack_key k = {
+			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
+			.kind = vals[i].kind, .gen = keys[i].gen,
+		};
+		double w = sample_weight(vals[i].size, period);
+
+		err = agg_add_weighted(&all, &k, vals[i].size, vals[i].ts_ns, w);
+		if (err || vals[i].ts_ns > now || now - vals[i].ts_ns < min_age_ns)
+			continue;
+		err = agg_add_weighted(&aged, &k, vals[i].size, vals[i].ts_ns, w);
+	}
+	free(keys);
+	free(vals);
+	if (!err && all.slots)
+		err = agg_finish(&all, &s->totals, &s->ntotals);
+	if (!err && aged.slots)
+		err = agg_finish(&aged, &s->stacks, &s->nstacks);
+	free(all.slots);
+	free(aged.slots);
+	if (err)
+		return err;
+	agg_estimate(s->totals, s->ntotals);
+	agg_estimate(s->stacks, s->nstacks);
+	return 0;
 }
 
 static int read_totals(int fd, struct snapshot *s)
@@ -287,6 +369,21 @@ int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 	memset(s, 0, sizeof(*s));
 	s->now_ns = monotonic_ns();
 	err = read_stats(src->stats_fd, s->stats);
+	if (!err && src->sample_bytes) {
+		s->aged = min_age_ms > 0;
+		s->estimated = true;
+		err = read_sampled(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL,
+				   src->sample_bytes, s);
+		if (!err && !s->stacks)
+			s->stacks = calloc(1, sizeof(*s->stacks));
+		if (!err && !s->totals)
+			s->totals = calloc(1, sizeof(*s->totals));
+		if (!err && (!s->stacks || !s->totals))
+			err = -ENOMEM;
+		if (err)
+			snapshot_free(s);
+		return err;
+	}
 	if (!err)
 		err = read_totals(src->totals_fd, s);
 	if (!err && min_age_ms) {

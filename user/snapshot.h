@@ -19,6 +19,7 @@ struct snap_stack {
 	uint64_t count;
 	uint64_t oldest_ts_ns;   /* 0 = unknown (totals only) */
 	uint64_t caller;         /* mappings: return address read at the syscall */
+	double wbytes, wcount;   /* sampled: the estimates being summed */
 };
 
 struct snapshot {
@@ -28,6 +29,7 @@ struct snapshot {
 	struct snap_stack *stacks;       /* those allocations passing the age filter */
 	size_t nstacks;
 	bool aged;                       /* stacks come from walking allocations */
+	bool estimated;                  /* malloc figures are sampled estimates */
 	uint64_t stats[MEMLEAK_STAT__MAX];
 };
 
@@ -35,7 +37,16 @@ struct snapshot_source {
 	int allocs_fd;
 	int totals_fd;
 	int stats_fd;
+	/* --sample-bytes: records are samples, scaled into estimates; 0 = exact */
+	uint64_t sample_bytes;
 };
+
+/*
+ * What one sampled block of size bytes stands for, taken with probability
+ * p = 1 - exp(-size / period): 1/p blocks and size/p bytes on average, which
+ * makes the sums unbiased estimates of the true ones.
+ */
+double sample_weight(uint64_t size, uint64_t period);
 
 /*
  * Read the maps.  With min_age_ms > 0 every live allocation is read and
