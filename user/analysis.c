@@ -303,6 +303,7 @@ static int build_processes(const struct analysis_input *in, struct report *r)
 		p->respawn = t->respawn;
 		memcpy(p->comm, t->comm, sizeof(p->comm));
 		p->exited = t->exited;
+		p->escalated = t->esc_until_ms != 0;
 		p->rss_bytes = t->exited ? -1 : procfs_rss_bytes(t->pid);
 		p->backing_bytes = p->mapped_bytes = -1;
 		if (in->maps && mappings_get(in->maps, t->pid)) {

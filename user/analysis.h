@@ -31,6 +31,13 @@ struct target {
 	uint64_t maps_sig;
 	int64_t rss_at_attach; /* RSS when tracing began, -1 = unknown */
 	int64_t prev_bytes;    /* outstanding at the previous report, -1 = none */
+	/* --escalate (escalate.c): precise probes until esc_until_ms, 0 = none */
+	uint64_t esc_until_ms;
+	size_t esc_first, esc_end;   /* its links in the attach state */
+	int64_t esc_rss;             /* RSS at the start of the growth span */
+	uint64_t esc_rss_ms;
+	uint64_t esc_quiet_until_ms; /* no new escalation before this */
+	unsigned int escalations;
 };
 
 struct analysis_input {

@@ -327,6 +327,8 @@ int attach_process(struct attach_state *st, pid_t pid)
 	size_t i, nmaps;
 	int err, newly = 0;
 
+	if (st->growth_only && st->escalating != pid)
+		return 0;
 	err = procfs_read_maps(pid, &maps, &nmaps);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
@@ -364,6 +366,8 @@ int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
 	size_t i;
 	int err;
 
+	if (st->growth_only)
+		return 0;
 	for (i = 0; i < n; i++) {
 		err = probe_object(st, pid, paths[i], paths[i], &has_core);
 		if (err < 0)
@@ -395,6 +399,36 @@ int attach_tracepoints(struct attach_state *st)
 		verbose_msg(1, "attached %s", bpf_program__name(progs[i]));
 	}
 	return 0;
+}
+
+int attach_escalate(struct attach_state *st, pid_t pid, size_t *first, size_t *end)
+{
+	bool system_wide = st->system_wide;
+	int err;
+
+	st->system_wide = false;
+	st->escalating = pid;
+	*first = st->nlinks;
+	err = attach_process(st, pid);
+	*end = st->nlinks;
+	st->escalating = 0;
+	st->system_wide = system_wide;
+	return err;
+}
+
+void attach_deescalate(struct attach_state *st, pid_t pid, size_t first, size_t end)
+{
+	size_t i, j = 0;
+
+	for (i = first; i < end && i < st->nlinks; i++) {
+		bpf_link__destroy(st->links[i]);
+		st->links[i] = NULL;
+	}
+	/* Probed again from scratch if it is escalated again. */
+	for (i = 0; i < st->nobjs; i++)
+		if (st->objs[i].pid != pid)
+			st->objs[j++] = st->objs[i];
+	st->nobjs = j;
 }
 
 size_t attach_count_objects(const struct attach_state *st, pid_t pid)

@@ -28,6 +28,12 @@ struct attach_state {
 	bool probe_at_entry;       /* no probe placement (probe_place.h) */
 	uint64_t sample_bytes;     /* --sample-bytes: sampled programs, 0 = precise */
 	bool sessions;             /* sampled through uprobe sessions */
+	/*
+	 * --mode growth: no allocator probes, except on the one process being
+	 * escalated (escalating), attached per pid while it is.
+	 */
+	bool growth_only;
+	pid_t escalating;
 	int *fds;                  /* session links (uprobe_session.h) */
 	size_t nfds, cap_fds;
 	/*
@@ -62,6 +68,15 @@ int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n);
  * and BTF tracepoints, which need no tracefs.  Returns 0 or -errno.
  */
 int attach_tracepoints(struct attach_state *st);
+
+/*
+ * --escalate: probe pid alone (never system-wide), even in growth mode.
+ * Its links are st->links[*first, *end).  Returns attach_process()'s result.
+ */
+int attach_escalate(struct attach_state *st, pid_t pid, size_t *first, size_t *end);
+
+/* Detach the links [first, end) of an escalation and forget pid's objects. */
+void attach_deescalate(struct attach_state *st, pid_t pid, size_t first, size_t end);
 
 /* Objects probed for pid (for -v and for tests). */
 size_t attach_count_objects(const struct attach_state *st, pid_t pid);

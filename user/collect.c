@@ -98,7 +98,8 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	if (!err) {
 		size_t i;
 
-		r->mode = t->opts.sample_bytes ? "sampled" : "precise";
+		r->mode = t->opts.growth_mode ? "growth"
+			  : t->opts.sample_bytes ? "sampled" : "precise";
 		r->sample_bytes = t->opts.sample_bytes;
 		for (i = 0; i < r->nstacks; i++)
 			r->stacks[i].estimated = snap.estimated &&

@@ -29,6 +29,7 @@
 #include "procfs.h"
 #include "snapshot.h"
 #include "symbolize.h"
+#include "escalate.h"
 #include "tracer.h"
 #include "uprobe_session.h"
 #include "memleak.skel.h"
@@ -188,6 +189,7 @@ static int load_bpf(struct tracer *t, const char *btf)
 	t->att.skel = skel;
 	t->att.probe_floor = t->opts.probe_floor;
 	t->att.probe_at_entry = t->opts.probe_at_entry;
+	t->att.growth_only = t->opts.growth_mode;
 	if (t->opts.probe_floor)
 		return EXIT_OK;
 	if (t->opts.btf_path)
@@ -390,6 +392,7 @@ static void maintain(struct tracer *t)
 		symbolizer_add_process(t->sym, tg->pid);
 		procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
 	}
+	escalate_check(t, now_ms());
 }
 
 /* Drain mapping and process events, then act on the process events. */

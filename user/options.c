@@ -20,6 +20,9 @@ enum {
 	OPT_SAMPLE_BYTES,
 	OPT_SAMPLE_SEED,
 	OPT_NO_SESSIONS,
+	OPT_MODE,
+	OPT_ESCALATE,
+	OPT_ESCALATE_WINDOW,
 	OPT_COMM,
 	OPT_CGROUP,
 };
@@ -41,6 +44,9 @@ static const struct option long_opts[] = {
 	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "sample-seed", required_argument, NULL, OPT_SAMPLE_SEED },
 	{ "no-sessions", no_argument, NULL, OPT_NO_SESSIONS },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "escalate", required_argument, NULL, OPT_ESCALATE },
+	{ "escalate-window", required_argument, NULL, OPT_ESCALATE_WINDOW },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
@@ -80,6 +86,12 @@ void options_usage(FILE *out)
 "                           (e.g. 512k); figures become scaled estimates\n"
 "      --sample-seed N      seed the sampler (reproducible runs)\n"
 "      --no-sessions        sampled mode without uprobe sessions (older kernels)\n"
+"      --mode MODE          precise (default): every allocator call; growth:\n"
+"                           no allocator probes, only heap (brk) and mapping\n"
+"                           growth attributed to stacks\n"
+"      --escalate MB_PER_MIN  growth mode: a process whose RSS grows faster\n"
+"                           gets precise probes of its own for a while\n"
+"      --escalate-window S  how long an escalation lasts (60)\n"
 "\n"
 "Limits and system:\n"
 "      --max-allocs N       live allocations tracked (1000000)\n"
@@ -196,6 +208,7 @@ static void set_defaults(struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 5;
 	o->top_n = 10;
+	o->escalate_window_s = 60;
 	o->min_age_ms = 500;
 	o->max_size = UINT64_MAX;
 	o->format = FORMAT_TEXT;
@@ -323,6 +336,32 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				return PARSE_ERROR;
 			}
 			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "growth")) {
+				o->growth_mode = true;
+			} else if (!strcmp(optarg, "precise")) {
+				o->growth_mode = false;
+			} else {
+				set_err(err, len, "unknown mode '%s' (precise, growth)", optarg);
+				return PARSE_ERROR;
+			}
+			break;
+		case OPT_ESCALATE:
+		case OPT_ESCALATE_WINDOW: {
+			char *end;
+			double v = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(v > 0) || v > 1e9) {
+				set_err(err, len, "invalid --%s '%s' (a positive number)",
+					c == OPT_ESCALATE ? "escalate" : "escalate-window", optarg);
+				return PARSE_ERROR;
+			}
+			if (c == OPT_ESCALATE)
+				o->escalate_mb_per_min = v;
+			else
+				o->escalate_window_s = v;
+			break;
+		}
 		case OPT_NO_SESSIONS:
 			o->no_sessions = true;
 			break;
@@ -376,6 +415,14 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 	if (o->min_size > o->max_size) {
 		set_err(err, len, "minimum size %" PRIu64 " exceeds maximum %" PRIu64,
 			o->min_size, o->max_size);
+		return PARSE_ERROR;
+	}
+	if (o->escalate_mb_per_min && !o->growth_mode) {
+		set_err(err, len, "--escalate needs --mode growth");
+		return PARSE_ERROR;
+	}
+	if (o->growth_mode && (o->sample_bytes || o->probe_floor)) {
+		set_err(err, len, "--mode growth probes no allocator: no --sample-bytes or --probe-floor");
 		return PARSE_ERROR;
 	}
 	return PARSE_OK;

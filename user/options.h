@@ -30,6 +30,9 @@ struct options {
 	uint64_t sample_bytes;    /* --sample-bytes: mean bytes between samples, 0 = all */
 	uint64_t sample_seed;     /* --sample-seed: reproducible sampling, 0 = random */
 	bool no_sessions;         /* --no-sessions: sampled without uprobe sessions */
+	bool growth_mode;         /* --mode growth: mappings and brk only, no malloc probes */
+	double escalate_mb_per_min;   /* --escalate: 0 = never */
+	double escalate_window_s;     /* --escalate-window (60) */
 	bool follow;              /* -f: trace children from fork */
 	const char *comm;         /* --comm: trace processes with this name */
 	const char *cgroup;       /* --cgroup: trace processes in this cgroup */

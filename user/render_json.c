@@ -115,6 +115,7 @@ static void write_process(struct json_writer *w, const struct process_report *p)
 	kv_i64_or_null(w, "allocator_backing_bytes", p->backing_bytes);
 	kv_i64_or_null(w, "direct_mapped_bytes", p->mapped_bytes);
 	kv_bool(w, "exited", p->exited);
+	kv_bool(w, "escalated", p->escalated);
 	json_object_end(w);
 }
 

@@ -60,6 +60,7 @@ struct process_report {
 	int64_t mapped_bytes;        /* anonymous mappings and brk made directly by
 				      * the program since attach; -1 = not followed */
 	bool exited;
+	bool escalated;              /* --escalate: precise probes on it right now */
 };
 
 /* What the tracer itself costs, since it started. -1 = unknown. */
