@@ -1,39 +1,60 @@
 #!/usr/bin/env bash
-# Overhead benchmark: the same malloc-heavy workload untraced, under empty
-# probes on the same functions (the floor: the cost of the traps alone),
-# and under memleakbpf; printed as throughput ratios, interleaved rounds,
-# median of each.  Absolute numbers mean little on a VM; ratios do.
+# Overhead benchmark: one malloc-heavy workload run untraced, under empty
+# probes (the floor: the traps alone) placed naively at each function's first
+# instruction and placed where the kernel emulates the instruction, and under
+# memleakbpf's modes.  Interleaved rounds, median of each; printed as ratios,
+# since absolute numbers mean little on a VM.
+#
+#   ROUNDS=3 ITERS=200000 bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ITERS=${ITERS:-200000}
 ROUNDS=${ROUNDS:-3}
+SAMPLE=${SAMPLE:-512k}
 BIN=build/bench/mallocbench
 mkdir -p build/bench
 cc -O2 -g -o "$BIN" bench/mallocbench.c
 
-run_untraced() { "$BIN" "$ITERS"; }
-run_floor()    { ./memleakbpf --probe-floor -c "$BIN $ITERS" 3600 2>/dev/null | grep -E '^[0-9]+$'; }
-run_traced()   { ./memleakbpf -o 0 --format json -c "$BIN $ITERS" 3600 2>/dev/null | grep -E '^[0-9]+$'; }
+traced() { ./memleakbpf "$@" -c "$BIN $ITERS" 3600 2>/dev/null | grep -E '^[0-9]+$'; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+run_untraced()    { "$BIN" "$ITERS"; }
+run_floor_naive() { traced --probe-floor --probe-at-entry; }
+run_floor()       { traced --probe-floor; }
+run_precise()     { traced -o 0 --format json; }
+run_sampled()     { traced -o 0 --format json --sample-bytes "$SAMPLE"; }
+run_sampled_nosess() { traced -o 0 --format json --sample-bytes "$SAMPLE" --no-sessions; }
+run_growth()      { traced -o 0 --format json --mode growth; }
 
+MODES=(untraced floor_naive floor precise sampled sampled_nosess growth)
 declare -A res
-for mode in untraced floor traced; do res[$mode]=""; done
+for mode in "${MODES[@]}"; do res[$mode]=""; done
 for ((r = 1; r <= ROUNDS; r++)); do
-	for mode in untraced floor traced; do
+	for mode in "${MODES[@]}"; do
 		v=$("run_$mode")
 		res[$mode]+="$v"$'\n'
-		printf 'round %d %-9s %10s iterations/s\n' "$r" "$mode" "$v" >&2
+		printf 'round %d %-15s %10s iterations/s\n' "$r" "$mode" "$v" >&2
 	done
 done
-u=$(printf '%s' "${res[untraced]}" | median)
-f=$(printf '%s' "${res[floor]}" | median)
-t=$(printf '%s' "${res[traced]}" | median)
-echo "workload: $ITERS x (malloc + free), ring of 1024 live blocks; median of $ROUNDS rounds"
-printf '%-28s %12s iterations/s\n' "untraced" "$u" "empty probes (floor)" "$f" "memleakbpf (precise)" "$t"
-awk -v u="$u" -v f="$f" -v t="$t" 'BEGIN {
-	printf "floor / untraced            %10.3g   (%.0fx slower: the traps)\n", f / u, u / f
-	printf "memleakbpf / untraced       %10.3g   (%.0fx slower)\n", t / u, u / t
-	printf "memleakbpf / floor          %10.3f   (cost of the accounting itself)\n", t / f
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+declare -A m
+for mode in "${MODES[@]}"; do m[$mode]=$(printf '%s' "${res[$mode]}" | median); done
+
+echo "workload: $ITERS x (free + malloc), ring of 1024 live blocks; median of $ROUNDS rounds"
+printf '%-34s %12s iterations/s\n' \
+	"untraced" "${m[untraced]}" \
+	"empty probes at function entry" "${m[floor_naive]}" \
+	"empty probes, placed (floor)" "${m[floor]}" \
+	"memleakbpf precise" "${m[precise]}" \
+	"memleakbpf --sample-bytes $SAMPLE" "${m[sampled]}" \
+	"  same without uprobe sessions" "${m[sampled_nosess]}" \
+	"memleakbpf --mode growth" "${m[growth]}"
+awk -v u="${m[untraced]}" -v n="${m[floor_naive]}" -v f="${m[floor]}" -v p="${m[precise]}" \
+	-v s="${m[sampled]}" -v sn="${m[sampled_nosess]}" -v g="${m[growth]}" 'BEGIN {
+	printf "placed floor / naive floor        %8.2f   (probe placement)\n", f / n
+	printf "precise / placed floor            %8.2f   (goal >= 0.9: cost of exact accounting)\n", p / f
+	printf "precise / naive floor             %8.2f\n", p / n
+	printf "sampled / naive floor             %8.2f   (goal >= 2.3)\n", s / n
+	printf "sampled without sessions / naive  %8.2f\n", sn / n
+	printf "growth / untraced                 %8.3f   (goal >= 0.98)\n", g / u
 }'

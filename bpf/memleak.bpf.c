@@ -885,10 +885,14 @@ static __always_inline void send_event(void *ctx, struct pending_call *p, __u32 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pending_call *p;
+	__u32 tgid;
 	__s32 nr;
 
+	/* Every syscall of the host comes here: the cheapest test first. */
+	if (!is_mem_syscall(regs->orig_ax))
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
 	p = pending_get(false);
 	if (!p || !p->sys_nr)
 		return 0;

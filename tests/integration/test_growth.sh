@@ -2,9 +2,14 @@
 # mapping growth is attributed to stacks.  --escalate gives a fast grower
 # precise probes of its own for a bounded window, then takes them away.
 
-# Uprobes the tracer holds right now (perf-event uprobes are perf_event fds).
+# Uprobe links of this tracer's programs, as bpftool lists them.
 tracer_uprobes() {
-	ls -l /proc/"$TR_PID"/fd 2>/dev/null | grep -c 'perf_event' || true
+	local ids
+	ids=$(grep -h '^prog_id:' /proc/"$TR_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' |
+		sort -un | jq -sc .)
+	bpftool link show -j 2>/dev/null | jq --argjson ids "$ids" \
+		'[.[] | select((.prog_id as $p | $ids | index($p)) and
+		  (.type == "perf_event" or .type == "uprobe_multi"))] | length'
 }
 
 test_growth_mode_no_allocator_probes() {
