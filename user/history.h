@@ -9,8 +9,9 @@
  * HISTORY_SAMPLES (time, bytes) samples covering its whole life: when they
  * are full, every other sample of the older half is dropped, so old
  * behaviour stays in the window at a coarser resolution.  A stack absent
- * from a report holds 0 bytes then; after HISTORY_GRACE absent reports in
- * a row it is forgotten.  The table holds at most max_stacks stacks.
+ * from a report holds 0 bytes then; absent from more than HISTORY_GRACE
+ * reports in a row, it is forgotten.  The table holds at most max_stacks
+ * stacks; one more finds no room and gets no growth (history_untracked).
  */
 #ifndef MEMLEAK_HISTORY_H
 #define MEMLEAK_HISTORY_H
