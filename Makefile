@@ -5,6 +5,7 @@
 #   make demo    deps + build + trace the bundled leaking demo for a few reports
 #   make test    deps + build + unit and integration tests (root)
 #   make bench   deps + build + overhead benchmark (ratios)
+#   make bench-cost  deps + build + the tracer's own RSS and report CPU time
 
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -37,7 +38,7 @@ DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
 	libcapstone-dev
 
-.PHONY: all deps demo test unit integration bench clean
+.PHONY: all deps demo test unit integration bench bench-cost clean
 
 all: memleakbpf
 
@@ -118,6 +119,10 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory memleakbpf
 	@bash bench/run.sh
+
+bench-cost: deps
+	@$(MAKE) --no-print-directory memleakbpf
+	@bash bench/cost.sh
 
 clean:
 	rm -rf $(OUT) memleakbpf demo/leaky

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* From a snapshot to a ranked, symbolized report. */
+#define _GNU_SOURCE /* qsort_r: the order depends on --sort */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include "analysis.h"
+#include "history.h"
 #include "mappings.h"
 #include "procfs.h"
 #include "symbolize.h"
@@ -134,7 +136,7 @@ static int entry_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
-int stack_rank_cmp(const struct stack_report *a, const struct stack_report *b)
+static int by_bytes(const struct stack_report *a, const struct stack_report *b)
 {
 	if (a->bytes != b->bytes)
 		return a->bytes > b->bytes ? -1 : 1;
@@ -145,9 +147,27 @@ int stack_rank_cmp(const struct stack_report *a, const struct stack_report *b)
 	return 0;
 }
 
-static int rank_qsort_cmp(const void *a, const void *b)
+int stack_rank_cmp(const struct stack_report *a, const struct stack_report *b,
+		   enum stack_sort sort)
 {
-	return stack_rank_cmp(a, b);
+	switch (sort) {
+	case SORT_GROWTH:
+		if (a->score != b->score)
+			return a->score > b->score ? -1 : 1;
+		break;
+	case SORT_COUNT:
+		if (a->allocs != b->allocs)
+			return a->allocs > b->allocs ? -1 : 1;
+		break;
+	case SORT_BYTES:
+		break;
+	}
+	return by_bytes(a, b);
+}
+
+static int rank_qsort_cmp(const void *a, const void *b, void *sort)
+{
+	return stack_rank_cmp(a, b, *(const enum stack_sort *)sort);
 }
 
 /* A merged stack before symbolization: the first entry stands for all. */
@@ -210,6 +230,25 @@ static ssize_t merge(struct entry **sorted, size_t n, const struct snapshot *sna
 	return (ssize_t)ng;
 }
 
+/*
+ * Every stack of the report goes into the history, before the top-N cut:
+ * a small steady leak must be able to rank first by growth.
+ */
+static void record_history(struct history *h, uint64_t now_ns, struct group *groups,
+			   size_t ng)
+{
+	struct growth g;
+	size_t i;
+
+	history_begin(h, now_ns);
+	for (i = 0; i < ng; i++) {
+		history_record(h, groups[i].first->hash, groups[i].rep.bytes, &g);
+		groups[i].rep.growth_bytes_per_min = g.bytes_per_min;
+		groups[i].rep.score = g.score;
+	}
+	history_end(h);
+}
+
 static int symbolize_group(struct group *g, const struct analysis_input *in)
 {
 	const struct entry *e = g->first;
@@ -237,8 +276,12 @@ static int build_stacks(const struct analysis_input *in, struct report *r)
 	size_t i, n, top;
 	int err = -ENOMEM;
 
-	if (!snap->nstacks)
+	if (!snap->nstacks) {
+		/* Nothing shown: every stack of the history holds 0 now. */
+		if (in->history)
+			record_history(in->history, snap->now_ns, NULL, 0);
 		return 0;
+	}
 	entries = calloc(snap->nstacks, sizeof(*entries));
 	sorted = calloc(snap->nstacks, sizeof(*sorted));
 	groups = calloc(snap->nstacks, sizeof(*groups));
@@ -256,8 +299,10 @@ static int build_stacks(const struct analysis_input *in, struct report *r)
 	ng = merge(sorted, n, snap, groups);
 	if (ng < 0)
 		goto out;
+	if (in->history)
+		record_history(in->history, snap->now_ns, groups, ng);
 	/* Rank the reports; each group moves with its report (rep is first). */
-	qsort(groups, ng, sizeof(*groups), rank_qsort_cmp);
+	qsort_r(groups, ng, sizeof(*groups), rank_qsort_cmp, (void *)&in->sort);
 	r->stacks_matched = ng;
 	top = (size_t)ng < in->top_n ? (size_t)ng : in->top_n;
 	r->stacks = calloc(top ? top : 1, sizeof(*r->stacks));
@@ -346,6 +391,7 @@ int analysis_build(const struct analysis_input *in, struct report *r)
 	r->min_age_ms = in->min_age_ms;
 	r->min_size = in->min_size;
 	r->max_size = in->max_size;
+	r->sort = in->sort;
 	memcpy(r->stats, in->snap->stats, sizeof(r->stats));
 	err = build_processes(in, r);
 	if (!err)

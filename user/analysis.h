@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Analysis: snapshot -> report.  Stacks of different processes running the
- * same code are merged (by module and module-relative address), ranked by
- * outstanding bytes, cut to the top N, and only those are symbolized.
+ * same code are merged (by module and module-relative address), their
+ * history is updated (history.h), they are ranked (--sort: leak score,
+ * bytes or count), cut to the top N, and only those are symbolized.
  */
 #ifndef MEMLEAK_ANALYSIS_H
 #define MEMLEAK_ANALYSIS_H
@@ -15,6 +16,7 @@
 
 struct symbolizer;
 struct mapping_tracker;
+struct history;
 
 /* A traced process as the main loop knows it. */
 struct target {
@@ -50,15 +52,25 @@ struct analysis_input {
 	unsigned int top_n;
 	uint64_t min_age_ms, min_size, max_size;
 	double interval_s;
+	enum stack_sort sort;
+	/*
+	 * Every stack of the report, before the cut, is recorded here; NULL
+	 * for a report of a part of the targets (OOM victim): no growth then.
+	 */
+	struct history *history;
 };
 
 /* Build r (caller frees with report_free).  Returns 0 or -errno. */
 int analysis_build(const struct analysis_input *in, struct report *r);
 
 /*
- * Order of stacks in a report: more bytes first, then more allocations,
- * then older.  Exposed for tests.
+ * Order of stacks in a report.  SORT_BYTES: more bytes first, then more
+ * allocations, then older.  SORT_COUNT: more allocations first, then as
+ * bytes.  SORT_GROWTH: higher leak score first, then as bytes (so with no
+ * score yet, or among flat stacks, the order is by bytes).  Exposed for
+ * tests.
  */
-int stack_rank_cmp(const struct stack_report *a, const struct stack_report *b);
+int stack_rank_cmp(const struct stack_report *a, const struct stack_report *b,
+		   enum stack_sort sort);
 
 #endif

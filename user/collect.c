@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "cost.h"
 #include "errors.h"
 #include "tracer.h"
 #include "memleak.skel.h"
@@ -68,7 +69,11 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		.max_size = t->opts.max_size,
 		.interval_s = t->opts.interval_s,
 		.maps = &t->maps,
+		.sort = t->opts.sort,
+		/* A report of one process (OOM) is not a point of the history. */
+		.history = only_pid > 0 ? NULL : t->history,
 	};
+	double cpu_start = cost_cpu_s();
 	struct target *live;
 	struct snapshot snap;
 	size_t i, n = 0;
@@ -104,8 +109,9 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		for (i = 0; i < r->nstacks; i++)
 			r->stacks[i].estimated = snap.estimated &&
 						 r->stacks[i].kind == MEMLEAK_KIND_MALLOC;
-		r->cost.user_cpu_s = r->cost.bpf_cpu_s = -1;
-		r->cost.rss_bytes = -1;
+		cost_measure(t->skel ? t->skel->obj : NULL, t->bpf_stats_fd, &r->cost);
+		r->cost.report_cpu_s = cpu_start < 0 || r->cost.user_cpu_s < 0 ? -1
+				       : r->cost.user_cpu_s - cpu_start;
 	}
 	snapshot_free(&snap);
 	free(live);

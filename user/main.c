@@ -24,7 +24,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
+#include "cost.h"
 #include "errors.h"
+#include "history.h"
 #include "privileges.h"
 #include "procfs.h"
 #include "snapshot.h"
@@ -187,6 +189,10 @@ static int load_bpf(struct tracer *t, const char *btf)
 	}
 	t->skel = skel;
 	t->att.skel = skel;
+	/* Without run-time stats the reports say the BPF cost is unknown. */
+	t->bpf_stats_fd = cost_enable_bpf_stats();
+	if (t->bpf_stats_fd < 0)
+		verbose_msg(1, "BPF run-time stats unavailable: %s", strerror(-t->bpf_stats_fd));
 	t->att.probe_floor = t->opts.probe_floor;
 	t->att.probe_at_entry = t->opts.probe_at_entry;
 	t->att.growth_only = t->opts.growth_mode;
@@ -527,6 +533,9 @@ static void cleanup(struct tracer *t)
 		launch_abort(&t->launch);
 	launch_free(&t->launch);
 	memleak_bpf__destroy(t->skel);
+	if (t->bpf_stats_fd >= 0)
+		close(t->bpf_stats_fd);
+	history_free(t->history);
 	symbolizer_free(t->sym);
 	for (i = 0; i < t->ntargets; i++)
 		if (t->targets[i].pidfd >= 0)
@@ -575,7 +584,7 @@ static int start_targets(struct tracer *t)
 
 int main(int argc, char **argv)
 {
-	struct tracer t = { .sigfd = -1 };
+	struct tracer t = { .sigfd = -1, .bpf_stats_fd = -1 };
 	const char *btf = NULL;
 	char err[512];
 	int rc;
@@ -624,7 +633,9 @@ int main(int argc, char **argv)
 	/* Following forks or matching new processes needs probes for all. */
 	t.att.system_wide = t.service;
 	t.sym = symbolizer_new();
-	rc = t.sym ? load_bpf(&t, btf) : EXIT_RUNTIME;
+	/* Every stack the kernel can record, of every kind, fits in the history. */
+	t.history = history_new((size_t)t.opts.max_stacks * MEMLEAK_KIND__MAX);
+	rc = t.sym && t.history ? load_bpf(&t, btf) : EXIT_RUNTIME;
 	if (!rc)
 		rc = start_targets(&t);
 	if (!rc && setup_signals(&t))

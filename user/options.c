@@ -25,12 +25,14 @@ enum {
 	OPT_ESCALATE_WINDOW,
 	OPT_COMM,
 	OPT_CGROUP,
+	OPT_SORT,
 };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "top", required_argument, NULL, 'T' },
+	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "older", required_argument, NULL, 'o' },
 	{ "min-size", required_argument, NULL, 'z' },
 	{ "max-size", required_argument, NULL, 'Z' },
@@ -74,7 +76,10 @@ void options_usage(FILE *out)
 "                           objects system-wide, filtered in the kernel)\n"
 "\n"
 "Report:\n"
-"  -T, --top N              show the N stacks holding most bytes (10)\n"
+"  -T, --top N              show the first N stacks (10)\n"
+"      --sort growth|bytes|count  rank stacks by leak score: sustained growth\n"
+"                           over the reports (default; by bytes until three\n"
+"                           reports exist), or by bytes, or by allocations\n"
 "  -o, --older MS           only allocations older than MS milliseconds (500)\n"
 "  -z, --min-size SIZE      ignore allocations smaller than SIZE\n"
 "  -Z, --max-size SIZE      ignore allocations larger than SIZE\n"
@@ -209,6 +214,7 @@ static void set_defaults(struct options *o)
 	o->interval_s = 5;
 	o->top_n = 10;
 	o->escalate_window_s = 60;
+	o->sort = SORT_GROWTH;
 	o->min_age_ms = 500;
 	o->max_size = UINT64_MAX;
 	o->format = FORMAT_TEXT;
@@ -302,6 +308,18 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				o->format = FORMAT_JSON;
 			} else {
 				set_err(err, len, "unknown format '%s' (text, json)", optarg);
+				return PARSE_ERROR;
+			}
+			break;
+		case OPT_SORT:
+			if (!strcmp(optarg, "growth")) {
+				o->sort = SORT_GROWTH;
+			} else if (!strcmp(optarg, "bytes")) {
+				o->sort = SORT_BYTES;
+			} else if (!strcmp(optarg, "count")) {
+				o->sort = SORT_COUNT;
+			} else {
+				set_err(err, len, "unknown sort '%s' (growth, bytes, count)", optarg);
 				return PARSE_ERROR;
 			}
 			break;

@@ -17,6 +17,7 @@ struct options {
 	double interval_s;        /* positional INTERVAL (5) */
 	long count;               /* positional COUNT, 0 = until stopped */
 	unsigned int top_n;       /* -T (10) */
+	enum stack_sort sort;     /* --sort (growth) */
 	uint64_t min_age_ms;      /* -o (500) */
 	uint64_t min_size;        /* -z (0) */
 	uint64_t max_size;        /* -Z (UINT64_MAX) */

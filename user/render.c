@@ -29,6 +29,20 @@ const char *kind_name(unsigned int kind)
 	return "unknown";
 }
 
+/* The --sort values, also the JSON "sort" field. */
+const char *sort_name(enum stack_sort sort)
+{
+	switch (sort) {
+	case SORT_GROWTH:
+		return "growth";
+	case SORT_BYTES:
+		return "bytes";
+	case SORT_COUNT:
+		return "count";
+	}
+	return "unknown";
+}
+
 /* These are JSON keys: part of the output contract, never rename one. */
 static const char *const stat_names[MEMLEAK_STAT__MAX] = {
 	[MEMLEAK_STAT_ALLOCS] = "allocs",

@@ -54,5 +54,6 @@ int render_report(FILE *out, enum output_format fmt, const struct report *r);
 /* Names of kinds and stats as used in every output. */
 const char *kind_name(unsigned int kind);
 const char *stat_name(unsigned int stat);
+const char *sort_name(enum stack_sort sort);
 
 #endif

@@ -160,11 +160,38 @@ static void write_stack(struct json_writer *w, const struct stack_report *s)
 	kv_i64_or_null(w, "oldest_age_ms", s->oldest_age_ms);
 	kv_bool(w, "stack_lost", s->stack_lost);
 	kv_bool(w, "estimated", s->estimated);
+	json_key(w, "growth_bytes_per_min");
+	json_double(w, s->growth_bytes_per_min, 1);
+	json_key(w, "score");
+	json_double(w, s->score, 1);
 	json_key(w, "frames");
 	json_array_begin(w);
 	for (i = 0; i < s->nframes; i++)
 		write_frame(w, &s->frames[i]);
 	json_array_end(w);
+	json_object_end(w);
+}
+
+/* Negative means unknown. */
+static void kv_seconds_or_null(struct json_writer *w, const char *key, double v)
+{
+	json_key(w, key);
+	if (v < 0)
+		json_null(w);
+	else
+		json_double(w, v, 6);
+}
+
+/* What the tracer itself cost so far (README "JSON output"). */
+static void write_tracer_cost(struct json_writer *w, const struct tracer_cost *c)
+{
+	json_key(w, "tracer");
+	json_object_begin(w);
+	kv_seconds_or_null(w, "cpu_s", c->user_cpu_s);
+	kv_seconds_or_null(w, "bpf_cpu_s", c->bpf_cpu_s);
+	kv_i64_or_null(w, "bpf_runs", c->bpf_cpu_s < 0 ? -1 : (int64_t)c->bpf_runs);
+	kv_i64_or_null(w, "rss_bytes", c->rss_bytes);
+	kv_seconds_or_null(w, "report_cpu_s", c->report_cpu_s);
 	json_object_end(w);
 }
 
@@ -201,6 +228,7 @@ static void write_report(struct json_writer *wp, const struct report *r)
 	kv_string(&w, "mode", r->mode ? r->mode : "precise");
 	kv_u64(&w, "sample_bytes", r->sample_bytes);
 	write_filters(&w, r);
+	kv_string(&w, "sort", sort_name(r->sort));
 
 	json_key(&w, "processes");
 	json_array_begin(&w);
@@ -216,6 +244,7 @@ static void write_report(struct json_writer *wp, const struct report *r)
 
 	kv_u64(&w, "stacks_matched", r->stacks_matched);
 	write_stats(&w, r);
+	write_tracer_cost(&w, &r->cost);
 	json_object_end(&w);
 	*wp = w;
 }

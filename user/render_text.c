@@ -180,6 +180,25 @@ static void print_frame(FILE *out, size_t n, const struct frame *f)
 	putc('\n', out);
 }
 
+/* A rate in bytes per minute: "+40.0 KiB/min", "-1.2 MiB/min". */
+static void format_rate(char *buf, size_t len, double bytes_per_min)
+{
+	format_signed(buf, len, (int64_t)(bytes_per_min + (bytes_per_min < 0 ? -0.5 : 0.5)));
+}
+
+/* Growth and leak score, once the history has something to say. */
+static void print_growth(FILE *out, const struct stack_report *s)
+{
+	char rate[UNITS_BUF_LEN + 1], score[UNITS_BUF_LEN + 1];
+
+	if (s->growth_bytes_per_min == 0 && s->score == 0)
+		return;
+	format_rate(rate, sizeof(rate), s->growth_bytes_per_min);
+	format_rate(score, sizeof(score), s->score);
+	/* The score is a rate too: the growth that looks sustained. */
+	fprintf(out, ", growth %s/min, score %s/min", rate, score[0] == '+' ? score + 1 : score);
+}
+
 static void print_stack(FILE *out, const struct stack_report *s)
 {
 	char age[UNITS_BUF_LEN];
@@ -192,6 +211,7 @@ static void print_stack(FILE *out, const struct stack_report *s)
 	if (s->oldest_age_ms >= 0)
 		fprintf(out, ", oldest %s",
 			format_age_ms(age, sizeof(age), (uint64_t)s->oldest_age_ms));
+	print_growth(out, s);
 	putc('\n', out);
 
 	if (s->stack_lost) {
@@ -273,6 +293,34 @@ static void print_stats(FILE *out, const struct report *r)
 		print_loss(out, r, i);
 }
 
+/* Seconds as "1.234 s", or "-" when unknown. */
+static void format_seconds(char *buf, size_t len, double s)
+{
+	if (s < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.3f s", s);
+}
+
+/*
+ * What tracing costs: the tracer's CPU time, its BPF programs' run time
+ * (spent in the traced processes, not counting the uprobe traps), its RSS
+ * and the CPU time this report took to build.
+ */
+static void print_cost(FILE *out, const struct tracer_cost *c)
+{
+	char cpu[32], bpf[32], report[32], rss[UNITS_BUF_LEN];
+
+	format_seconds(cpu, sizeof(cpu), c->user_cpu_s);
+	format_seconds(bpf, sizeof(bpf), c->bpf_cpu_s);
+	format_seconds(report, sizeof(report), c->report_cpu_s);
+	format_optional(rss, sizeof(rss), c->rss_bytes);
+	fprintf(out, "  tracer: cpu %s, bpf %s", cpu, bpf);
+	if (c->bpf_cpu_s >= 0)
+		fprintf(out, " in %" PRIu64 " %s", c->bpf_runs, plural(c->bpf_runs, "run", "runs"));
+	fprintf(out, ", rss %s; this report %s cpu\n", rss, report);
+}
+
 int render_text(FILE *out, const struct report *r)
 {
 	size_t i;
@@ -286,6 +334,7 @@ int render_text(FILE *out, const struct report *r)
 	for (i = 0; i < r->nstacks; i++)
 		print_stack(out, &r->stacks[i]);
 	print_stats(out, r);
+	print_cost(out, &r->cost);
 	/* A blank line between periodic reports, and out now, not at exit. */
 	putc('\n', out);
 	if (fflush(out) == EOF)

@@ -69,6 +69,14 @@ struct tracer_cost {
 	double bpf_cpu_s;      /* time spent in our BPF programs (kernel stats) */
 	uint64_t bpf_runs;     /* BPF program invocations */
 	int64_t rss_bytes;     /* tracer's own RSS */
+	double report_cpu_s;   /* CPU time building this report */
+};
+
+/* How the stacks of a report are ranked (--sort). */
+enum stack_sort {
+	SORT_GROWTH = 0,       /* leak score, then bytes */
+	SORT_BYTES,
+	SORT_COUNT,
 };
 
 struct report {
@@ -87,6 +95,7 @@ struct report {
 	unsigned int top_n;
 	const char *mode;           /* "precise", "sampled" or "growth" */
 	uint64_t sample_bytes;      /* --sample-bytes period, 0 = every call */
+	enum stack_sort sort;       /* order of stacks[] */
 	struct tracer_cost cost;
 };
 

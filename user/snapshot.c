@@ -19,90 +19,119 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int grow(void **keys, void **values, size_t *cap, size_t need,
-		size_t ksz, size_t vsz)
-{
-	size_t ncap = *cap ? *cap : BATCH;
-	void *k, *v;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	k = realloc(*keys, ncap * ksz);
-	if (!k)
-		return -ENOMEM;
-	*keys = k;
-	v = realloc(*values, ncap * vsz);
-	if (!v)
-		return -ENOMEM;
-	*values = v;
-	*cap = ncap;
-	return 0;
-}
-
-/* Fallback for kernels without batch ops: one key at a time. */
-static int read_by_key(int fd, size_t ksz, size_t vsz, void **keys, void **values,
-		       size_t *n, size_t *cap)
+/* Fallback for kernels without batch ops: one key at a time, in batches. */
+static int each_by_key(int fd, size_t ksz, size_t vsz, char *keys, char *values,
+		       map_batch_fn fn, void *ctx)
 {
 	char prev[64], cur[64];
 	void *pk = NULL;
+	size_t n = 0;
+	int err;
 
 	if (ksz > sizeof(prev))
 		return -EINVAL;
-	*n = 0;
 	while (!bpf_map_get_next_key(fd, pk, cur)) {
-		int err = grow(keys, values, cap, *n + 1, ksz, vsz);
-
-		if (err)
-			return err;
-		if (!bpf_map_lookup_elem(fd, cur, (char *)*values + *n * vsz)) {
-			memcpy((char *)*keys + *n * ksz, cur, ksz);
-			(*n)++;
+		if (!bpf_map_lookup_elem(fd, cur, values + n * vsz)) {
+			memcpy(keys + n * ksz, cur, ksz);
+			if (++n == BATCH) {
+				err = fn(keys, values, n, ctx);
+				if (err)
+					return err;
+				n = 0;
+			}
 		}
 		memcpy(prev, cur, ksz);
 		pk = prev;
 	}
+	return n ? fn(keys, values, n, ctx) : 0;
+}
+
+int map_for_each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 in_batch = 0, out_batch = 0;
+	char *keys, *values;
+	bool first = true;
+	int err;
+
+	keys = malloc(BATCH * ksz);
+	values = malloc(BATCH * vsz);
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = BATCH;
+		bool last;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys,
+					   values, &count, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
+				err = each_by_key(fd, ksz, vsz, keys, values, fn, ctx);
+			goto out;
+		}
+		last = err; /* ENOENT: that was the last batch */
+		err = count ? fn(keys, values, count, ctx) : 0;
+		if (err || last)
+			goto out;
+		in_batch = out_batch;
+		first = false;
+	}
+out:
+	free(keys);
+	free(values);
+	return err;
+}
+
+/* Appends every batch to growing arrays (map_read_all). */
+struct read_all {
+	size_t ksz, vsz;
+	char *keys, *values;
+	size_t n, cap;
+};
+
+static int append_batch(const void *keys, const void *values, size_t n, void *p)
+{
+	struct read_all *a = p;
+
+	if (a->n + n > a->cap) {
+		size_t cap = a->cap ? a->cap : BATCH;
+		void *k, *v;
+
+		while (cap < a->n + n)
+			cap *= 2;
+		k = realloc(a->keys, cap * a->ksz);
+		if (!k)
+			return -ENOMEM;
+		a->keys = k;
+		v = realloc(a->values, cap * a->vsz);
+		if (!v)
+			return -ENOMEM;
+		a->values = v;
+		a->cap = cap;
+	}
+	memcpy(a->keys + a->n * a->ksz, keys, n * a->ksz);
+	memcpy(a->values + a->n * a->vsz, values, n * a->vsz);
+	a->n += n;
 	return 0;
 }
 
 int map_read_all(int fd, size_t ksz, size_t vsz, void **keys, void **values, size_t *n)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t cap = 0, total = 0;
-	__u32 in_batch = 0, out_batch = 0;
-	bool first = true;
-	int err;
+	struct read_all a = { .ksz = ksz, .vsz = vsz };
+	int err = map_for_each_batch(fd, ksz, vsz, append_batch, &a);
 
-	*keys = *values = NULL;
-	*n = 0;
-	for (;;) {
-		__u32 count = BATCH;
-
-		err = grow(keys, values, &cap, total + BATCH, ksz, vsz);
-		if (err)
-			goto fail;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
-					   (char *)*keys + total * ksz,
-					   (char *)*values + total * vsz, &count, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
-				return read_by_key(fd, ksz, vsz, keys, values, n, &cap);
-			goto fail;
-		}
-		total += count;
-		if (err) /* ENOENT: that was the last batch */
-			break;
-		in_batch = out_batch;
-		first = false;
+	if (err) {
+		free(a.keys);
+		free(a.values);
+		a.keys = a.values = NULL;
+		a.n = 0;
 	}
-	*n = total;
-	return 0;
-fail:
-	free(*keys);
-	free(*values);
-	*keys = *values = NULL;
+	*keys = a.keys;
+	*values = a.values;
+	*n = a.n;
 	return err;
 }
 
@@ -193,38 +222,55 @@ static int agg_finish(struct agg_table *t, struct snap_stack **out, size_t *n)
 	return 0;
 }
 
-static int read_aged(int fd, uint64_t now, uint64_t min_age_ns, struct snapshot *s)
+/* The age walk: one batch of live allocations into the aggregate. */
+struct aged_ctx {
+	struct agg_table t;
+	uint64_t now, min_age_ns;
+};
+
+static int add_aged(const void *k, const void *v, size_t n, void *p)
 {
-	struct agg_table t = { 0 };
-	struct alloc_key *keys;
-	struct alloc_info *vals;
-	size_t i, n;
+	const struct alloc_key *keys = k;
+	const struct alloc_info *vals = v;
+	struct aged_ctx *a = p;
+	size_t i;
 	int err;
 
-	err = map_read_all(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
-			   (void **)&vals, &n);
-	if (err)
-		return err;
-	for (i = 0; i < n && !err; i++) {
-		struct stack_key k = {
+	for (i = 0; i < n; i++) {
+		struct stack_key sk = {
 			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
 			.kind = vals[i].kind, .gen = keys[i].gen,
 		};
 
 		/* Allocations made after "now" was read count as young. */
-		if (vals[i].ts_ns > now || now - vals[i].ts_ns < min_age_ns)
+		if (vals[i].ts_ns > a->now || a->now - vals[i].ts_ns < a->min_age_ns)
 			continue;
-		err = agg_add(&t, &k, vals[i].size, vals[i].ts_ns, NULL);
+		err = agg_add(&a->t, &sk, vals[i].size, vals[i].ts_ns, NULL);
+		if (err)
+			return err;
 	}
-	free(keys);
-	free(vals);
+	return 0;
+}
+
+/*
+ * Batch by batch, so that memory stays that of one batch and of the
+ * aggregate (one slot per process and stack), whatever the number of
+ * live allocations.
+ */
+static int read_aged(int fd, uint64_t now, uint64_t min_age_ns, struct snapshot *s)
+{
+	struct aged_ctx a = { .now = now, .min_age_ns = min_age_ns };
+	int err;
+
+	err = map_for_each_batch(fd, sizeof(struct alloc_key), sizeof(struct alloc_info),
+				 add_aged, &a);
 	if (err) {
-		free(t.slots);
+		free(a.t.slots);
 		return err;
 	}
-	if (!t.slots)
+	if (!a.t.slots)
 		return 0;
-	return agg_finish(&t, &s->stacks, &s->nstacks);
+	return agg_finish(&a.t, &s->stacks, &s->nstacks);
 }
 
 double sample_weight(uint64_t size, uint64_t period)
@@ -266,39 +312,52 @@ static void agg_estimate(struct snap_stack *v, size_t n)
  * Sampled mode: every record is read once, scaled, and summed twice: into
  * the totals (all live memory) and, past the age filter, into the stacks.
  */
-static int read_sampled(int fd, uint64_t now, uint64_t min_age_ns, uint64_t period,
-			struct snapshot *s)
+struct sampled_ctx {
+	struct agg_table all, aged;
+	uint64_t now, min_age_ns, period;
+};
+
+static int add_sampled(const void *k, const void *v, size_t n, void *p)
 {
-	struct agg_table all = { 0 }, aged = { 0 };
-	struct alloc_key *keys;
-	struct alloc_info *vals;
-	size_t i, n;
+	const struct alloc_key *keys = k;
+	const struct alloc_info *vals = v;
+	struct sampled_ctx *c = p;
+	size_t i;
 	int err;
 
-	err = map_read_all(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
-			   (void **)&vals, &n);
-	if (err)
-		return err;
-	for (i = 0; i < n && !err; i++) {
-		struct stack_key k = {
+	for (i = 0; i < n; i++) {
+		struct stack_key sk = {
 			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
 			.kind = vals[i].kind, .gen = keys[i].gen,
 		};
-		double w = sample_weight(vals[i].size, period);
+		double w = sample_weight(vals[i].size, c->period);
 
-		err = agg_add_weighted(&all, &k, vals[i].size, vals[i].ts_ns, w);
-		if (err || vals[i].ts_ns > now || now - vals[i].ts_ns < min_age_ns)
+		err = agg_add_weighted(&c->all, &sk, vals[i].size, vals[i].ts_ns, w);
+		if (err)
+			return err;
+		if (vals[i].ts_ns > c->now || c->now - vals[i].ts_ns < c->min_age_ns)
 			continue;
-		err = agg_add_weighted(&aged, &k, vals[i].size, vals[i].ts_ns, w);
+		err = agg_add_weighted(&c->aged, &sk, vals[i].size, vals[i].ts_ns, w);
+		if (err)
+			return err;
 	}
-	free(keys);
-	free(vals);
-	if (!err && all.slots)
-		err = agg_finish(&all, &s->totals, &s->ntotals);
-	if (!err && aged.slots)
-		err = agg_finish(&aged, &s->stacks, &s->nstacks);
-	free(all.slots);
-	free(aged.slots);
+	return 0;
+}
+
+static int read_sampled(int fd, uint64_t now, uint64_t min_age_ns, uint64_t period,
+			struct snapshot *s)
+{
+	struct sampled_ctx c = { .now = now, .min_age_ns = min_age_ns, .period = period };
+	int err;
+
+	err = map_for_each_batch(fd, sizeof(struct alloc_key), sizeof(struct alloc_info),
+				 add_sampled, &c);
+	if (!err && c.all.slots)
+		err = agg_finish(&c.all, &s->totals, &s->ntotals);
+	if (!err && c.aged.slots)
+		err = agg_finish(&c.aged, &s->stacks, &s->nstacks);
+	free(c.all.slots);
+	free(c.aged.slots);
 	if (err)
 		return err;
 	agg_estimate(s->totals, s->ntotals);

@@ -57,7 +57,18 @@ int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 		  struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 
-/* Read every entry of a hash map (batched, with a fallback). Exposed for tests. */
+/* Called with up to one batch of a map's entries; non-zero stops the walk. */
+typedef int (*map_batch_fn)(const void *keys, const void *values, size_t n, void *ctx);
+
+/*
+ * Call fn on every entry of a hash map, a batch at a time, in memory of
+ * one batch (batched lookups, with a one-key-at-a-time fallback).
+ * Returns 0, fn's non-zero return, or -errno.
+ */
+int map_for_each_batch(int fd, size_t key_size, size_t value_size, map_batch_fn fn,
+		       void *ctx);
+
+/* Read every entry of a hash map into arrays the caller frees. Exposed for tests. */
 int map_read_all(int fd, size_t key_size, size_t value_size, void **keys,
 		 void **values, size_t *n);
 

@@ -19,6 +19,7 @@
 
 struct memleak_bpf;
 struct symbolizer;
+struct history;
 
 struct tracer {
 	struct options opts;
@@ -45,6 +46,8 @@ struct tracer {
 	size_t ndrops, cap_drops;        /* --cgroup: kernfs id of the directory */
 	FILE *out;
 	int sigfd;
+	struct history *history;   /* per-stack growth over the periodic reports */
+	int bpf_stats_fd;          /* keeps BPF run-time stats on; -1 = off */
 };
 
 /*

@@ -298,8 +298,11 @@ static struct process_report procs[] = {
 };
 
 static struct stack_report stacks[] = {
-	{ 4096, 4, MEMLEAK_KIND_MALLOC, pids0, 1, 2345, false, frames0, 4 },
-	{ 100, 1, MEMLEAK_KIND_MMAP, pids1, 2, -1, true, NULL, 0 },
+	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
+	  .oldest_age_ms = 2345, .frames = frames0, .nframes = 4,
+	  .growth_bytes_per_min = 2457600, .score = 2400000.5 },
+	{ .bytes = 100, .allocs = 1, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
+	  .oldest_age_ms = -1, .stack_lost = true },
 };
 
 static void fill_report(struct report *r)
@@ -322,6 +325,9 @@ static void fill_report(struct report *r)
 	r->min_size = 0;
 	r->max_size = UINT64_MAX;
 	r->top_n = 10;
+	r->sort = SORT_BYTES;
+	r->cost = (struct tracer_cost){ .user_cpu_s = 1.5, .bpf_cpu_s = 0.25, .bpf_runs = 1000,
+					.rss_bytes = 8388608, .report_cpu_s = 0.0125 };
 }
 
 static char *render_json_string(const struct report *r)
@@ -335,22 +341,24 @@ static char *render_json_string(const struct report *r)
 
 static const char full_expected[] =
 	"{\"type\":\"report\",\"time\":\"2026-11-23T11:40:02.123Z\",\"interval_s\":2.5,"
-	"\"final\":false,"
+	"\"final\":false,\"mode\":\"precise\",\"sample_bytes\":0,"
 	"\"filters\":{\"min_age_ms\":500,\"min_size\":0,\"max_size\":null,\"top\":10},"
+	"\"sort\":\"bytes\","
 	"\"processes\":["
 	"{\"pid\":1234,\"comm\":\"myservice\",\"rss_bytes\":12897484,"
 	"\"outstanding_bytes\":1258291,\"outstanding_allocs\":3456,"
 	"\"growth_bytes\":1024,\"rss_growth_bytes\":-4096,\"ns_pid\":7,\"ppid\":1,"
 	"\"respawn\":true,"
-	"\"allocator_backing_bytes\":2097152,\"direct_mapped_bytes\":0,\"exited\":false},"
+	"\"allocator_backing_bytes\":2097152,\"direct_mapped_bytes\":0,\"exited\":false,\"escalated\":false},"
 	"{\"pid\":4321,\"comm\":\"work\\\"er\",\"rss_bytes\":null,"
 	"\"outstanding_bytes\":4096,\"outstanding_allocs\":4,"
 	"\"growth_bytes\":0,\"rss_growth_bytes\":0,\"ns_pid\":null,\"ppid\":null,"
 	"\"respawn\":false,"
-	"\"allocator_backing_bytes\":null,\"direct_mapped_bytes\":null,\"exited\":true}],"
+	"\"allocator_backing_bytes\":null,\"direct_mapped_bytes\":null,\"exited\":true,\"escalated\":false}],"
 	"\"stacks\":["
 	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\","
-	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"frames\":["
+	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"estimated\":false,"
+	"\"growth_bytes_per_min\":2457600,\"score\":2400000.5,\"frames\":["
 	"{\"addr\":\"0x55d1c0a01234\",\"symbol\":\"leak_here\",\"offset\":31,"
 	"\"module\":\"/path/to/bin\",\"module_offset\":4660,\"file\":\"leaky.c\",\"line\":42},"
 	"{\"addr\":\"0x55d1c0a00abc\",\"symbol\":null,\"offset\":null,"
@@ -360,13 +368,16 @@ static const char full_expected[] =
 	"{\"addr\":\"0x1\",\"symbol\":null,\"offset\":null,"
 	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null}]},"
 	"{\"bytes\":100,\"allocs\":1,\"pids\":[1234,4321],\"kind\":\"mmap\","
-	"\"oldest_age_ms\":null,\"stack_lost\":true,\"frames\":[]}],"
+	"\"oldest_age_ms\":null,\"stack_lost\":true,\"estimated\":false,"
+	"\"growth_bytes_per_min\":0,\"score\":0,\"frames\":[]}],"
 	"\"stacks_matched\":23,"
 	"\"stats\":{\"allocs\":100,\"frees\":101,\"unknown_frees\":102,\"failed_allocs\":103,"
 	"\"nested_calls\":110,"
 	"\"lost\":{\"alloc_map_full\":104,\"alloc_map_full_bytes\":105,\"stack_map_full\":106,"
 	"\"stack_collision\":107,\"totals_full\":108,\"stale_replaced\":109,"
-	"\"pending_lost\":111,\"events_lost\":112}}}\n";
+	"\"pending_lost\":111,\"events_lost\":112,\"returns_lost\":113}},"
+	"\"tracer\":{\"cpu_s\":1.5,\"bpf_cpu_s\":0.25,\"bpf_runs\":1000,\"rss_bytes\":8388608,"
+	"\"report_cpu_s\":0.0125}}\n";
 
 static void test_render_json_full(void **state)
 {
@@ -396,17 +407,23 @@ static void test_render_json_empty(void **state)
 	r.min_size = 16;
 	r.max_size = 4096;
 	r.top_n = 5;
+	/* What the tracer cost is unknown: null, and so are its runs. */
+	r.cost = (struct tracer_cost){ .user_cpu_s = -1, .bpf_cpu_s = -1, .bpf_runs = 7,
+				       .rss_bytes = -1, .report_cpu_s = -1 };
 	got = render_json_string(&r);
 	assert_string_equal(got,
 		"{\"type\":\"report\",\"time\":\"1970-01-01T00:00:00.999Z\",\"interval_s\":0.333,"
-		"\"final\":true,"
+		"\"final\":true,\"mode\":\"precise\",\"sample_bytes\":0,"
 		"\"filters\":{\"min_age_ms\":0,\"min_size\":16,\"max_size\":4096,\"top\":5},"
+		"\"sort\":\"growth\","
 		"\"processes\":[],\"stacks\":[],\"stacks_matched\":0,"
 		"\"stats\":{\"allocs\":0,\"frees\":0,\"unknown_frees\":0,\"failed_allocs\":0,"
 		"\"nested_calls\":0,"
 		"\"lost\":{\"alloc_map_full\":0,\"alloc_map_full_bytes\":0,\"stack_map_full\":0,"
 		"\"stack_collision\":0,\"totals_full\":0,\"stale_replaced\":0,"
-		"\"pending_lost\":0,\"events_lost\":0}}}\n");
+		"\"pending_lost\":0,\"events_lost\":0,\"returns_lost\":0}},"
+		"\"tracer\":{\"cpu_s\":null,\"bpf_cpu_s\":null,\"bpf_runs\":null,"
+		"\"rss_bytes\":null,\"report_cpu_s\":null}}\n");
 	free(got);
 }
 

@@ -38,7 +38,21 @@ static void test_defaults(void **state)
 	assert_int_equal(o.min_size, 0);
 	assert_true(o.max_size == UINT64_MAX);
 	assert_int_equal(o.format, FORMAT_TEXT);
+	assert_int_equal(o.sort, SORT_GROWTH);
 	assert_null(o.command);
+}
+
+static void test_sort(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "-p", "1", "--sort", "bytes", NULL), PARSE_OK);
+	assert_int_equal(o.sort, SORT_BYTES);
+	assert_int_equal(parse(&o, err, "-p", "1", "--sort", "count", NULL), PARSE_OK);
+	assert_int_equal(o.sort, SORT_COUNT);
+	assert_int_equal(parse(&o, err, "-p", "1", "--sort", "growth", NULL), PARSE_OK);
+	assert_int_equal(o.sort, SORT_GROWTH);
 }
 
 static void test_all_options(void **state)
@@ -105,6 +119,8 @@ static void test_rejections(void **state)
 	expect_error("invalid age", "-o", "abc", NULL);
 	expect_error("invalid size", "-z", "12q", NULL);
 	expect_error("unknown format", "--format", "xml", NULL);
+	expect_error("unknown sort", "--sort", "size", NULL);
+	expect_error("needs a value", "--sort", NULL);
 	expect_error("invalid interval", "0", NULL);
 	expect_error("invalid interval", "x", NULL);
 	expect_error("invalid count", "1", "0", NULL);
@@ -145,6 +161,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_command_keeps_argv_string),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_parse_size),

@@ -38,8 +38,11 @@ static struct process_report procs[] = {
 };
 
 static struct stack_report stacks[] = {
-	{ 4096, 4, MEMLEAK_KIND_MALLOC, pids0, 1, 2345, false, frames0, 4 },
-	{ 1, 1, MEMLEAK_KIND_MMAP, pids1, 2, -1, true, NULL, 0 },
+	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
+	  .oldest_age_ms = 2345, .frames = frames0, .nframes = 4,
+	  .growth_bytes_per_min = 2457600, .score = 2400000.25 },
+	{ .bytes = 1, .allocs = 1, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
+	  .oldest_age_ms = -1, .stack_lost = true },
 };
 
 static void fill_report(struct report *r)
@@ -128,7 +131,9 @@ static void test_stacks(void **state)
 	(void)state;
 	fill_report(&r);
 	out = render(&r);
-	assert_line(out, "  4096 bytes in 4 allocations (malloc) from pid 1234, oldest 2.3 s");
+	/* Growth and score per minute, once the history knows them. */
+	assert_line(out, "  4096 bytes in 4 allocations (malloc) from pid 1234, oldest 2.3 s, "
+			 "growth +2.3 MiB/min, score 2.3 MiB/min");
 	assert_line(out, "      #0  0x000055d1c0a01234 leak_here+0x1f (/path/to/bin) leaky.c:42");
 	assert_line(out, "      #1  0x000055d1c0a00abc [unknown] (/usr/lib/libfoo.so+0xabc)");
 	/* Control characters from the traced program never reach the terminal. */
@@ -138,6 +143,26 @@ static void test_stacks(void **state)
 	assert_line(out, "  1 byte in 1 allocation (mmap) from pids 1234, 4321");
 	assert_line(out, "      [stack not recorded]");
 	assert_not_contains(out, "\x1b");
+	free(out);
+}
+
+static void test_tracer_cost(void **state)
+{
+	struct report r;
+	char *out;
+
+	(void)state;
+	fill_report(&r);
+	r.cost = (struct tracer_cost){ .user_cpu_s = 1.5, .bpf_cpu_s = 0.25, .bpf_runs = 1000,
+				       .rss_bytes = 8388608, .report_cpu_s = 0.0125 };
+	out = render(&r);
+	assert_line(out, "  tracer: cpu 1.500 s, bpf 0.250 s in 1000 runs, rss 8.0 MiB; "
+			 "this report 0.013 s cpu");
+	free(out);
+	r.cost = (struct tracer_cost){ .user_cpu_s = -1, .bpf_cpu_s = -1, .rss_bytes = -1,
+				       .report_cpu_s = -1 };
+	out = render(&r);
+	assert_line(out, "  tracer: cpu -, bpf -, rss -; this report - cpu");
 	free(out);
 }
 
@@ -240,7 +265,8 @@ static void test_final_empty_and_filters(void **state)
 
 static void test_many_pids(void **state)
 {
-	struct stack_report s = { 10, 10, MEMLEAK_KIND_BRK, many_pids, 9, 0, true, NULL, 0 };
+	struct stack_report s = { .bytes = 10, .allocs = 10, .kind = MEMLEAK_KIND_BRK,
+				  .pids = many_pids, .npids = 9, .stack_lost = true };
 	struct report r;
 	char *out;
 
@@ -328,6 +354,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_and_processes),
 		cmocka_unit_test(test_stacks),
+		cmocka_unit_test(test_tracer_cost),
 		cmocka_unit_test(test_no_loss_line),
 		cmocka_unit_test(test_every_loss_printed),
 		cmocka_unit_test(test_single_losses),

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "analysis.h"
+#include "history.h"
 #include "records.h"
 #include "symbolize.h"
 
@@ -104,7 +105,7 @@ static void test_map_read_all_batches(void **state)
 static void test_age_filter_and_totals(void **state)
 {
 	struct maps *m = *state;
-	struct snapshot_source src = { m->allocs, m->totals, m->stats };
+	struct snapshot_source src = { .allocs_fd = m->allocs, .totals_fd = m->totals, .stats_fd = m->stats };
 	uint64_t now = mono_ns(), sec = 1000000000ULL;
 	struct snapshot s;
 	size_t i;
@@ -141,7 +142,7 @@ static void test_age_filter_and_totals(void **state)
 static void test_analysis_ranks_and_cuts(void **state)
 {
 	struct maps *m = *state;
-	struct snapshot_source src = { m->allocs, m->totals, m->stats };
+	struct snapshot_source src = { .allocs_fd = m->allocs, .totals_fd = m->totals, .stats_fd = m->stats };
 	struct target targets[2] = { { .pid = 7, .comm = "seven" },
 				     { .pid = 9, .comm = "nine", .exited = true } };
 	struct symbolizer *sym = symbolizer_new();
@@ -209,14 +210,84 @@ static void test_rank_order(void **state)
 {
 	struct stack_report a = { .bytes = 10, .allocs = 1 }, b = { .bytes = 5, .allocs = 9 };
 
-	assert_true(stack_rank_cmp(&a, &b) < 0);
+	assert_true(stack_rank_cmp(&a, &b, SORT_BYTES) < 0);
+	/* By count: more allocations first, whatever the bytes. */
+	assert_true(stack_rank_cmp(&a, &b, SORT_COUNT) > 0);
+	/* By growth with no history (scores 0): as by bytes. */
+	assert_true(stack_rank_cmp(&a, &b, SORT_GROWTH) < 0);
 	b.bytes = 10;
-	assert_true(stack_rank_cmp(&a, &b) > 0);
+	assert_true(stack_rank_cmp(&a, &b, SORT_BYTES) > 0);
 	a.allocs = 9;
 	a.oldest_age_ms = 100;
 	b.oldest_age_ms = 50;
-	assert_true(stack_rank_cmp(&a, &b) < 0);
-	assert_int_equal(stack_rank_cmp(&a, &a), 0);
+	assert_true(stack_rank_cmp(&a, &b, SORT_BYTES) < 0);
+	assert_true(stack_rank_cmp(&a, &b, SORT_COUNT) < 0);
+	assert_int_equal(stack_rank_cmp(&a, &a, SORT_BYTES), 0);
+	assert_int_equal(stack_rank_cmp(&a, &a, SORT_GROWTH), 0);
+}
+
+/* By growth: score first, then bytes; the other sorts ignore the score. */
+static void test_rank_by_growth(void **state)
+{
+	struct stack_report cache = { .bytes = 6000000, .allocs = 96, .growth_bytes_per_min = 9e6,
+				      .score = 3e5 };
+	struct stack_report leak = { .bytes = 600000, .allocs = 600, .growth_bytes_per_min = 2.4e6,
+				     .score = 2.4e6 };
+
+	assert_true(stack_rank_cmp(&leak, &cache, SORT_GROWTH) < 0);
+	assert_true(stack_rank_cmp(&cache, &leak, SORT_GROWTH) > 0);
+	assert_true(stack_rank_cmp(&cache, &leak, SORT_BYTES) < 0);
+	assert_true(stack_rank_cmp(&leak, &cache, SORT_COUNT) < 0);
+	/* Equal scores (none yet, or both flat): the bigger, whatever the slope. */
+	leak.score = cache.score = 0;
+	leak.growth_bytes_per_min = 1e9;
+	assert_true(stack_rank_cmp(&cache, &leak, SORT_GROWTH) < 0);
+}
+
+/*
+ * Every stack goes into the history before the top-N cut: a small steady
+ * grower outside the top 1 by bytes ranks first by growth after three
+ * reports.  (Lost stacks of different kinds are different stacks.)
+ */
+static void test_analysis_growth_before_cut(void **state)
+{
+	struct maps *m = *state;
+	struct snapshot_source src = { .allocs_fd = m->allocs, .totals_fd = m->totals, .stats_fd = m->stats };
+	struct target targets[1] = { { .pid = 7, .comm = "seven" } };
+	struct symbolizer *sym = symbolizer_new();
+	struct history *h = history_new(16);
+	struct analysis_input in = {
+		.targets = targets, .ntargets = 1, .sym = sym, .stack_map_fd = m->stacks,
+		.top_n = 1, .interval_s = 1, .sort = SORT_GROWTH, .history = h,
+	};
+	struct stack_key grower = { .tgid = 7, .stack_id = -1, .kind = MEMLEAK_KIND_MMAP };
+	struct stack_total v;
+	struct snapshot s;
+	struct report r;
+	int i;
+
+	put_total(m, 7, -1, 1000000, 1);
+	for (i = 1; i <= 3; i++) {
+		v = (struct stack_total){ .bytes = 100 * i, .count = i };
+		assert_int_equal(bpf_map_update_elem(m->totals, &grower, &v, BPF_ANY), 0);
+		assert_int_equal(snapshot_take(&src, 0, &s), 0);
+		in.snap = &s;
+		assert_int_equal(analysis_build(&in, &r), 0);
+		assert_int_equal(r.stacks_matched, 2);
+		assert_int_equal(r.nstacks, 1);
+		assert_int_equal(r.sort, SORT_GROWTH);
+		/* Until a score exists (3 reports), the biggest comes first. */
+		assert_int_equal(r.stacks[0].kind, i < 3 ? MEMLEAK_KIND_MALLOC : MEMLEAK_KIND_MMAP);
+		assert_int_equal(r.stacks[0].bytes, i < 3 ? 1000000 : 300);
+		if (i == 3)
+			assert_true(r.stacks[0].score > 0);
+		report_free(&r);
+		snapshot_free(&s);
+		usleep(10000);
+	}
+	assert_int_equal(history_size(h), 2);
+	history_free(h);
+	symbolizer_free(sym);
 }
 
 int main(void)
@@ -227,6 +298,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_analysis_ranks_and_cuts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records_drop, setup, teardown),
 		cmocka_unit_test(test_rank_order),
+		cmocka_unit_test(test_rank_by_growth),
+		cmocka_unit_test_setup_teardown(test_analysis_growth_before_cut, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
