@@ -160,6 +160,8 @@ static int open_output_file(struct output *o, const char *mode)
 
 int output_open(struct output *o, const struct options *opts)
 {
+	int err = 0;
+
 	memset(o, 0, sizeof(*o));
 	o->opts = opts;
 	o->dirfd = -1;
@@ -177,11 +179,13 @@ int output_open(struct output *o, const struct options *opts)
 				strerror(errno));
 			return -errno;
 		}
-		if (!snapshot_format(opts->format))
-			return rotate(o);
-	} else if (opts->output_path && !snapshot_format(opts->format)) {
-		return open_output_file(o, "we");
 	}
+	if (o->dirfd >= 0 && !snapshot_format(opts->format))
+		err = rotate(o);
+	else if (opts->output_path && !snapshot_format(opts->format))
+		err = open_output_file(o, "we");
+	if (err)
+		return err;
 	if (opts->html_path) {
 		o->html = html_page_new();
 		if (!o->html)
