@@ -266,3 +266,14 @@ test_live_view_tmux() {
 		fail "stderr: $(grep -Ei 'cannot|error|fail' "$T/live.err" | head -3)"
 	fi
 }
+
+# dist/memleakbpf.service is a valid unit running continuous mode.
+test_systemd_unit() {
+	local unit=$T/memleakbpf.service out
+	need_cmd systemd-analyze
+	sed "s|/usr/local/sbin/memleakbpf|$MEMLEAKBPF|" "$IT_ROOT/dist/memleakbpf.service" >"$unit"
+	out=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify: $out"
+	[ -z "$out" ] || fail "systemd-analyze verify warns: $out"
+	grep -q -- '--output-dir /var/log/memleakbpf' "$unit" || fail "the unit does not run continuous mode"
+	grep -q '^CapabilityBoundingSet=.*CAP_BPF.*CAP_PERFMON' "$unit" || fail "capabilities for BPF"
+}

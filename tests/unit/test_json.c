@@ -298,8 +298,10 @@ static struct process_report procs[] = {
 };
 
 static struct stack_report stacks[] = {
-	{ 4096, 4, MEMLEAK_KIND_MALLOC, pids0, 1, 2345, false, frames0, 4 },
-	{ 100, 1, MEMLEAK_KIND_MMAP, pids1, 2, -1, true, NULL, 0 },
+	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
+	  .oldest_age_ms = 2345, .stack_lost = false, .frames = frames0, .nframes = 4 },
+	{ .bytes = 100, .allocs = 1, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
+	  .oldest_age_ms = -1, .stack_lost = true, .frames = NULL, .nframes = 0 },
 };
 
 static void fill_report(struct report *r)

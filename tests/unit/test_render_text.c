@@ -38,8 +38,10 @@ static struct process_report procs[] = {
 };
 
 static struct stack_report stacks[] = {
-	{ 4096, 4, MEMLEAK_KIND_MALLOC, pids0, 1, 2345, false, frames0, 4 },
-	{ 1, 1, MEMLEAK_KIND_MMAP, pids1, 2, -1, true, NULL, 0 },
+	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
+	  .oldest_age_ms = 2345, .stack_lost = false, .frames = frames0, .nframes = 4 },
+	{ .bytes = 1, .allocs = 1, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
+	  .oldest_age_ms = -1, .stack_lost = true, .frames = NULL, .nframes = 0 },
 };
 
 static void fill_report(struct report *r)
@@ -240,7 +242,8 @@ static void test_final_empty_and_filters(void **state)
 
 static void test_many_pids(void **state)
 {
-	struct stack_report s = { 10, 10, MEMLEAK_KIND_BRK, many_pids, 9, 0, true, NULL, 0 };
+	struct stack_report s = { .bytes = 10, .allocs = 10, .kind = MEMLEAK_KIND_BRK, .pids = many_pids, .npids = 9,
+				  .oldest_age_ms = 0, .stack_lost = true, .frames = NULL, .nframes = 0 };
 	struct report r;
 	char *out;
 
