@@ -36,7 +36,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
-	libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux
+	libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux python3
 
 .PHONY: all deps demo test unit integration bench clean
 
