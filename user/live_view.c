@@ -23,6 +23,7 @@
 
 #define MAX_EXPANDED 32
 #define INNER_FRAMES 3 /* frames shown on a collapsed stack's line */
+#define HEADLINES 4    /* event headlines shown */
 
 enum sort_order { SORT_BYTES, SORT_GROWTH, SORT_ALLOCS, SORT__MAX };
 
@@ -64,6 +65,10 @@ struct live_view {
 	uint64_t reports;
 	char esc[4];          /* a partial escape sequence between reads */
 	size_t nesc;
+	char *headlines[HEADLINES]; /* latest events' first lines, oldest first */
+	char *backlog;        /* the events' text, at most LIVE_BACKLOG bytes */
+	size_t nbacklog;
+	bool backlog_cut;     /* older text was dropped */
 };
 
 struct live_view *live_view_new(void)
@@ -105,6 +110,8 @@ static void free_content(struct live_view *lv)
 
 void live_view_free(struct live_view *lv)
 {
+	size_t i;
+
 	if (!lv)
 		return;
 	if (lv->on_screen) {
@@ -114,8 +121,75 @@ void live_view_free(struct live_view *lv)
 	}
 	if (lv->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &lv->saved);
+	if (lv->nbacklog) {
+		if (lv->backlog_cut)
+			fputs("(earlier events dropped)\n", stdout);
+		fwrite(lv->backlog, 1, lv->nbacklog, stdout);
+		fflush(stdout);
+	}
+	for (i = 0; i < HEADLINES; i++)
+		free(lv->headlines[i]);
+	free(lv->backlog);
 	free_content(lv);
 	free(lv);
+}
+
+static void add_headline(struct live_view *lv, const char *line, size_t len)
+{
+	char *copy = strndup(line, len);
+
+	if (!copy)
+		return;
+	free(lv->headlines[0]);
+	memmove(lv->headlines, lv->headlines + 1, (HEADLINES - 1) * sizeof(char *));
+	lv->headlines[HEADLINES - 1] = copy;
+}
+
+static void add_backlog(struct live_view *lv, const char *text, size_t len)
+{
+	size_t keep;
+
+	if (!lv->backlog) {
+		lv->backlog = malloc(LIVE_BACKLOG);
+		if (!lv->backlog)
+			return;
+	}
+	if (len > LIVE_BACKLOG) {
+		text += len - LIVE_BACKLOG;
+		len = LIVE_BACKLOG;
+		lv->backlog_cut = true;
+	}
+	if (lv->nbacklog + len > LIVE_BACKLOG) {
+		/* Drop the oldest text, up to a line start. */
+		const char *nl;
+
+		keep = LIVE_BACKLOG - len;
+		nl = memchr(lv->backlog + lv->nbacklog - keep, '\n', keep);
+		keep = nl ? (size_t)(lv->backlog + lv->nbacklog - nl - 1) : 0;
+		memmove(lv->backlog, lv->backlog + lv->nbacklog - keep, keep);
+		lv->nbacklog = keep;
+		lv->backlog_cut = true;
+	}
+	memcpy(lv->backlog + lv->nbacklog, text, len);
+	lv->nbacklog += len;
+}
+
+void live_view_events(struct live_view *lv, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	if (!len)
+		return;
+	add_backlog(lv, text, len);
+	/* Headlines are the lines that are not indented (the text format's). */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n && *p != ' ')
+			add_headline(lv, p, n);
+		p += n + 1;
+	}
 }
 
 static uint64_t stack_key(const struct stack_report *s)
@@ -268,7 +342,9 @@ static void put_line(struct screen *sc, bool highlight, const char *fmt, ...)
 			buf[i] = '?';
 	if (sc->cols > 0 && sc->cols < (int)sizeof(buf))
 		buf[sc->cols] = '\0';
-	printf("%s%s\033[K%s\r\n", highlight ? "\033[7m" : "", buf, highlight ? "\033[m" : "");
+	/* No newline on the last row: it would scroll the screen by one. */
+	printf("%s%s\033[K%s%s", highlight ? "\033[7m" : "", buf, highlight ? "\033[m" : "",
+	       sc->row + 1 < sc->rows ? "\r\n" : "");
 	sc->row++;
 }
 
@@ -352,7 +428,8 @@ static void draw_losses(struct live_view *lv, struct screen *sc)
 		if (n >= sizeof(buf))
 			break;
 	}
-	sc->row = sc->row < sc->rows - 1 ? sc->rows - 1 : sc->row;
+	while (sc->row < sc->rows - 1)
+		put_line(sc, false, "%s", "");
 	put_line(sc, false, "allocs %" PRIu64 ", frees %" PRIu64 "; lost: %s",
 		 lv->stats[MEMLEAK_STAT_ALLOCS], lv->stats[MEMLEAK_STAT_FREES], n ? buf : "none");
 }
@@ -388,8 +465,16 @@ void live_view_redraw(struct live_view *lv)
 		draw_stack(lv, &sc, i);
 	if (!lv->nstacks)
 		put_line(&sc, false, "  (no stack holds memory)");
-	fputs("\033[J", stdout);
+	for (i = 0; i < HEADLINES; i++) {
+		if (!lv->headlines[i])
+			continue;
+		/* At the bottom, above the counters. */
+		while (sc.row < sc.rows - 1 - (int)(HEADLINES - i))
+			put_line(&sc, false, "%s", "");
+		put_line(&sc, false, "%s", lv->headlines[i]);
+	}
 	draw_losses(lv, &sc);
+	fputs("\033[J", stdout);
 	fflush(stdout);
 }
 

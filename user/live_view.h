@@ -17,10 +17,17 @@ struct live_view;
 struct live_view *live_view_new(void);
 /* Keep what the screen shows of r, then redraw. */
 int live_view_update(struct live_view *lv, const struct report *r);
+/*
+ * Text records written between reports (process exits, OOM kills): their
+ * headlines go on the screen, the text itself is printed after the screen
+ * is left (the last LIVE_BACKLOG bytes of it).
+ */
+#define LIVE_BACKLOG (64 * 1024)
+void live_view_events(struct live_view *lv, const char *text, size_t len);
 /* Read the keys typed; returns true on q. */
 bool live_view_input(struct live_view *lv);
 void live_view_redraw(struct live_view *lv);
-/* Leave the screen, restore the terminal. */
+/* Leave the screen, restore the terminal, print the events' text. */
 void live_view_free(struct live_view *lv);
 
 #endif

@@ -158,6 +158,34 @@ static int open_output_file(struct output *o, const char *mode)
 	return 0;
 }
 
+/*
+ * --live: records written between reports (exits, OOM kills) would scribble
+ * over the screen; they are captured and handed to the live view instead.
+ */
+static int capture_events(struct output *o)
+{
+	o->stream = open_memstream(&o->events, &o->nevents);
+	if (!o->stream) {
+		o->stream = stdout;
+		return -errno;
+	}
+	o->stream_owned = true;
+	return 0;
+}
+
+static void release_events(struct output *o)
+{
+	if (!o->live)
+		return;
+	fflush(o->stream);
+	live_view_events(o->live, o->events, o->nevents);
+	close_stream(o);
+	free(o->events);
+	o->events = NULL;
+	o->nevents = 0;
+	o->stream = stdout;
+}
+
 int output_open(struct output *o, const struct options *opts)
 {
 	int err = 0;
@@ -193,7 +221,7 @@ int output_open(struct output *o, const struct options *opts)
 	}
 	if (opts->live)
 		o->live = live_view_new(); /* NULL on a pipe: plain text */
-	return 0;
+	return o->live ? capture_events(o) : 0;
 }
 
 /*
@@ -248,9 +276,12 @@ static int write_records(struct output *o, const struct report *r)
 	int err;
 
 	if (o->live) {
+		release_events(o);
+		if (!r->final) {
+			err = live_view_update(o->live, r);
+			return err ? err : capture_events(o);
+		}
 		/* The last screen stays readable: leave it, then print plain text. */
-		if (!r->final)
-			return live_view_update(o->live, r);
 		live_view_free(o->live);
 		o->live = NULL;
 	}
@@ -319,6 +350,7 @@ void output_resize(struct output *o)
 
 void output_close(struct output *o)
 {
+	release_events(o);
 	if (o->live)
 		live_view_free(o->live);
 	o->live = NULL;

@@ -32,6 +32,8 @@ struct output {
 	char name[NAME_MAX + 1]; /* current file in dirfd */
 	struct html_page *html;  /* --html, or NULL */
 	struct live_view *live;  /* --live on a terminal, or NULL */
+	char *events;            /* --live: records written since the last report */
+	size_t nevents;
 };
 
 /* Open what opts ask for; on failure prints one line and returns -errno. */

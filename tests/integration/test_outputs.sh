@@ -279,3 +279,29 @@ test_systemd_unit() {
 	grep -q -- '--output-dir /var/log/memleakbpf' "$unit" || fail "the unit does not run continuous mode"
 	grep -q '^CapabilityBoundingSet=.*CAP_BPF.*CAP_PERFMON' "$unit" || fail "capabilities for BPF"
 }
+
+# Records between reports (a traced process exits) do not scribble over the
+# live screen: their headline is shown on it, their text printed at exit.
+test_live_view_events() {
+	local name pid
+	need_cmd tmux
+	TMUX_SOCK=memleakbpf-it-$$
+	name=lvev$$ # a comm no other process has
+	cp "$(target leak_exact)" "$T/$name"
+	tmux -L "$TMUX_SOCK" new-session -d -s live -x 150 -y 30 \
+		"echo \$\$ >$T/tracer.pid; exec $MEMLEAKBPF -v --live -o 0 --comm $name 0.3 2>$T/live.err" \; \
+		set-option -t live remain-on-exit on
+	WAIT_SECS=5 wait_for test -s "$T/tracer.pid" || fail "tmux did not start the tracer"
+	adopt "$(cat "$T/tracer.pid")"
+	TR_ERR=$T/live.err tracer_attached
+	start_target pid "$T/$name" 3 100 300
+	wait_pid "$pid" 20
+	WAIT_SECS=10 wait_for screen_has "^\\[[0-9:]+\\] pid $pid \\($name\\) exited holding 300 bytes in 3 allocations\$" ||
+		fail "no exit headline on the live screen: $(tmux_screen | grep -v '^$' | tr '\n' '|')"
+	screen_has '^memleakbpf live' || fail "the exit line scrolled the screen: $(tmux_screen | head -3 | tr '\n' '|')"
+	tmux -L "$TMUX_SOCK" send-keys -t live q
+	WAIT_SECS=10 wait_for pane_dead || fail "q did not stop the tracer"
+	screen_has 'memleakbpf final report' || fail "no final text report"
+	assert_eq 1 "$(tmux_screen | grep -c "pid $pid ($name) exited")" "exit lines after the screen was left"
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+}
