@@ -109,7 +109,8 @@ test_html_chromium() {
 	verify=$(grep -o '<div id="verify"[^>]*>[^<]*' <<<"$dom")
 	[ -n "$verify" ] || fail "the page's script did not run (no verify element)"
 	# The root, then one rectangle per frame of the one stack.
-	assert_match "rects=$((nframes + 1)) total=100000 stacks=1 points=[0-9]+ rows=1\$" "$verify" "what the page drew"
+	assert_match "rects=$((nframes + 1)) total=100000 stacks=1 points=$(wc -l <"$TR_OUT") series=1 rows=1 zoom=all:100000\$" \
+		"$verify" "what the page drew (one timeline point per report)"
 	assert_match 'data-name="leak_exact_fn" data-bytes="100000"' "$dom" "flame rectangle of leak_exact_fn"
 	assert_match "leak_exact_fn [^<]*tests/targets/leak_exact\.c:$line" "$dom" "table frame with file:line"
 	assert_match '97\.7 KiB \(100000\)' "$dom" "table bytes"
@@ -122,6 +123,32 @@ test_html_chromium() {
 	assert_eq "1200 900" "$w $h" "screenshot size"
 	# The frame rows are ~1160 px wide and 17 px high: most of them flame-coloured.
 	assert_gt "$warm" $((nframes * 1100 * 12)) "flame-coloured pixels in the flame graph ($png)"
+}
+
+# rect_width DOM NAME: the width of the flame rectangle of frame NAME.
+rect_width() {
+	grep -o "<rect [^>]*data-name=\"$2\"" <<<"$1" | sed -n 's/.* width="\([0-9.]*\)".*/\1/p' | head -n 1
+}
+
+# Three stacks; zoomed (#zoom=NAME, what a click leaves in the address) on
+# the smallest, it spans the width the whole graph had.
+test_html_zoom() {
+	local dom verify full small
+	need_cmd chromium
+	tracer --format json -o 0 --html "$T/page.html" -c "$(target leak_sizes) 4 100 1000 10000 300" 0.2
+	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
+	dom=$(chromium_page --dump-dom "file://$T/page.html") || fail "chromium failed"
+	assert_match 'zoom=all:44400$' "$(grep -o '<div id="verify"[^>]*>[^<]*' <<<"$dom")" "whole graph"
+	full=$(rect_width "$dom" all)
+	small=$(rect_width "$dom" leak_small)
+	# 400 of 44400 bytes: under 1% of the width.
+	assert_eq 1 "$(awk -v a="$small" -v f="$full" 'BEGIN { print (a > 0 && a < f / 100) }')" \
+		"leak_small's width $small of $full"
+	dom=$(chromium_page --dump-dom "file://$T/page.html#zoom=leak_small") || fail "chromium failed"
+	verify=$(grep -o '<div id="verify"[^>]*>[^<]*' <<<"$dom")
+	assert_match 'zoom=leak_small:400$' "$verify" "zoomed"
+	assert_eq "$full" "$(rect_width "$dom" leak_small)" "leak_small's width when zoomed"
+	assert_eq "" "$(rect_width "$dom" leak_large)" "leak_large's rectangle when zoomed on leak_small"
 }
 
 # SIGUSR1: a report now; SIGHUP: --output reopened (after logrotate's mv).
