@@ -598,6 +598,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "memleakbpf: no pid given, tracing the demo: %s\n",
 			t.opts.command);
 	}
+	if (t.opts.format == FORMAT_PPROF && !t.opts.output_path && !t.opts.output_dir &&
+	    isatty(STDOUT_FILENO)) {
+		err_msg("pprof output is binary: give --output FILE or --output-dir DIR");
+		return EXIT_USAGE;
+	}
 	rc = check_environment(&t, &btf);
 	if (!rc && t.service && t.opts.btf_path) {
 		err_msg("--follow, --comm and --cgroup need /sys/kernel/btf/vmlinux, not --btf");

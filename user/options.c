@@ -413,6 +413,12 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 		set_err(err, len, "--output and --output-dir cannot be combined");
 		return PARSE_ERROR;
 	}
+	if (!o->output_dir && (o->rotate_interval_s != 3600 || o->rotate_size != 64 << 20 ||
+				o->rotate_keep != 24)) {
+		set_err(err, len, "--rotate-interval, --rotate-size and --rotate-keep need "
+			"--output-dir");
+		return PARSE_ERROR;
+	}
 	if (o->live && (o->output_path || o->output_dir || o->format != FORMAT_TEXT)) {
 		set_err(err, len, "--live draws text on the terminal: not with --output, "
 			"--output-dir or --format");

@@ -224,8 +224,16 @@ test_output_option_errors() {
 	assert_error 2
 	tracer --rotate-keep 0 -p 1
 	assert_error 2
+	tracer --rotate-keep 3 -p 1
+	assert_error 2
 	tracer --format svg -p 1
 	assert_error 2
+	# Binary pprof is not written to a terminal (script gives it one).
+	local out rc
+	out=$(script -qec "$MEMLEAKBPF --format pprof -p 1" /dev/null)
+	rc=$?
+	assert_eq 2 "$rc" "exit code of pprof to a terminal"
+	assert_match '^memleakbpf: pprof output is binary' "$out" "message"
 	: >"$T/file"
 	tracer --output-dir "$T/file" -c "$(target leak_exact) 1 10 100"
 	assert_error 1

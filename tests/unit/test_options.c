@@ -145,6 +145,7 @@ static void test_rejections(void **state)
 	expect_error("cannot be combined", "--output", "f", "--output-dir", "d", NULL);
 	expect_error("--live draws text", "--live", "--output", "f", NULL);
 	expect_error("--live draws text", "--live", "--format", "json", NULL);
+	expect_error("need --output-dir", "--rotate-keep", "3", NULL);
 	expect_error("invalid rotation interval", "--rotate-interval", "0", NULL);
 	expect_error("invalid rotation size", "--rotate-size", "1k", NULL);
 	expect_error("invalid file count", "--rotate-keep", "0", NULL);
