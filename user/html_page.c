@@ -65,22 +65,6 @@ void html_page_free(struct html_page *p)
 	free(p);
 }
 
-/* Stacks are the same when every frame has the same module and offset. */
-static uint64_t stack_key(const struct stack_report *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ s->kind;
-	size_t i;
-	const char *c;
-
-	for (i = 0; i < s->nframes; i++) {
-		for (c = s->frames[i].module; c && *c; c++)
-			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-		h = (h ^ (s->frames[i].module ? s->frames[i].module_offset
-			  : s->frames[i].addr)) * 0x100000001b3ULL;
-	}
-	return h ? h : 1;
-}
-
 static void label_of(const struct stack_report *s, char *buf, size_t len)
 {
 	const struct frame *f = s->nframes ? &s->frames[0] : NULL;
@@ -97,7 +81,7 @@ static void label_of(const struct stack_report *s, char *buf, size_t len)
 
 static struct series *series_for(struct html_page *p, const struct stack_report *s)
 {
-	uint64_t key = stack_key(s);
+	uint64_t key = stack_identity(s);
 	struct series *least = NULL;
 	size_t i;
 

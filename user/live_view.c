@@ -6,7 +6,7 @@
  * loss counters.  It keeps its own copy of what it shows, since a key may
  * ask for a redraw long after the report it came from was freed.
  */
-#define _GNU_SOURCE /* asprintf */
+#define _GNU_SOURCE /* asprintf, qsort_r */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -192,21 +192,6 @@ void live_view_events(struct live_view *lv, const char *text, size_t len)
 	}
 }
 
-static uint64_t stack_key(const struct stack_report *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ s->kind;
-	const char *c;
-	size_t i;
-
-	for (i = 0; i < s->nframes; i++) {
-		for (c = s->frames[i].module; c && *c; c++)
-			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-		h = (h ^ s->frames[i].module_offset ^ (s->frames[i].module ? 0 : s->frames[i].addr)) *
-		    0x100000001b3ULL;
-	}
-	return h;
-}
-
 static char *frame_text(const struct frame *f)
 {
 	char *s = NULL;
@@ -225,7 +210,7 @@ static int copy_stack(struct lv_stack *d, const struct stack_report *s)
 {
 	size_t j;
 
-	d->key = stack_key(s);
+	d->key = stack_identity(s);
 	d->bytes = s->bytes;
 	d->allocs = s->allocs;
 	d->growth_per_min = s->growth_bytes_per_min;
@@ -246,9 +231,11 @@ static int copy_stack(struct lv_stack *d, const struct stack_report *s)
 	return 0;
 }
 
-static int by_order(const struct lv_stack *a, const struct lv_stack *b, enum sort_order o)
+static int cmp_stacks(const void *pa, const void *pb, void *order)
 {
-	switch (o) {
+	const struct lv_stack *a = pa, *b = pb;
+
+	switch (*(enum sort_order *)order) {
 	case SORT_GROWTH:
 		if (a->growth_per_min != b->growth_per_min)
 			return a->growth_per_min > b->growth_per_min ? -1 : 1;
@@ -265,18 +252,10 @@ static int by_order(const struct lv_stack *a, const struct lv_stack *b, enum sor
 	return 0;
 }
 
-static enum sort_order qsort_order;
-
-static int cmp_stacks(const void *a, const void *b)
-{
-	return by_order(a, b, qsort_order);
-}
-
 static void sort_stacks(struct live_view *lv)
 {
-	qsort_order = lv->sort;
 	if (lv->nstacks > 1)
-		qsort(lv->stacks, lv->nstacks, sizeof(*lv->stacks), cmp_stacks);
+		qsort_r(lv->stacks, lv->nstacks, sizeof(*lv->stacks), cmp_stacks, &lv->sort);
 }
 
 int live_view_update(struct live_view *lv, const struct report *r)
