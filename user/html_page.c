@@ -10,7 +10,7 @@
  * kept), and the bytes of at most HTML_MAX_SERIES stacks, chosen among the
  * top ones; a stack that enters later replaces the one that held least.
  */
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE /* memmem, fopencookie */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -287,7 +287,7 @@ static void write_report_view(struct json_writer *w, const struct report *r)
 	json_object_end(w);
 }
 
-/* The latest report as the members processes, stacks, stats (no braces). */
+/* The latest report as one JSON object, kept until the next one. */
 static int serialize_current(struct html_page *p, const struct report *r)
 {
 	struct json_writer w;
@@ -306,16 +306,13 @@ static int serialize_current(struct html_page *p, const struct report *r)
 	err = json_finish(&w);
 	if (fclose(f) && !err)
 		err = -errno;
-	if (err || len < 3) {
+	if (err) {
 		free(buf);
-		return err ? err : -EINVAL;
+		return err;
 	}
-	/* Drop "{" and "}\n": the members are spliced into the page's object. */
-	memmove(buf, buf + 1, len - 3);
-	buf[len - 3] = '\0';
 	free(p->current);
 	p->current = buf;
-	p->current_len = len - 3;
+	p->current_len = len;
 	return 0;
 }
 
@@ -345,7 +342,6 @@ static void write_timeline(struct json_writer *w, const struct html_page *p)
 {
 	size_t k;
 
-	json_key(w, "timeline");
 	json_object_begin(w);
 	kv_u64(w, "reports", p->reports);
 	json_key(w, "t");
@@ -385,33 +381,39 @@ static void put_script_safe(FILE *out, const char *s, size_t len)
 	}
 }
 
-/* The timeline, then the members of the latest report: one JSON object. */
+static ssize_t script_safe_write(void *cookie, const char *buf, size_t len)
+{
+	FILE *out = cookie;
+
+	put_script_safe(out, buf, len);
+	return ferror(out) ? -1 : (ssize_t)len;
+}
+
+/*
+ * {"timeline": ..., "report": ...}: the timeline is written straight into
+ * the page through an escaping stream (no copy of it in memory).
+ */
 static int write_data(FILE *out, const struct html_page *p)
 {
+	cookie_io_functions_t io = { .write = script_safe_write };
 	struct json_writer w;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = fopencookie(out, "w", io);
 	int err;
 
 	if (!f)
 		return -errno;
+	fputs("{\"timeline\":", out);
 	json_init(&w, f);
-	json_object_begin(&w);
 	write_timeline(&w, p);
-	json_object_end(&w);
 	err = json_finish(&w);
 	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && len >= 3) {
-		put_script_safe(out, buf, len - 2); /* without "}\n" */
-		if (p->current_len) {
-			putc(',', out);
-			put_script_safe(out, p->current, p->current_len);
-		}
-		putc('}', out);
-	}
-	free(buf);
+		err = -EIO;
+	fputs(",\"report\":", out);
+	if (p->current_len)
+		put_script_safe(out, p->current, p->current_len);
+	else
+		fputs("null", out);
+	putc('}', out);
 	return err;
 }
 
