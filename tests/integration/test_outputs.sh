@@ -253,12 +253,12 @@ test_live_on_a_pipe() {
 
 # tmux_screen: the screen of the test's tmux pane, with its scrollback.
 tmux_screen() {
-	tmux -L "$TMUX_SOCK" capture-pane -p -S -100 -t live 2>/dev/null
+	tmux -S "$TMUX_SOCK" capture-pane -p -S -100 -t live 2>/dev/null
 }
 
 # The tracer ended (the pane stays, remain-on-exit, to show what it left).
 pane_dead() {
-	[ "$(tmux -L "$TMUX_SOCK" display-message -p -t live '#{pane_dead}' 2>/dev/null)" = 1 ]
+	[ "$(tmux -S "$TMUX_SOCK" display-message -p -t live '#{pane_dead}' 2>/dev/null)" = 1 ]
 }
 
 screen_has() {
@@ -269,11 +269,13 @@ test_live_view_tmux() {
 	local pid line
 	need_cmd tmux
 	line=$(src_line LEAK_LINE leak_exact.c)
-	TMUX_SOCK=memleakbpf-it-$$
+	TMUX_SOCK=$T/tmux.sock # in the scratch directory: nothing left in /tmp/tmux-*
 	start_target pid "$(target leak_exact)" 25 4000 60000 "$T/go"
-	tmux -L "$TMUX_SOCK" new-session -d -s live -x 150 -y 40 \
+	tmux -S "$TMUX_SOCK" new-session -d -s live -x 150 -y 40 \
 		"echo \$\$ >$T/tracer.pid; exec $MEMLEAKBPF -v --live -o 0 -p $pid 0.3 2>$T/live.err" \; \
 		set-option -t live remain-on-exit on
+	# The server outlives its dead pane (remain-on-exit): ended with the test.
+	adopt "$(tmux -S "$TMUX_SOCK" display-message -p '#{pid}')"
 	WAIT_SECS=5 wait_for test -s "$T/tracer.pid" || fail "tmux did not start the tracer"
 	adopt "$(cat "$T/tracer.pid")"
 	TR_ERR=$T/live.err tracer_attached
@@ -285,22 +287,22 @@ test_live_view_tmux() {
 	screen_has 'lost: none' || fail "loss counters not shown"
 	screen_has 'sort: bytes' || fail "default sort"
 	# Expand stack 0: every frame with its file:line.
-	tmux -L "$TMUX_SOCK" send-keys -t live 0
+	tmux -S "$TMUX_SOCK" send-keys -t live 0
 	WAIT_SECS=5 wait_for screen_has "#0 +leak_exact_fn +[^ ]*leak_exact\\.c:$line" ||
 		fail "stack 0 not expanded: $(tmux_screen | head -20 | tr '\n' '|')"
 	screen_has '#1 +main ' || fail "frame #1 not shown"
-	tmux -L "$TMUX_SOCK" send-keys -t live s
+	tmux -S "$TMUX_SOCK" send-keys -t live s
 	WAIT_SECS=5 wait_for screen_has 'sort: growth' || fail "s did not change the sort"
 	# Stays expanded across reports (the next one comes within 0.3 s).
 	sleep 0.8
 	screen_has "#0 +leak_exact_fn" || fail "expansion lost at the next report"
-	tmux -L "$TMUX_SOCK" send-keys -t live q
+	tmux -S "$TMUX_SOCK" send-keys -t live q
 	WAIT_SECS=10 wait_for pane_dead || fail "q did not stop the tracer"
 	# Back on the shell's screen: the final report as plain text.
 	WAIT_SECS=5 wait_for screen_has 'memleakbpf final report' || fail "no final text report: $(tmux_screen | head -5 | tr '\n' '|')"
 	screen_has '^  100000 bytes in 25 allocations \(malloc\)' || fail "final report stack line"
 	screen_has 'memleakbpf live' && fail "the live screen is still shown after exit"
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
 	if grep -Eiq 'cannot|error|fail' "$T/live.err"; then
 		fail "stderr: $(grep -Ei 'cannot|error|fail' "$T/live.err" | head -3)"
 	fi
@@ -322,12 +324,14 @@ test_systemd_unit() {
 test_live_view_events() {
 	local name pid
 	need_cmd tmux
-	TMUX_SOCK=memleakbpf-it-$$
+	TMUX_SOCK=$T/tmux.sock # in the scratch directory: nothing left in /tmp/tmux-*
 	name=lvev$$ # a comm no other process has
 	cp "$(target leak_exact)" "$T/$name"
-	tmux -L "$TMUX_SOCK" new-session -d -s live -x 150 -y 30 \
+	tmux -S "$TMUX_SOCK" new-session -d -s live -x 150 -y 30 \
 		"echo \$\$ >$T/tracer.pid; exec $MEMLEAKBPF -v --live -o 0 --comm $name 0.3 2>$T/live.err" \; \
 		set-option -t live remain-on-exit on
+	# The server outlives its dead pane (remain-on-exit): ended with the test.
+	adopt "$(tmux -S "$TMUX_SOCK" display-message -p '#{pid}')"
 	WAIT_SECS=5 wait_for test -s "$T/tracer.pid" || fail "tmux did not start the tracer"
 	adopt "$(cat "$T/tracer.pid")"
 	TR_ERR=$T/live.err tracer_attached
@@ -336,9 +340,9 @@ test_live_view_events() {
 	WAIT_SECS=10 wait_for screen_has "^\\[[0-9:]+\\] pid $pid \\($name\\) exited holding 300 bytes in 3 allocations\$" ||
 		fail "no exit headline on the live screen: $(tmux_screen | grep -v '^$' | tr '\n' '|')"
 	screen_has '^memleakbpf live' || fail "the exit line scrolled the screen: $(tmux_screen | head -3 | tr '\n' '|')"
-	tmux -L "$TMUX_SOCK" send-keys -t live q
+	tmux -S "$TMUX_SOCK" send-keys -t live q
 	WAIT_SECS=10 wait_for pane_dead || fail "q did not stop the tracer"
 	screen_has 'memleakbpf final report' || fail "no final text report"
 	assert_eq 1 "$(tmux_screen | grep -c "pid $pid ($name) exited")" "exit lines after the screen was left"
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
 }
