@@ -87,6 +87,8 @@ struct live_view *live_view_new(void)
 		raw.c_lflag &= ~(ICANON | ECHO);
 		raw.c_cc[VMIN] = 0;
 		raw.c_cc[VTIME] = 0;
+		/* Ctrl-Z would stop us with the terminal still raw: it is ignored. */
+		raw.c_cc[VSUSP] = _POSIX_VDISABLE;
 		lv->raw = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
 	return lv;
