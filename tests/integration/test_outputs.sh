@@ -296,6 +296,10 @@ test_live_view_tmux() {
 	# Stays expanded across reports (the next one comes within 0.3 s).
 	sleep 0.8
 	screen_has "#0 +leak_exact_fn" || fail "expansion lost at the next report"
+	# Ctrl-Z would leave a stopped tracer and a raw terminal: ignored.
+	tmux -S "$TMUX_SOCK" send-keys -t live C-z
+	sleep 0.5
+	assert_ne T "$(awk '{ print $3 }' "/proc/$(cat "$T/tracer.pid")/stat")" "tracer state after Ctrl-Z"
 	tmux -S "$TMUX_SOCK" send-keys -t live q
 	WAIT_SECS=10 wait_for pane_dead || fail "q did not stop the tracer"
 	# Back on the shell's screen: the final report as plain text.
