@@ -19,11 +19,12 @@ BPF_OBJ  := $(OUT)/memleak.bpf.o
 SKEL     := $(OUT)/memleak.skel.h
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
-USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
+USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o \
+	$(OUT)/report_html.o
 LIB       := $(OUT)/libmemleak.a
 
 INCLUDES := -Ibpf -Iuser -I$(OUT)
-LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -lstdc++ -lm
+LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -lprotobuf-c -lstdc++ -lm
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -36,7 +37,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
-	libcapstone-dev
+	libcapstone-dev libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux python3
 
 .PHONY: all deps demo test unit integration bench bench-cost clean
 
@@ -62,6 +63,22 @@ $(SKEL): $(BPF_OBJ)
 
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+# The pprof encoder, generated from proto/profile.proto.
+$(OUT)/profile.pb-c.c $(OUT)/profile.pb-c.h: proto/profile.proto | $(OUT)
+	protoc-c --c_out=$(OUT) --proto_path=proto $<
+
+$(OUT)/profile.pb-c.o: $(OUT)/profile.pb-c.c $(OUT)/profile.pb-c.h
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUT)/render_pprof.o: $(OUT)/profile.pb-c.h
+
+# The --html page template, embedded as a byte array (user/html/).
+$(OUT)/report_html.c: user/html/report.html | $(OUT)
+	cd user/html && xxd -i report.html > ../../$@.tmp && mv ../../$@.tmp ../../$@
+
+$(OUT)/report_html.o: $(OUT)/report_html.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(USER_OBJS)
 	ar rcs $@ $^

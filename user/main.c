@@ -39,6 +39,7 @@
 #define MAINT_FAST_MS 100   /* look for new mappings often right after start */
 #define MAINT_SLOW_MS 1000
 #define MAINT_FAST_PERIOD_MS 3000
+#define INPUT_POLL (SIZE_MAX - 1) /* pollfd index of the live view's keys */
 
 static uint64_t now_ms(void)
 {
@@ -360,6 +361,9 @@ static int setup_signals(struct tracer *t)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);  /* report now */
+	sigaddset(&set, SIGHUP);   /* reopen output files */
+	sigaddset(&set, SIGWINCH); /* the live view's terminal was resized */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	t->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -421,16 +425,33 @@ static int report(struct tracer *t, bool final)
 	if (err)
 		return err;
 	r.final = final;
-	err = render_report(t->out, t->opts.format, &r);
+	err = output_report(&t->output, &r);
+	t->out = t->output.stream;
 	/* Growth per report is measured against this one. */
 	for (i = 0; i < r.nprocs; i++)
 		for (j = 0; j < t->ntargets; j++)
 			if (t->targets[j].pid == r.procs[i].pid && !t->targets[j].gone)
 				t->targets[j].prev_bytes = (int64_t)r.procs[i].outstanding_bytes;
 	report_free(&r);
-	if (err)
-		err_msg("cannot write report: %s", strerror(-err));
 	return err;
+}
+
+static bool handle_signal(struct tracer *t, const struct signalfd_siginfo *si)
+{
+	switch (si->ssi_signo) {
+	case SIGUSR1:
+		t->report_now = true;
+		return false;
+	case SIGHUP:
+		/* A file that cannot be reopened was reported; the others go on. */
+		output_reopen(&t->output);
+		t->out = t->output.stream;
+		return false;
+	case SIGWINCH:
+		output_resize(&t->output);
+		return false;
+	}
+	return true;
 }
 
 /* Handle whatever woke poll(); returns true when it is time to stop. */
@@ -443,12 +464,14 @@ static bool handle_events(struct tracer *t, struct pollfd *pfds, size_t npfd,
 
 	if (pfds[0].revents & POLLIN) {
 		while (read(t->sigfd, &si, sizeof(si)) == sizeof(si))
-			stop = true;
+			stop |= handle_signal(t, &si);
 	}
 	for (i = 1; i < npfd; i++) {
 		if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		if (idx[i] == SIZE_MAX)
+		if (idx[i] == INPUT_POLL)
+			stop |= output_handle_input(&t->output);
+		else if (idx[i] == SIZE_MAX)
 			drain_events(t);
 		else
 			target_exited(t, idx[i]);
@@ -466,6 +489,10 @@ static size_t fill_pollfds(struct tracer *t, struct pollfd *pfds, size_t *idx, s
 	if (mappings_fd(&t->maps) >= 0) {
 		idx[n] = SIZE_MAX;
 		pfds[n++] = (struct pollfd){ .fd = mappings_fd(&t->maps), .events = POLLIN };
+	}
+	if (output_input_fd(&t->output) >= 0) {
+		idx[n] = INPUT_POLL;
+		pfds[n++] = (struct pollfd){ .fd = output_input_fd(&t->output), .events = POLLIN };
 	}
 	for (i = 0; i < t->ntargets && n < max; i++) {
 		if (t->targets[i].pidfd < 0)
@@ -486,13 +513,13 @@ static int run_loop(struct tracer *t)
 	next_report = start + interval_ms;
 	next_maint = start + MAINT_FAST_MS;
 	for (;;) {
-		struct pollfd pfds[MAX_TARGET_PIDS + 2];
-		size_t idx[MAX_TARGET_PIDS + 2], npfd;
+		struct pollfd pfds[MAX_TARGET_PIDS + 3];
+		size_t idx[MAX_TARGET_PIDS + 3], npfd;
 		uint64_t now = now_ms(), wake;
 		bool stop;
 
 		wake = next_report < next_maint ? next_report : next_maint;
-		npfd = fill_pollfds(t, pfds, idx, MAX_TARGET_PIDS + 2);
+		npfd = fill_pollfds(t, pfds, idx, MAX_TARGET_PIDS + 3);
 		if (poll(pfds, npfd, wake > now ? (int)(wake - now) : 0) < 0 && errno != EINTR)
 			return EXIT_RUNTIME;
 		stop = handle_events(t, pfds, npfd, idx);
@@ -509,6 +536,12 @@ static int run_loop(struct tracer *t)
 		}
 		if (stop)
 			return report(t, true) ? EXIT_RUNTIME : EXIT_OK;
+		if (t->report_now) {
+			/* Out of turn: neither counted in COUNT nor moving the schedule. */
+			t->report_now = false;
+			if (report(t, false))
+				return EXIT_RUNTIME;
+		}
 		if (now >= next_report) {
 			reports++;
 			if (report(t, t->opts.count && reports >= t->opts.count))
@@ -542,8 +575,7 @@ static void cleanup(struct tracer *t)
 			close(t->targets[i].pidfd);
 	free(t->targets);
 	free(t->drops);
-	if (t->out && t->out != stdout)
-		fclose(t->out);
+	output_close(&t->output);
 	if (t->sigfd >= 0)
 		close(t->sigfd);
 }
@@ -584,7 +616,7 @@ static int start_targets(struct tracer *t)
 
 int main(int argc, char **argv)
 {
-	struct tracer t = { .sigfd = -1, .bpf_stats_fd = -1 };
+	struct tracer t = { .sigfd = -1, .bpf_stats_fd = -1, .output.dirfd = -1 };
 	const char *btf = NULL;
 	char err[512];
 	int rc;
@@ -611,6 +643,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "memleakbpf: no pid given, tracing the demo: %s\n",
 			t.opts.command);
 	}
+	if (t.opts.format == FORMAT_PPROF && !t.opts.output_path && !t.opts.output_dir &&
+	    isatty(STDOUT_FILENO)) {
+		err_msg("pprof output is binary: give --output FILE or --output-dir DIR");
+		return EXIT_USAGE;
+	}
 	rc = check_environment(&t, &btf);
 	if (!rc && t.service && t.opts.btf_path) {
 		err_msg("--follow, --comm and --cgroup need /sys/kernel/btf/vmlinux, not --btf");
@@ -620,15 +657,11 @@ int main(int argc, char **argv)
 		rc = start_matching(&t);
 	if (rc)
 		return rc;
-	t.out = stdout;
-	if (t.opts.output_path) {
-		t.out = fopen(t.opts.output_path, "we");
-		if (!t.out) {
-			err_msg("cannot open output '%s': %s", t.opts.output_path,
-				strerror(errno));
-			return EXIT_RUNTIME;
-		}
+	if (output_open(&t.output, &t.opts)) {
+		output_close(&t.output);
+		return EXIT_RUNTIME;
 	}
+	t.out = t.output.stream;
 	raise_nofile_limit();
 	/* Following forks or matching new processes needs probes for all. */
 	t.att.system_wide = t.service;

@@ -26,6 +26,12 @@ enum {
 	OPT_COMM,
 	OPT_CGROUP,
 	OPT_SORT,
+	OPT_OUTPUT_DIR,
+	OPT_ROTATE_INTERVAL,
+	OPT_ROTATE_SIZE,
+	OPT_ROTATE_KEEP,
+	OPT_HTML,
+	OPT_LIVE,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +58,12 @@ static const struct option long_opts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+	{ "rotate-interval", required_argument, NULL, OPT_ROTATE_INTERVAL },
+	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+	{ "rotate-keep", required_argument, NULL, OPT_ROTATE_KEEP },
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "live", no_argument, NULL, OPT_LIVE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -83,8 +95,19 @@ void options_usage(FILE *out)
 "  -o, --older MS           only allocations older than MS milliseconds (500)\n"
 "  -z, --min-size SIZE      ignore allocations smaller than SIZE\n"
 "  -Z, --max-size SIZE      ignore allocations larger than SIZE\n"
-"      --format text|json   output format (text); json: one object per line\n"
+"      --format FORMAT      text (default), json (one object per line),\n"
+"                           folded (flame-graph input), pprof (profile.proto.gz)\n"
 "      --output FILE        write reports to FILE instead of stdout\n"
+"      --html FILE          a self-contained page (flame graph, timeline, table)\n"
+"      --live               a top-like screen, refreshed every INTERVAL (terminal)\n"
+"\n"
+"Continuous mode:\n"
+"      --output-dir DIR     one file per period (json, text) or per report\n"
+"                           (pprof, folded) in DIR; SIGUSR1: report now,\n"
+"                           SIGHUP: reopen files\n"
+"      --rotate-interval S  seconds per file (3600)\n"
+"      --rotate-size SIZE   start a new file past SIZE (64M)\n"
+"      --rotate-keep N      files kept, the oldest deleted (24)\n"
 "\n"
 "Overhead:\n"
 "      --sample-bytes SIZE  sample allocations, one per SIZE bytes on average\n"
@@ -220,6 +243,9 @@ static void set_defaults(struct options *o)
 	o->format = FORMAT_TEXT;
 	o->max_allocs = 1000000;
 	o->max_stacks = 16384;
+	o->rotate_interval_s = 3600;
+	o->rotate_size = 64 << 20;
+	o->rotate_keep = 24;
 }
 
 static bool parse_positional(struct options *o, int argc, char **argv,
@@ -306,8 +332,13 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				o->format = FORMAT_TEXT;
 			} else if (!strcmp(optarg, "json")) {
 				o->format = FORMAT_JSON;
+			} else if (!strcmp(optarg, "folded")) {
+				o->format = FORMAT_FOLDED;
+			} else if (!strcmp(optarg, "pprof")) {
+				o->format = FORMAT_PPROF;
 			} else {
-				set_err(err, len, "unknown format '%s' (text, json)", optarg);
+				set_err(err, len, "unknown format '%s' (text, json, folded, pprof)",
+					optarg);
 				return PARSE_ERROR;
 			}
 			break;
@@ -328,6 +359,46 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 			break;
 		case OPT_BTF:
 			o->btf_path = optarg;
+			break;
+		case OPT_OUTPUT_DIR:
+			if (!*optarg) {
+				set_err(err, len, "empty output directory");
+				return PARSE_ERROR;
+			}
+			o->output_dir = optarg;
+			break;
+		case OPT_ROTATE_INTERVAL:
+			if (!parse_u64(optarg, 86400 * 366, &v) || !v) {
+				set_err(err, len, "invalid rotation interval '%s' (seconds, "
+					"1 to %d)", optarg, 86400 * 366);
+				return PARSE_ERROR;
+			}
+			o->rotate_interval_s = v;
+			break;
+		case OPT_ROTATE_SIZE:
+			if (!parse_size(optarg, &v) || v < 4096) {
+				set_err(err, len, "invalid rotation size '%s' (at least 4k)",
+					optarg);
+				return PARSE_ERROR;
+			}
+			o->rotate_size = v;
+			break;
+		case OPT_ROTATE_KEEP:
+			if (!parse_u64(optarg, 100000, &v) || !v) {
+				set_err(err, len, "invalid file count '%s' (1 to 100000)", optarg);
+				return PARSE_ERROR;
+			}
+			o->rotate_keep = (unsigned int)v;
+			break;
+		case OPT_HTML:
+			if (!*optarg) {
+				set_err(err, len, "empty HTML file name");
+				return PARSE_ERROR;
+			}
+			o->html_path = optarg;
+			break;
+		case OPT_LIVE:
+			o->live = true;
 			break;
 		case OPT_MAX_ALLOCS:
 		case OPT_MAX_STACKS:
@@ -428,6 +499,21 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 		return PARSE_ERROR;
 	if ((o->npids > 0) + (o->command != NULL) + (o->comm != NULL) + (o->cgroup != NULL) > 1) {
 		set_err(err, len, "-p, -c, --comm and --cgroup cannot be combined");
+		return PARSE_ERROR;
+	}
+	if (o->output_path && o->output_dir) {
+		set_err(err, len, "--output and --output-dir cannot be combined");
+		return PARSE_ERROR;
+	}
+	if (!o->output_dir && (o->rotate_interval_s != 3600 || o->rotate_size != 64 << 20 ||
+				o->rotate_keep != 24)) {
+		set_err(err, len, "--rotate-interval, --rotate-size and --rotate-keep need "
+			"--output-dir");
+		return PARSE_ERROR;
+	}
+	if (o->live && (o->output_path || o->output_dir || o->format != FORMAT_TEXT)) {
+		set_err(err, len, "--live draws text on the terminal: not with --output, "
+			"--output-dir or --format");
 		return PARSE_ERROR;
 	}
 	if (o->min_size > o->max_size) {

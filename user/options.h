@@ -23,6 +23,12 @@ struct options {
 	uint64_t max_size;        /* -Z (UINT64_MAX) */
 	enum output_format format;
 	const char *output_path;  /* --output, NULL = stdout */
+	const char *output_dir;   /* --output-dir: continuous mode, rotated files */
+	uint64_t rotate_interval_s; /* --rotate-interval: a new file per period */
+	uint64_t rotate_size;     /* --rotate-size: or when a file reaches this */
+	unsigned int rotate_keep; /* --rotate-keep: files kept per kind */
+	const char *html_path;    /* --html: self-contained page, NULL = none */
+	bool live;                /* --live: top-like screen on a terminal */
 	const char *btf_path;     /* --btf, NULL = /sys/kernel/btf/vmlinux */
 	uint32_t max_allocs;      /* --max-allocs */
 	uint32_t max_stacks;      /* --max-stacks */

@@ -12,6 +12,10 @@ int render_report(FILE *out, enum output_format fmt, const struct report *r)
 		return render_text(out, r);
 	case FORMAT_JSON:
 		return render_json(out, r);
+	case FORMAT_FOLDED:
+		return render_folded(out, r);
+	case FORMAT_PPROF:
+		return render_pprof(out, r);
 	}
 	return -EINVAL;
 }
@@ -67,6 +71,38 @@ const char *stat_name(unsigned int stat)
 	if (stat >= MEMLEAK_STAT__MAX || !stat_names[stat])
 		return "unknown";
 	return stat_names[stat];
+}
+
+uint64_t stack_identity(const struct stack_report *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ s->kind; /* FNV-1a */
+	const char *c;
+	size_t i;
+
+	for (i = 0; i < s->nframes; i++) {
+		const struct frame *f = &s->frames[i];
+
+		for (c = f->module; c && *c; c++)
+			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+		h = (h ^ (f->module ? f->module_offset : f->addr)) * 0x100000001b3ULL;
+	}
+	return h ? h : 1; /* 0 stays free to mean "none" */
+}
+
+bool stat_is_loss(unsigned int stat)
+{
+	switch (stat) {
+	case MEMLEAK_STAT_ALLOC_MAP_FULL:
+	case MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES:
+	case MEMLEAK_STAT_STACK_MAP_FULL:
+	case MEMLEAK_STAT_STACK_COLLISION:
+	case MEMLEAK_STAT_TOTALS_FULL:
+	case MEMLEAK_STAT_STALE_REPLACED:
+	case MEMLEAK_STAT_PENDING_LOST:
+	case MEMLEAK_STAT_EVENTS_LOST:
+		return true;
+	}
+	return false;
 }
 
 const char *format_bytes_human(char *buf, size_t size, uint64_t bytes)
@@ -133,11 +169,24 @@ int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
 		return render_text_oom(out, o, r);
 	case FORMAT_JSON:
 		return render_json_oom(out, o, r);
+	case FORMAT_FOLDED:
+	case FORMAT_PPROF:
+		/* Profiles have no place for a record: the OOM kill goes to stderr. */
+		return render_text_oom(stderr, o, r);
 	}
 	return -EINVAL;
 }
 
 int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e)
 {
-	return fmt == FORMAT_JSON ? render_json_exit(out, e) : render_text_exit(out, e);
+	switch (fmt) {
+	case FORMAT_TEXT:
+		return render_text_exit(out, e);
+	case FORMAT_JSON:
+		return render_json_exit(out, e);
+	case FORMAT_FOLDED:
+	case FORMAT_PPROF:
+		break; /* profiles only hold reports */
+	}
+	return 0;
 }

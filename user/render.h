@@ -9,12 +9,18 @@
 enum output_format {
 	FORMAT_TEXT = 0,
 	FORMAT_JSON,
+	FORMAT_FOLDED,  /* one line per stack: frames outermost first, bytes */
+	FORMAT_PPROF,   /* gzipped profile.proto */
 };
 
 /* Human-readable report. */
 int render_text(FILE *out, const struct report *r);
 /* One JSON object on one line (the documented contract, README "JSON output"). */
 int render_json(FILE *out, const struct report *r);
+/* Folded stacks (flame-graph input): "outer;...;inner BYTES" per stack. */
+int render_folded(FILE *out, const struct report *r);
+/* A gzipped pprof profile.proto of the report. */
+int render_pprof(FILE *out, const struct report *r);
 
 /* The OOM killer chose a traced process. Unknown strings NULL, sizes -1. */
 struct oom_event {
@@ -55,5 +61,12 @@ int render_report(FILE *out, enum output_format fmt, const struct report *r);
 const char *kind_name(unsigned int kind);
 const char *stat_name(unsigned int stat);
 const char *sort_name(enum stack_sort sort);
+/*
+ * The identity of a stack across reports: a hash of its kind and of every
+ * frame's module and module offset (as analysis merges them).
+ */
+uint64_t stack_identity(const struct stack_report *s);
+/* The stat counts something lost (README "stats.lost"). */
+bool stat_is_loss(unsigned int stat);
 
 #endif

@@ -13,6 +13,7 @@
 #include "launch.h"
 #include "mappings.h"
 #include "options.h"
+#include "output.h"
 #include "render.h"
 
 #define EVENT_QUEUE 256
@@ -44,7 +45,9 @@ struct tracer {
 	/* Generations whose records are to be dropped at the next maintenance. */
 	struct proc_id *drops;
 	size_t ndrops, cap_drops;        /* --cgroup: kernfs id of the directory */
-	FILE *out;
+	FILE *out;                 /* where records go now (output.stream) */
+	struct output output;      /* stdout, --output, --output-dir, --html, --live */
+	bool report_now;           /* SIGUSR1: a report out of turn */
 	int sigfd;
 	struct history *history;   /* per-stack growth over the periodic reports */
 	int bpf_stats_fd;          /* keeps BPF run-time stats on; -1 = off */

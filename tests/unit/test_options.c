@@ -88,6 +88,33 @@ static void test_command_keeps_argv_string(void **state)
 	assert_string_equal(o.command, "./prog 'a b' c");
 }
 
+static void test_output_options(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "-p", "1", NULL), PARSE_OK);
+	assert_null(o.output_dir);
+	assert_int_equal(o.rotate_interval_s, 3600);
+	assert_int_equal(o.rotate_size, 64 << 20);
+	assert_int_equal(o.rotate_keep, 24);
+	assert_null(o.html_path);
+	assert_false(o.live);
+	assert_int_equal(parse(&o, err, "-p", "1", "--format", "pprof", "--output-dir", "/d",
+			       "--rotate-interval", "60", "--rotate-size", "1M",
+			       "--rotate-keep", "5", "--html", "/p.html", NULL), PARSE_OK);
+	assert_int_equal(o.format, FORMAT_PPROF);
+	assert_string_equal(o.output_dir, "/d");
+	assert_int_equal(o.rotate_interval_s, 60);
+	assert_int_equal(o.rotate_size, 1 << 20);
+	assert_int_equal(o.rotate_keep, 5);
+	assert_string_equal(o.html_path, "/p.html");
+	assert_int_equal(parse(&o, err, "-p", "1", "--format", "folded", "--live", NULL),
+			 PARSE_ERROR);
+	assert_int_equal(parse(&o, err, "-p", "1", "--live", NULL), PARSE_OK);
+	assert_true(o.live);
+}
+
 static void expect_error(const char *what, ...)
 {
 	char *argv[16] = { "memleakbpf" };
@@ -131,6 +158,15 @@ static void test_rejections(void **state)
 	expect_error("exceeds maximum", "-z", "2k", "-Z", "1k", NULL);
 	expect_error("invalid map size", "--max-allocs", "1", NULL);
 	expect_error("empty command", "-c", "", NULL);
+	expect_error("cannot be combined", "--output", "f", "--output-dir", "d", NULL);
+	expect_error("--live draws text", "--live", "--output", "f", NULL);
+	expect_error("--live draws text", "--live", "--format", "json", NULL);
+	expect_error("need --output-dir", "--rotate-keep", "3", NULL);
+	expect_error("invalid rotation interval", "--rotate-interval", "0", NULL);
+	expect_error("invalid rotation size", "--rotate-size", "1k", NULL);
+	expect_error("invalid file count", "--rotate-keep", "0", NULL);
+	expect_error("empty output directory", "--output-dir", "", NULL);
+	expect_error("empty HTML", "--html", "", NULL);
 }
 
 static void test_parse_size(void **state)
@@ -163,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_command_keeps_argv_string),
+		cmocka_unit_test(test_output_options),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_parse_size),
 	};

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Folded stacks and pprof from a fixed report: exact lines, and the profile decoded back. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <cmocka.h>
+
+#include "profile.pb-c.h"
+#include "render.h"
+#include "report.h"
+#include "strmap.h"
+
+static pid_t pids0[] = { 1234 };
+static pid_t pids1[] = { 1234, 4321 };
+
+/* Innermost first; a separator and a newline in names; unknown symbols. */
+static struct frame frames0[] = {
+	{ .addr = 0x1234, .symbol = "leak_here", .module = "/bin/app", .module_offset = 0x234,
+	  .file = "app.c", .line = 42 },
+	{ .addr = 0x7f0000000abc, .module = "/usr/lib/libfoo.so", .module_offset = 0xabc },
+	{ .addr = 0x1100, .symbol = "ns::f(a;b)\nx", .module = "/bin/app", .module_offset = 0x100,
+	  .file = "app.c", .line = 7 },
+	{ .addr = 0x10 },
+};
+
+static struct frame frames1[] = {
+	{ .addr = 0x1300, .symbol = "map_it", .module = "/bin/app", .module_offset = 0x300,
+	  .file = "app.c", .line = 9 },
+	/* Same location as frames0[2]: one location in the profile. */
+	{ .addr = 0x1100, .symbol = "ns::f(a;b)\nx", .module = "/bin/app", .module_offset = 0x100,
+	  .file = "app.c", .line = 7 },
+};
+
+static struct stack_report stacks[] = {
+	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
+	  .frames = frames0, .nframes = 4 },
+	{ .bytes = 8192, .allocs = 2, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
+	  .frames = frames1, .nframes = 2 },
+	{ .bytes = 100, .allocs = 1, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
+	  .stack_lost = true },
+	{ .bytes = 0, .allocs = 0, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
+	  .frames = frames1, .nframes = 1 },
+};
+
+static void fill_report(struct report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->time.tv_sec = 1795434002;
+	r->time.tv_nsec = 5;
+	r->interval_s = 2;
+	r->stacks = stacks;
+	r->nstacks = 4;
+}
+
+static char *render_to_string(int (*fn)(FILE *, const struct report *), const struct report *r,
+			      size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	assert_non_null(f);
+	assert_int_equal(fn(f, r), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_folded(void **state)
+{
+	struct report r;
+	size_t len;
+	char *out;
+
+	fill_report(&r);
+	out = render_to_string(render_folded, &r, &len);
+	assert_string_equal(out,
+		"0x10;ns::f(a_b)_x;libfoo.so+0xabc;leak_here 4096\n"
+		"ns::f(a_b)_x;map_it;[mmap] 8192\n"
+		"[stack lost] 100\n");
+	free(out);
+}
+
+static Perftools__Profiles__Profile *decode(const char *gz, size_t len)
+{
+	static unsigned char raw[1 << 16];
+	z_stream zs = { 0 };
+	size_t n;
+
+	assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+	zs.next_in = (Bytef *)gz;
+	zs.avail_in = len;
+	zs.next_out = raw;
+	zs.avail_out = sizeof(raw);
+	assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = zs.total_out;
+	inflateEnd(&zs);
+	return perftools__profiles__profile__unpack(NULL, n, raw);
+}
+
+static const char *str(const Perftools__Profiles__Profile *p, int64_t i)
+{
+	assert_true(i >= 0 && (size_t)i < p->n_string_table);
+	return p->string_table[i];
+}
+
+static const Perftools__Profiles__Function *func(const Perftools__Profiles__Profile *p,
+						  uint64_t loc_id)
+{
+	const Perftools__Profiles__Location *l = p->location[loc_id - 1];
+
+	assert_int_equal(l->id, loc_id);
+	assert_int_equal(l->n_line, 1);
+	return p->function[l->line[0]->function_id - 1];
+}
+
+static void test_pprof(void **state)
+{
+	Perftools__Profiles__Profile *p;
+	struct report r;
+	size_t len, i;
+	char *out;
+
+	fill_report(&r);
+	out = render_to_string(render_pprof, &r, &len);
+	p = decode(out, len);
+	assert_non_null(p);
+	assert_string_equal(p->string_table[0], "");
+	assert_int_equal(p->n_sample_type, 2);
+	assert_string_equal(str(p, p->sample_type[0]->type), "inuse_objects");
+	assert_string_equal(str(p, p->sample_type[0]->unit), "count");
+	assert_string_equal(str(p, p->sample_type[1]->type), "inuse_space");
+	assert_string_equal(str(p, p->sample_type[1]->unit), "bytes");
+	assert_string_equal(str(p, p->default_sample_type), "inuse_space");
+	assert_int_equal(p->time_nanos, 1795434002000000005LL);
+	assert_int_equal(p->duration_nanos, 2000000000LL);
+	assert_int_equal(p->period, 1);
+	assert_int_equal(p->n_sample, 4);
+	assert_int_equal(p->sample[0]->value[0], 4);
+	assert_int_equal(p->sample[0]->value[1], 4096);
+	assert_int_equal(p->sample[0]->n_location_id, 4);
+	assert_string_equal(str(p, func(p, p->sample[0]->location_id[0])->name), "leak_here");
+	assert_string_equal(str(p, func(p, p->sample[0]->location_id[0])->filename), "app.c");
+	assert_string_equal(str(p, func(p, p->sample[0]->location_id[1])->name),
+			    "libfoo.so+0xabc");
+	assert_string_equal(str(p, func(p, p->sample[0]->location_id[2])->name), "ns::f(a;b)\nx");
+	assert_string_equal(str(p, func(p, p->sample[0]->location_id[3])->name), "0x10");
+	/* The shared frame is one location: 4 + 1 new (map_it) locations in all. */
+	assert_int_equal(p->sample[1]->location_id[1], p->sample[0]->location_id[2]);
+	assert_int_equal(p->n_location, 5);
+	assert_int_equal(p->n_mapping, 2);
+	for (i = 0; i < p->n_location; i++) {
+		const Perftools__Profiles__Location *l = p->location[i];
+		const Perftools__Profiles__Mapping *m;
+
+		if (!l->mapping_id)
+			continue;
+		m = p->mapping[l->mapping_id - 1];
+		assert_true(l->address >= m->memory_start && l->address < m->memory_limit);
+		assert_true(m->has_functions);
+	}
+	/* Labels: kind, then every pid. */
+	assert_int_equal(p->sample[1]->n_label, 3);
+	assert_string_equal(str(p, p->sample[1]->label[0]->key), "kind");
+	assert_string_equal(str(p, p->sample[1]->label[0]->str), "mmap");
+	assert_int_equal(p->sample[1]->label[2]->num, 4321);
+	assert_int_equal(p->sample[2]->n_location_id, 0);
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	free(out);
+}
+
+/* Sampled reports: the period says how many bytes one sample stands for. */
+static void test_pprof_sampled_period(void **state)
+{
+	Perftools__Profiles__Profile *p;
+	struct report r;
+	size_t len;
+	char *out;
+
+	fill_report(&r);
+	r.sample_bytes = 524288;
+	out = render_to_string(render_pprof, &r, &len);
+	p = decode(out, len);
+	assert_non_null(p);
+	assert_int_equal(p->period, 524288);
+	assert_string_equal(str(p, p->period_type->type), "space");
+	assert_string_equal(str(p, p->period_type->unit), "bytes");
+	assert_non_null(strstr(str(p, p->comment[0]), "estimates"));
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	free(out);
+}
+
+static void test_strmap(void **state)
+{
+	struct strmap m = { 0 };
+	char key[32];
+	int added, i;
+
+	assert_int_equal(strmap_intern(&m, "", 0, &added), 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(strmap_intern(&m, "a\0b", 3, &added), 1);
+	assert_int_equal(strmap_intern(&m, "a\0c", 3, &added), 2);
+	assert_int_equal(strmap_intern(&m, "a\0b", 3, &added), 1);
+	assert_int_equal(added, 0);
+	/* Past several doublings every string keeps its number. */
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(strmap_intern(&m, key, strlen(key), &added), 3 + i);
+	}
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(strmap_intern(&m, key, strlen(key), &added), 3 + i);
+		assert_int_equal(added, 0);
+	}
+	assert_string_equal(m.strs[3 + 999], "k999");
+	strmap_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_pprof),
+		cmocka_unit_test(test_pprof_sampled_period),
+		cmocka_unit_test(test_strmap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The GNU build id of an ELF file (NT_GNU_BUILD_ID note), read with libelf. */
+#ifndef MEMLEAK_BUILD_ID_H
+#define MEMLEAK_BUILD_ID_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Lower-case hex of path's build id into hex (at least 2*20+1 bytes for
+ * SHA-1 ids).  The file is looked up as given, then under /proc/PID/root
+ * (a container's view) when pid > 0.  Returns 0 or -errno (-ENOENT: none).
+ */
+int build_id_read(const char *path, pid_t pid, char *hex, size_t len);
+
+#endif
