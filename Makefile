@@ -56,7 +56,7 @@ $(BPF_OBJ): $(BPF_SRC) bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
 
 $(SKEL): $(BPF_OBJ)
-	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@
+	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@.tmp && mv $@.tmp $@
 
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@

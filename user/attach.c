@@ -14,76 +14,40 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include "allocators.h"
 #include "attach.h"
 #include "elf_syms.h"
 #include "errors.h"
 #include "procfs.h"
 #include "memleak.skel.h"
 
-/* How each allocation function is probed. */
-struct fn_probe {
-	const char *name;
-	bool has_return;
-	struct bpf_program *(*entry)(struct memleak_bpf *skel);
-	/*
-	 * C++ operators.  Probed directly: jemalloc and tcmalloc serve them
-	 * without calling their own malloc, and libstdc++'s own, built
-	 * without frame pointers, would hide their caller from a malloc stack.
-	 * The malloc they may call is nested, so nothing counts twice.
-	 */
-	bool cxx;
-};
-
-#define PROG_GETTER(prog)                                                 \
-	static struct bpf_program *get_##prog(struct memleak_bpf *skel) \
-	{                                                                 \
-		return skel->progs.prog;                                  \
+/* The entry program of each argument layout (allocators.h). */
+static struct bpf_program *role_program(struct memleak_bpf *skel, enum alloc_role role)
+{
+	switch (role) {
+	case ROLE_MALLOC: return skel->progs.malloc_enter;
+	case ROLE_CALLOC: return skel->progs.calloc_enter;
+	case ROLE_REALLOC: return skel->progs.realloc_enter;
+	case ROLE_REALLOCARRAY: return skel->progs.reallocarray_enter;
+	case ROLE_POSIX_MEMALIGN: return skel->progs.posix_memalign_enter;
+	case ROLE_ALIGNED: return skel->progs.aligned_enter;
+	case ROLE_FREE: return skel->progs.free_enter;
+	case ROLE_DELETE: return skel->progs.delete_enter;
+	case ROLE_CUSTOM_ALLOC: return skel->progs.custom_alloc_enter;
+	case ROLE_CUSTOM_FREE: return skel->progs.custom_free_enter;
+	case ROLE_MARKER: break;
 	}
-PROG_GETTER(malloc_enter)
-PROG_GETTER(calloc_enter)
-PROG_GETTER(realloc_enter)
-PROG_GETTER(reallocarray_enter)
-PROG_GETTER(posix_memalign_enter)
-PROG_GETTER(aligned_enter)
-PROG_GETTER(free_enter)
-PROG_GETTER(delete_enter)
+	return NULL;
+}
 
-static const struct fn_probe fn_probes[] = {
-	{ "malloc", true, get_malloc_enter, false },
-	{ "calloc", true, get_calloc_enter, false },
-	{ "realloc", true, get_realloc_enter, false },
-	{ "reallocarray", true, get_reallocarray_enter, false },
-	{ "posix_memalign", true, get_posix_memalign_enter, false },
-	{ "aligned_alloc", true, get_aligned_enter, false },
-	{ "memalign", true, get_aligned_enter, false },
-	{ "valloc", true, get_malloc_enter, false },
-	{ "pvalloc", true, get_malloc_enter, false },
-	{ "free", false, get_free_enter, false },
-	/* operator new / new[]: size first; nothrow and aligned variants too. */
-	{ "_Znwm", true, get_malloc_enter, true },
-	{ "_Znam", true, get_malloc_enter, true },
-	{ "_ZnwmRKSt9nothrow_t", true, get_malloc_enter, true },
-	{ "_ZnamRKSt9nothrow_t", true, get_malloc_enter, true },
-	{ "_ZnwmSt11align_val_t", true, get_malloc_enter, true },
-	{ "_ZnamSt11align_val_t", true, get_malloc_enter, true },
-	{ "_ZnwmSt11align_val_tRKSt9nothrow_t", true, get_malloc_enter, true },
-	{ "_ZnamSt11align_val_tRKSt9nothrow_t", true, get_malloc_enter, true },
-	/* operator delete / delete[]: pointer first; sized and aligned variants. */
-	{ "_ZdlPv", true, get_delete_enter, true },
-	{ "_ZdaPv", true, get_delete_enter, true },
-	{ "_ZdlPvm", true, get_delete_enter, true },
-	{ "_ZdaPvm", true, get_delete_enter, true },
-	{ "_ZdlPvRKSt9nothrow_t", true, get_delete_enter, true },
-	{ "_ZdaPvRKSt9nothrow_t", true, get_delete_enter, true },
-	{ "_ZdlPvSt11align_val_t", true, get_delete_enter, true },
-	{ "_ZdaPvSt11align_val_t", true, get_delete_enter, true },
-	{ "_ZdlPvmSt11align_val_t", true, get_delete_enter, true },
-	{ "_ZdaPvmSt11align_val_t", true, get_delete_enter, true },
-	{ "_ZdlPvSt11align_val_tRKSt9nothrow_t", true, get_delete_enter, true },
-	{ "_ZdaPvSt11align_val_tRKSt9nothrow_t", true, get_delete_enter, true },
-};
-#define N_FN (sizeof(fn_probes) / sizeof(fn_probes[0]))
-#define FN_INDEX_MALLOC 0
+/* free only needs its entry; everything else is a call followed to its return. */
+static bool role_has_return(enum alloc_role role)
+{
+	return role != ROLE_FREE;
+}
+
+/* Functions listed by name in the one-line summary of an object (-v). */
+#define SUMMARY_NAMES 8
 
 static int push_link(struct attach_state *st, struct bpf_link *link)
 {
@@ -101,9 +65,9 @@ static int push_link(struct attach_state *st, struct bpf_link *link)
 }
 
 static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t pid,
-		      const char *path, uint64_t off, bool retprobe)
+		      const char *path, uint64_t off, bool retprobe, uint64_t cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
 	int err;
 
@@ -118,40 +82,123 @@ static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t p
 }
 
 /*
+ * Several names of one address (tcmalloc's malloc and tc_malloc, mimalloc's
+ * free, mi_free and operator delete) are one function: two probes there
+ * would see every call twice.  The first name in the table is probed.
+ */
+static int alias_of(const struct alloc_table *t, const struct elf_func *funcs,
+		    const bool *probed, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (probed[j] && funcs[j].file_offset == funcs[i].file_offset)
+			return (int)j;
+	return -1;
+}
+
+/* Summary order: malloc and free, then the allocator's own API, then the rest. */
+static int summary_rank(const struct alloc_fn *f)
+{
+	if (!strcmp(f->name, "malloc") || !strcmp(f->name, "free"))
+		return 0;
+	return f->family == FAM_STANDARD || f->family == FAM_CXX ? 2 : 1;
+}
+
+/* "malloc, free, mallocx, ..., 32 functions" */
+static void summary_names(const struct alloc_table *t, const bool *probed, int n,
+			  char *buf, size_t len)
+{
+	size_t i, used = 0;
+	int rank, listed = 0;
+
+	buf[0] = '\0';
+	for (rank = 0; rank < 3; rank++) {
+		for (i = 0; i < t->n && listed < SUMMARY_NAMES; i++) {
+			if (!probed[i] || summary_rank(&t->fns[i]) != rank)
+				continue;
+			used += snprintf(buf + used, used < len ? len - used : 0, "%s, ",
+					 t->fns[i].name);
+			listed++;
+		}
+	}
+	snprintf(buf + used, used < len ? len - used : 0, "%s%d function%s",
+		 n > listed ? "..., " : "", n, n == 1 ? "" : "s");
+}
+
+/*
  * Probe the functions of one object. kpath is how the kernel reaches the
  * file (it resolves it to an inode); the functions were found in it already.
+ * custom_only: probe the --alloc-fn/--free-fn functions only.
  */
 static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
-			const char *shown, struct elf_func *funcs)
+			const char *shown, struct elf_func *funcs, bool custom_only,
+			bool *has_core)
 {
+	const struct alloc_table *t = st->table;
 	struct memleak_bpf *skel = st->skel;
+	char names[512], families[128];
+	bool probed[t->n], found[t->n];
 	size_t i;
-	int err, n = 0;
+	int err, n = 0, aliases = 0;
+	bool allocator = false;
 
-	for (i = 0; i < N_FN; i++) {
-		const struct fn_probe *fp = &fn_probes[i];
+	for (i = 0; i < t->n; i++) {
+		const struct alloc_fn *f = &t->fns[i];
+
+		probed[i] = false;
+		found[i] = funcs[i].found && (!custom_only || f->family == FAM_CUSTOM);
+		allocator |= found[i] && f->family != FAM_CUSTOM && f->family != FAM_CXX &&
+			     f->role != ROLE_MARKER;
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct alloc_fn *f = &t->fns[i];
 		struct bpf_program *entry, *ret;
+		int alias;
 
-		if (!funcs[i].found) {
-			if (!fp->cxx)
-				verbose_msg(1, "pid %d: %s: no %s, skipped", (int)pid, shown,
-					    fp->name);
+		if (!found[i]) {
+			if (allocator && f->core)
+				verbose_msg(2, "pid %d: %s: no %s, skipped", (int)pid, shown,
+					    f->name);
 			continue;
 		}
-		entry = st->probe_floor ? skel->progs.noop_enter : fp->entry(skel);
+		if (f->role == ROLE_MARKER)
+			continue;
+		if (f->family == FAM_CUSTOM)
+			st->custom_hits[i - st->first_custom]++;
+		alias = alias_of(t, funcs, probed, i);
+		if (alias >= 0) {
+			verbose_msg(2, "pid %d: %s: %s is %s (one address), probed once",
+				    (int)pid, shown, f->name, t->fns[alias].name);
+			aliases++;
+			continue;
+		}
+		entry = st->probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
 		ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
-		err = attach_one(st, entry, pid, kpath, funcs[i].file_offset, false);
-		if (!err && fp->has_return)
-			err = attach_one(st, ret, pid, kpath, funcs[i].file_offset, true);
+		err = attach_one(st, entry, pid, kpath, funcs[i].file_offset, false, f->arg);
+		if (!err && role_has_return(f->role))
+			err = attach_one(st, ret, pid, kpath, funcs[i].file_offset, true, 0);
 		if (err) {
 			verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid,
-				    fp->name, shown, strerror(-err));
+				    f->name, shown, strerror(-err));
 			return err;
 		}
-		verbose_msg(1, "pid %d: %s: probed %s at file offset 0x%llx%s", (int)pid,
-			    shown, fp->name, (unsigned long long)funcs[i].file_offset,
-			    fp->has_return ? " (entry+return)" : "");
+		verbose_msg(2, "pid %d: %s: probed %s at file offset 0x%llx%s", (int)pid,
+			    shown, f->name, (unsigned long long)funcs[i].file_offset,
+			    role_has_return(f->role) ? " (entry+return)" : "");
+		probed[i] = true;
+		*has_core |= alloc_role_allocates(f->role);
 		n++;
+	}
+	if (n) {
+		alloc_describe_families(t, found, families, sizeof(families));
+		summary_names(t, probed, n, names, sizeof(names));
+		if (aliases)
+			verbose_msg(1, "pid %d: %s: %s (%s; %d more name%s of the same "
+				    "addresses, probed once)", (int)pid, shown, families, names,
+				    aliases, aliases == 1 ? "" : "s");
+		else
+			verbose_msg(1, "pid %d: %s: %s (%s)", (int)pid, shown, families, names);
 	}
 	return n;
 }
@@ -192,24 +239,22 @@ static int remember_object(struct attach_state *st, pid_t pid, uint64_t inode,
 	return 0;
 }
 
-static void init_funcs(struct elf_func *funcs)
+static bool has_custom(const struct attach_state *st)
 {
-	size_t i;
-
-	for (i = 0; i < N_FN; i++) {
-		memset(&funcs[i], 0, sizeof(funcs[i]));
-		funcs[i].name = fn_probes[i].name;
-	}
+	return st->first_custom < st->table->n;
 }
 
 /* Probe one object if it defines any allocation function. */
 static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
 			const char *shown, bool *has_core)
 {
-	struct elf_func funcs[N_FN];
+	const struct alloc_table *t = st->table;
+	struct elf_func *funcs;
+	bool custom_only;
 	uint64_t inode;
 	struct stat sb;
 	int fd, found, n;
+	size_t i;
 
 	fd = open(kpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -223,19 +268,35 @@ static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
 		close(fd);
 		return 0;
 	}
-	init_funcs(funcs);
-	found = elf_find_funcs(fd, funcs, N_FN, NULL);
-	close(fd);
-	if (found <= 0)
+	/* --allocator-object: the allocator is there, elsewhere only custom functions. */
+	custom_only = st->only_path &&
+		      (sb.st_ino != st->only_ino || sb.st_dev != st->only_dev);
+	if (custom_only && !has_custom(st)) {
+		close(fd);
 		return remember_object(st, pid, inode, shown, 0);
-	n = attach_funcs(st, pid, kpath, shown, funcs);
+	}
+	funcs = calloc(t->n, sizeof(*funcs));
+	if (!funcs) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++)
+		funcs[i].name = t->fns[i].name;
+	found = elf_find_funcs(fd, funcs, t->n, NULL);
+	close(fd);
+	n = found > 0 ? attach_funcs(st, pid, kpath, shown, funcs, custom_only, has_core) : 0;
+	free(funcs);
 	if (n < 0)
 		return n;
-	/* free may be missing: a static program that never frees has none. */
-	if (funcs[FN_INDEX_MALLOC].found)
-		*has_core = true;
-	verbose_msg(1, "pid %d: attached %d functions in %s", (int)pid, n, shown);
-	return remember_object(st, pid, inode, shown, n) ?: 1;
+	return remember_object(st, pid, inode, shown, n) ?: n > 0;
+}
+
+/* --allocator-object: probe it by its path, mapped yet or not. */
+static int probe_only_object(struct attach_state *st, pid_t pid, bool *has_core)
+{
+	if (!st->only_path || already_attached(st, pid, st->only_ino))
+		return 0;
+	return probe_object(st, pid, st->only_path, st->only_path, has_core);
 }
 
 int attach_process(struct attach_state *st, pid_t pid)
@@ -245,6 +306,10 @@ int attach_process(struct attach_state *st, pid_t pid)
 	size_t i, nmaps;
 	int err, newly = 0;
 
+	err = probe_only_object(st, pid, &has_core);
+	if (err < 0)
+		return procfs_alive(pid) ? err : -ESRCH;
+	newly += err;
 	err = procfs_read_maps(pid, &maps, &nmaps);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
@@ -282,6 +347,9 @@ int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
 	size_t i;
 	int err;
 
+	err = probe_only_object(st, pid, &has_core);
+	if (err < 0)
+		return err;
 	for (i = 0; i < n; i++) {
 		err = probe_object(st, pid, paths[i], paths[i], &has_core);
 		if (err < 0)
@@ -315,6 +383,43 @@ int attach_tracepoints(struct attach_state *st)
 	return 0;
 }
 
+int attach_init(struct attach_state *st, const struct alloc_table *table,
+		const char *only_path)
+{
+	struct stat sb;
+	size_t i;
+
+	st->table = table;
+	st->first_custom = table->n;
+	for (i = 0; i < table->n; i++) {
+		if (table->fns[i].family == FAM_CUSTOM) {
+			st->first_custom = i;
+			break;
+		}
+	}
+	st->custom_hits = calloc(table->n - st->first_custom + 1, sizeof(*st->custom_hits));
+	if (!st->custom_hits)
+		return -ENOMEM;
+	if (!only_path)
+		return 0;
+	if (stat(only_path, &sb))
+		return -errno;
+	st->only_path = only_path;
+	st->only_dev = sb.st_dev;
+	st->only_ino = sb.st_ino;
+	return 0;
+}
+
+const char *attach_missing_custom(const struct attach_state *st)
+{
+	size_t i;
+
+	for (i = st->first_custom; i < st->table->n; i++)
+		if (!st->custom_hits[i - st->first_custom])
+			return st->table->fns[i].name;
+	return NULL;
+}
+
 size_t attach_count_objects(const struct attach_state *st, pid_t pid)
 {
 	size_t i, n = 0;
@@ -332,6 +437,8 @@ void attach_destroy(struct attach_state *st)
 		bpf_link__destroy(st->links[i]);
 	free(st->links);
 	free(st->objs);
+	free(st->custom_hits);
+	st->custom_hits = NULL;
 	st->links = NULL;
 	st->objs = NULL;
 	st->nlinks = st->cap_links = st->nobjs = st->cap_objs = 0;

@@ -205,8 +205,21 @@ static void raise_nofile_limit(void)
 	}
 }
 
+/* Every --alloc-fn/--free-fn must exist somewhere in the target. */
+static int check_custom_found(struct tracer *t, const char *target)
+{
+	const char *missing = attach_missing_custom(&t->att);
+
+	if (!missing)
+		return EXIT_OK;
+	err_msg("function '%s' (--alloc-fn/--free-fn) not found in %s or its libraries",
+		missing, target);
+	return EXIT_NO_ALLOCATOR;
+}
+
 static int attach_pids(struct tracer *t)
 {
+	char what[64];
 	int i, idx, err;
 
 	no_debuginfod();
@@ -222,7 +235,9 @@ static int attach_pids(struct tracer *t)
 		symbolizer_add_process(t->sym, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
-	return EXIT_OK;
+	snprintf(what, sizeof(what), t->opts.npids > 1 ? "processes %d..." : "process %d",
+		 (int)t->opts.pids[0]);
+	return check_custom_found(t, what);
 }
 
 static int start_command(struct tracer *t)
@@ -249,6 +264,9 @@ static int start_command(struct tracer *t)
 		err_msg("cannot attach probes for '%s': %s", t->launch.exe, strerror(-e));
 		return EXIT_BPF;
 	}
+	e = check_custom_found(t, t->launch.exe);
+	if (e)
+		return e;
 	if (launch_release(&t->launch, err, sizeof(err))) {
 		err_msg("%s", err);
 		t->launched = false;
@@ -491,6 +509,7 @@ static void cleanup(struct tracer *t)
 		launch_abort(&t->launch);
 	launch_free(&t->launch);
 	memleak_bpf__destroy(t->skel);
+	alloc_table_free(&t->alloc_table);
 	symbolizer_free(t->sym);
 	for (i = 0; i < t->ntargets; i++)
 		if (t->targets[i].pidfd >= 0)
@@ -524,6 +543,29 @@ static int start_matching_targets(struct tracer *t)
 		attach_process(&t->att, t->targets[i].pid);
 		symbolizer_add_process(t->sym, t->targets[i].pid);
 		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);
+	}
+	return EXIT_OK;
+}
+
+/* What to probe: every known allocator, --alloc-prefix, custom functions. */
+static int setup_allocators(struct tracer *t)
+{
+	struct options *o = &t->opts;
+	int err;
+
+	if (alloc_table_build(&t->alloc_table, o->alloc_prefix, o->custom, o->ncustom)) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	err = attach_init(&t->att, &t->alloc_table, o->allocator_object);
+	if (err == -ENOMEM) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (err) {
+		err_msg("cannot open allocator object '%s': %s", o->allocator_object,
+			strerror(-err));
+		return EXIT_USAGE;
 	}
 	return EXIT_OK;
 }
@@ -588,7 +630,9 @@ int main(int argc, char **argv)
 	/* Following forks or matching new processes needs probes for all. */
 	t.att.system_wide = t.service;
 	t.sym = symbolizer_new();
-	rc = t.sym ? load_bpf(&t, btf) : EXIT_RUNTIME;
+	rc = t.sym ? setup_allocators(&t) : EXIT_RUNTIME;
+	if (!rc)
+		rc = load_bpf(&t, btf);
 	if (!rc)
 		rc = start_targets(&t);
 	if (!rc && setup_signals(&t))

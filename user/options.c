@@ -18,6 +18,10 @@ enum {
 	OPT_PROBE_FLOOR,
 	OPT_COMM,
 	OPT_CGROUP,
+	OPT_ALLOC_PREFIX,
+	OPT_ALLOCATOR_OBJECT,
+	OPT_ALLOC_FN,
+	OPT_FREE_FN,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +40,10 @@ static const struct option long_opts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "alloc-prefix", required_argument, NULL, OPT_ALLOC_PREFIX },
+	{ "allocator-object", required_argument, NULL, OPT_ALLOCATOR_OBJECT },
+	{ "alloc-fn", required_argument, NULL, OPT_ALLOC_FN },
+	{ "free-fn", required_argument, NULL, OPT_FREE_FN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -66,6 +74,13 @@ void options_usage(FILE *out)
 "  -Z, --max-size SIZE      ignore allocations larger than SIZE\n"
 "      --format text|json   output format (text); json: one object per line\n"
 "      --output FILE        write reports to FILE instead of stdout\n"
+"\n"
+"Allocators (found automatically: glibc, musl, jemalloc, tcmalloc, mimalloc,\n"
+"C++ operators, in any mapped object or the executable):\n"
+"      --alloc-prefix P     also probe Pmalloc, Pfree, ... (e.g. a static je_)\n"
+"      --allocator-object PATH  probe the allocator in PATH only, no detection\n"
+"      --alloc-fn NAME:N    NAME allocates: argument N (1-6) is the size\n"
+"      --free-fn NAME:N     NAME frees: argument N (1-6) is the pointer\n"
 "\n"
 "Limits and system:\n"
 "      --max-allocs N       live allocations tracked (1000000)\n"
@@ -314,6 +329,33 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				return PARSE_ERROR;
 			}
 			o->cgroup = optarg;
+			break;
+		case OPT_ALLOC_PREFIX:
+			if (!alloc_prefix_valid(optarg)) {
+				set_err(err, len, "invalid allocator prefix '%s' (letters, digits "
+					"and '_', at most %d)", optarg, ALLOC_PREFIX_MAX - 1);
+				return PARSE_ERROR;
+			}
+			o->alloc_prefix = optarg;
+			break;
+		case OPT_ALLOCATOR_OBJECT:
+			if (!*optarg) {
+				set_err(err, len, "empty allocator object path");
+				return PARSE_ERROR;
+			}
+			o->allocator_object = optarg;
+			break;
+		case OPT_ALLOC_FN:
+		case OPT_FREE_FN:
+			if (o->ncustom == ALLOC_MAX_CUSTOM) {
+				set_err(err, len, "too many --alloc-fn/--free-fn (at most %d)",
+					ALLOC_MAX_CUSTOM);
+				return PARSE_ERROR;
+			}
+			if (!alloc_parse_custom(optarg, c == OPT_FREE_FN, &o->custom[o->ncustom],
+						err, len))
+				return PARSE_ERROR;
+			o->ncustom++;
 			break;
 		case 'v':
 			o->verbose++;
