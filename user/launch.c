@@ -77,8 +77,8 @@ int launch_parse_ldlist(const char *text, char ***paths, size_t *n)
 /* Run "interp --list exe" and collect what it prints. */
 static int list_objects(const char *interp, const char *exe, char ***paths, size_t *n)
 {
-	char *out = NULL;
-	size_t len = 0, cap = 0;
+	char *out = NULL, **listed = NULL;
+	size_t len = 0, cap = 0, nlisted = 0, i;
 	int pfd[2], status, err;
 	pid_t pid;
 	ssize_t r;
@@ -121,8 +121,15 @@ static int list_objects(const char *interp, const char *exe, char ***paths, size
 		return -ENOMEM;
 	out[len] = '\0';
 	err = (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		      ? launch_parse_ldlist(out, paths, n) : -ENOEXEC;
+		      ? launch_parse_ldlist(out, &listed, &nlisted) : -ENOEXEC;
 	free(out);
+	/* Added to what is there already: the executable is not in the list. */
+	for (i = 0; i < nlisted; i++) {
+		if (!err)
+			err = push_path(paths, n, listed[i]);
+		free(listed[i]);
+	}
+	free(listed);
 	return err;
 }
 
