@@ -275,8 +275,17 @@ static const char *const family_names[FAM__MAX] = {
 	[FAM_PREFIX] = "prefixed allocator", [FAM_CUSTOM] = "custom allocator",
 };
 
+/* musl's libc is its dynamic linker; stripped, it has no marker symbols. */
+static bool musl_libc_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "ld-musl-", 8) || !strncmp(base, "libc.musl-", 10);
+}
+
 void alloc_describe_families(const struct alloc_table *t, const bool *found,
-			     char *buf, size_t len)
+			     const char *path, char *buf, size_t len)
 {
 	bool has[FAM__MAX] = { false };
 	size_t i, used = 0;
@@ -286,6 +295,8 @@ void alloc_describe_families(const struct alloc_table *t, const bool *found,
 	for (i = 0; i < t->n; i++)
 		if (found[i])
 			has[t->fns[i].family] = true;
+	if (has[FAM_STANDARD] && musl_libc_path(path))
+		has[FAM_MUSL] = true;
 	buf[0] = '\0';
 	for (f = 0; f < FAM__MAX; f++) {
 		if (!has[f] || !family_names[f])

@@ -81,11 +81,11 @@ bool alloc_role_allocates(enum alloc_role role);
 
 /*
  * Name the allocator(s) an object holds, from which entries of t were found
- * in it (found[i] for t->fns[i]): "jemalloc", "glibc, jemalloc", "tcmalloc",
- * "C++ operators", "custom"...  Writes into buf (always terminated).
+ * in it (found[i] for t->fns[i]) and its path: "jemalloc", "glibc, jemalloc",
+ * "tcmalloc", "C++ operators"...  Writes into buf (always terminated).
  */
 void alloc_describe_families(const struct alloc_table *t, const bool *found,
-			     char *buf, size_t len);
+			     const char *path, char *buf, size_t len);
 
 /* "name:ARG" -> spec; false with a reason in err on a bad value. */
 bool alloc_parse_custom(const char *text, bool is_free, struct custom_fn_spec *out,

@@ -191,7 +191,7 @@ static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
 		n++;
 	}
 	if (n) {
-		alloc_describe_families(t, found, families, sizeof(families));
+		alloc_describe_families(t, found, shown, families, sizeof(families));
 		summary_names(t, probed, n, names, sizeof(names));
 		if (aliases)
 			verbose_msg(1, "pid %d: %s: %s (%s; %d more name%s of the same "

@@ -169,11 +169,16 @@ static int load_bpf(struct tracer *t, const char *btf)
 	return EXIT_OK;
 }
 
-static int attach_error(int err, pid_t pid)
+static int attach_error(const struct tracer *t, int err, pid_t pid)
 {
 	if (err == -ESRCH) {
 		err_msg("process %d exited before probes were attached", (int)pid);
 		return EXIT_PID_GONE;
+	}
+	if (err == -ENOENT && t->opts.allocator_object) {
+		err_msg("no allocation functions found in --allocator-object %s",
+			t->opts.allocator_object);
+		return EXIT_NO_ALLOCATOR;
 	}
 	if (err == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in process %d "
@@ -231,7 +236,7 @@ static int attach_pids(struct tracer *t)
 			return EXIT_BPF;
 		err = attach_process(&t->att, pid);
 		if (err < 0)
-			return attach_error(err, pid);
+			return attach_error(t, err, pid);
 		symbolizer_add_process(t->sym, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
@@ -255,6 +260,8 @@ static int start_command(struct tracer *t)
 	if (target_add(t, t->launch.pid, 0, 0) < 0)
 		return EXIT_BPF;
 	e = attach_paths(&t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
+	if (e == -ENOENT && t->opts.allocator_object)
+		return attach_error(t, e, t->launch.pid);
 	if (e == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in '%s' or its libraries "
 			"(stripped static binary?)", t->launch.exe);
@@ -537,7 +544,7 @@ static int start_matching_targets(struct tracer *t)
 	no_debuginfod();
 	err = attach_process(&t->att, getpid());
 	if (err < 0)
-		return attach_error(err, getpid());
+		return attach_error(t, err, getpid());
 	scan_matching(t);
 	for (i = 0; i < t->ntargets; i++) {
 		attach_process(&t->att, t->targets[i].pid);
