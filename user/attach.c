@@ -97,10 +97,17 @@ static int alias_of(const struct alloc_table *t, const struct elf_func *funcs,
 	return -1;
 }
 
-/* Summary order: malloc and free, then the allocator's own API, then the rest. */
+/* Summary order: malloc and free (je_malloc...), then the allocator's own API, then the rest. */
+static bool named(const char *name, const char *base)
+{
+	size_t n = strlen(name), b = strlen(base);
+
+	return n >= b && !strcmp(name + n - b, base) && (n == b || name[n - b - 1] == '_');
+}
+
 static int summary_rank(const struct alloc_fn *f)
 {
-	if (!strcmp(f->name, "malloc") || !strcmp(f->name, "free"))
+	if (f->family != FAM_CUSTOM && (named(f->name, "malloc") || named(f->name, "free")))
 		return 0;
 	return f->family == FAM_STANDARD || f->family == FAM_CXX ? 2 : 1;
 }
