@@ -86,8 +86,7 @@ static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t p
  * free, mi_free and operator delete) are one function: two probes there
  * would see every call twice.  The first name in the table is probed.
  */
-static int alias_of(const struct alloc_table *t, const struct elf_func *funcs,
-		    const bool *probed, size_t i)
+static int alias_of(const struct elf_func *funcs, const bool *probed, size_t i)
 {
 	size_t j;
 
@@ -97,7 +96,7 @@ static int alias_of(const struct alloc_table *t, const struct elf_func *funcs,
 	return -1;
 }
 
-/* Summary order: malloc and free (je_malloc...), then the allocator's own API, then the rest. */
+/* name is base, or ends with "_" base (je_malloc, tc_free). */
 static bool named(const char *name, const char *base)
 {
 	size_t n = strlen(name), b = strlen(base);
@@ -105,6 +104,7 @@ static bool named(const char *name, const char *base)
 	return n >= b && !strcmp(name + n - b, base) && (n == b || name[n - b - 1] == '_');
 }
 
+/* Summary order: malloc and free, then the allocator's own API, then the rest. */
 static int summary_rank(const struct alloc_fn *f)
 {
 	if (f->family != FAM_CUSTOM && (named(f->name, "malloc") || named(f->name, "free")))
@@ -133,6 +133,30 @@ static void summary_names(const struct alloc_table *t, const bool *probed, int n
 		 n > listed ? "..., " : "", n, n == 1 ? "" : "s");
 }
 
+/* Entry probe (with the argument position as cookie), and return probe. */
+static int attach_fn(struct attach_state *st, pid_t pid, const char *kpath,
+		     const char *shown, const struct alloc_fn *f, uint64_t off)
+{
+	struct memleak_bpf *skel = st->skel;
+	struct bpf_program *entry, *ret;
+	int err;
+
+	entry = st->probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
+	ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
+	err = attach_one(st, entry, pid, kpath, off, false, f->arg);
+	if (!err && role_has_return(f->role))
+		err = attach_one(st, ret, pid, kpath, off, true, 0);
+	if (err) {
+		verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid, f->name, shown,
+			    strerror(-err));
+		return err;
+	}
+	verbose_msg(2, "pid %d: %s: probed %s at file offset 0x%llx%s", (int)pid, shown,
+		    f->name, (unsigned long long)off,
+		    role_has_return(f->role) ? " (entry+return)" : "");
+	return 0;
+}
+
 /*
  * Probe the functions of one object. kpath is how the kernel reaches the
  * file (it resolves it to an inode); the functions were found in it already.
@@ -143,7 +167,6 @@ static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
 			bool *has_core)
 {
 	const struct alloc_table *t = st->table;
-	struct memleak_bpf *skel = st->skel;
 	char names[512], families[128];
 	bool probed[t->n], found[t->n];
 	size_t i;
@@ -160,7 +183,6 @@ static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
 	}
 	for (i = 0; i < t->n; i++) {
 		const struct alloc_fn *f = &t->fns[i];
-		struct bpf_program *entry, *ret;
 		int alias;
 
 		if (!found[i]) {
@@ -173,26 +195,16 @@ static int attach_funcs(struct attach_state *st, pid_t pid, const char *kpath,
 			continue;
 		if (f->family == FAM_CUSTOM)
 			st->custom_hits[i - st->first_custom]++;
-		alias = alias_of(t, funcs, probed, i);
+		alias = alias_of(funcs, probed, i);
 		if (alias >= 0) {
 			verbose_msg(2, "pid %d: %s: %s is %s (one address), probed once",
 				    (int)pid, shown, f->name, t->fns[alias].name);
 			aliases++;
 			continue;
 		}
-		entry = st->probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
-		ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
-		err = attach_one(st, entry, pid, kpath, funcs[i].file_offset, false, f->arg);
-		if (!err && role_has_return(f->role))
-			err = attach_one(st, ret, pid, kpath, funcs[i].file_offset, true, 0);
-		if (err) {
-			verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid,
-				    f->name, shown, strerror(-err));
+		err = attach_fn(st, pid, kpath, shown, f, funcs[i].file_offset);
+		if (err)
 			return err;
-		}
-		verbose_msg(2, "pid %d: %s: probed %s at file offset 0x%llx%s", (int)pid,
-			    shown, f->name, (unsigned long long)funcs[i].file_offset,
-			    role_has_return(f->role) ? " (entry+return)" : "");
 		probed[i] = true;
 		*has_core |= alloc_role_allocates(f->role);
 		n++;
