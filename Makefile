@@ -35,7 +35,8 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/libleakshared.so $(OUT)/targets/static_leak_stripped \
 	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc \
 	$(OUT)/targets/leak_exact_musl_dynamic $(OUT)/targets/alloc_direct_mimalloc \
-	$(OUT)/targets/alloc_direct_tcmalloc $(OUT)/targets/prefixed_jemalloc_my
+	$(OUT)/targets/alloc_direct_tcmalloc $(OUT)/targets/prefixed_jemalloc_my \
+	$(OUT)/targets/jemalloc_extended
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
@@ -127,6 +128,10 @@ $(OUT)/targets/prefixed_jemalloc_my: tests/targets/prefixed_jemalloc.c tests/tar
 		$(OUT)/targets/libjemalloc_my.a
 	$(CC) -O0 -g -fno-omit-frame-pointer -DPREFIX=my_ -o $@ $< $(OUT)/targets/libjemalloc_my.a \
 		-lpthread -ldl -lm
+
+# The same calls unprefixed, to Debian's shared libjemalloc.so.2.
+$(OUT)/targets/jemalloc_extended: tests/targets/prefixed_jemalloc.c tests/targets/target_util.h | $(OUT)
+	$(CC) -O0 -g -fno-omit-frame-pointer -DPREFIX= -o $@ $< -ljemalloc
 
 $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 	strip -s -o $@ $<

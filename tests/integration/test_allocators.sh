@@ -158,6 +158,24 @@ test_static_jemalloc_je_prefix() {
 	check_prefixed_jemalloc 9 800
 }
 
+# Debian's shared jemalloc, called through mallocx, rallocx, sdallocx and
+# dallocx as well (libstdc++, which it pulls in, allocates its pool too).
+test_jemalloc_extended_api() {
+	local n=7 size=600
+	tracer --format json -o 0 -T 100 -c "$(target jemalloc_extended) $n $size 300" 0.2
+	assert_eq 0 "$TR_RC" "exit code (stderr: $(tail -n 3 "$TR_ERR"))"
+	final_report
+	assert_stack pje_malloc_leak_fn $((n * size)) "$n" \
+		"$(src_line PJE_MALLOC_LINE prefixed_jemalloc.c)" prefixed_jemalloc.c
+	assert_stack pje_mallocx_leak_fn $((n * size)) "$n" \
+		"$(src_line PJE_MALLOCX_LINE prefixed_jemalloc.c)" prefixed_jemalloc.c
+	assert_no_stack pje_churn_fn
+	assert_le $((7 * n)) "$(jf '.stats.allocs')" "stats.allocs"
+	assert_eq $((5 * n)) "$(jf '.stats.frees')" "stats.frees"
+	assert_eq 0 "$(jf '.stats.nested_calls')" "stats.nested_calls"
+	assert_eq 0 "$(jf '.stats.unknown_frees')" "stats.unknown_frees"
+}
+
 # A prefix nobody knows: invisible without --alloc-prefix, exact with it.
 test_alloc_prefix() {
 	local exe

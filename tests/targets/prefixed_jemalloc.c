@@ -7,7 +7,8 @@
  * blocks of SIZE bytes through PREFIXmalloc (PJE_MALLOC_LINE) and N through
  * PREFIXmallocx (PJE_MALLOCX_LINE); N blocks go through PREFIXrallocx and
  * PREFIXsdallocx, N through PREFIXcalloc and PREFIXdallocx, N through
- * PREFIXrealloc and PREFIXfree; then it sleeps HOLD_MS.
+ * PREFIXrealloc and PREFIXfree; then it sleeps HOLD_MS.  Built with an
+ * empty PREFIX against the shared libjemalloc too (jemalloc_extended).
  */
 #include "target_util.h"
 
