@@ -240,8 +240,10 @@ static int attach_pids(struct tracer *t)
 		symbolizer_add_process(t->sym, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
-	snprintf(what, sizeof(what), t->opts.npids > 1 ? "processes %d..." : "process %d",
-		 (int)t->opts.pids[0]);
+	if (t->opts.npids == 1)
+		snprintf(what, sizeof(what), "process %d", (int)t->opts.pids[0]);
+	else
+		snprintf(what, sizeof(what), "any of the %d processes", t->opts.npids);
 	return check_custom_found(t, what);
 }
 
