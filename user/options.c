@@ -60,6 +60,7 @@ void options_usage(FILE *out)
 "Targets (one of):\n"
 "  -p, --pid PID[,PID...]   trace running processes\n"
 "  -c, --command \"CMD ARGS\" start CMD held, attach, then let it run\n"
+"                           (\"NAME=VALUE ... CMD ARGS\": CMD's environment)\n"
 "      --comm NAME          every process named NAME, now and later\n"
 "      --cgroup PATH        every process in cgroup PATH (v1 or v2), now and later\n"
 "  (none: run the bundled demo leaker, if built)\n"

@@ -86,6 +86,26 @@ test_preload_mimalloc_pid() {
 	assert_eq 17 "$(jf '.stats.allocs')" "stats.allocs"
 }
 
+# -c "LD_PRELOAD=LIB CMD": the setting is the command's, not the tracer's;
+# the command's dynamic linker lists LIB, probed before the first malloc.
+test_preload_in_command_line() {
+	local child
+	tracer_bg -v --format json -o 0 -c "LD_PRELOAD=$MIMALLOC_SO $(target leak_exact) 25 4000 1500" 0.2
+	tracer_attached
+	! tr '\0' '\n' <"/proc/$TR_PID/environ" | grep -q '^LD_PRELOAD=' ||
+		fail "the tracer itself got LD_PRELOAD"
+	child=$(pgrep -P "$TR_PID" | head -n 1)
+	[ -n "$child" ] || fail "no command running under the tracer"
+	tr '\0' '\n' <"/proc/$child/environ" | grep -qx "LD_PRELOAD=$MIMALLOC_SO" ||
+		fail "the command did not get LD_PRELOAD"
+	tracer_wait 20
+	assert_eq 0 "$TR_RC" "exit code (stderr: $(tail -n 3 "$TR_ERR"))"
+	assert_detected "$MIMALLOC_SO" mimalloc
+	check_preload_leak 25 4000
+	assert_eq 100000 "$(jf '.processes[0].outstanding_bytes')" "process outstanding_bytes"
+	assert_eq 25 "$(jf '.stats.allocs')" "stats.allocs"
+}
+
 # musl's libc is its dynamic linker, /lib/ld-musl-x86_64.so.1.
 test_musl_dynamic() {
 	tracer -v --format json -o 0 -c "$(target leak_exact_musl_dynamic) 6 700 300" 0.2
