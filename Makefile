@@ -30,14 +30,21 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 # lib*.c are shared libraries for the targets, not programs.
-TARGET_SRCS := $(filter-out tests/targets/lib%.c,$(wildcard tests/targets/*.c))
+# alloc_direct.c is built once per allocator it calls directly.
+TARGET_SRCS := $(filter-out tests/targets/lib%.c tests/targets/alloc_direct.c,\
+	$(wildcard tests/targets/*.c))
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/libleakshared.so $(OUT)/targets/static_leak_stripped \
-	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc
+	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc \
+	$(OUT)/targets/leak_exact_musl_dynamic $(OUT)/targets/alloc_direct_mimalloc \
+	$(OUT)/targets/alloc_direct_tcmalloc $(OUT)/targets/prefixed_jemalloc_my \
+	$(OUT)/targets/jemalloc_extended
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
-	libcapstone-dev libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux python3
+	libcapstone-dev libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux python3 \
+	binutils libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 libmimalloc-dev \
+	redis-server redis-tools
 
 .PHONY: all deps demo test unit integration bench bench-cost clean
 
@@ -59,7 +66,7 @@ $(BPF_OBJ): $(BPF_SRC) bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
 
 $(SKEL): $(BPF_OBJ)
-	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@
+	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@.tmp && mv $@.tmp $@
 
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
@@ -112,6 +119,38 @@ $(OUT)/targets/cxx_leak_jemalloc: tests/targets/cxx_leak.cc | $(OUT)
 # The same leak built static against musl (an Alpine-like allocator).
 $(OUT)/targets/leak_exact_musl: tests/targets/leak_exact.c tests/targets/target_util.h | $(OUT)
 	musl-gcc -static -O0 -g -fno-omit-frame-pointer -o $@ $<
+
+# The same leak, dynamic against musl: its libc is /lib/ld-musl-x86_64.so.1.
+$(OUT)/targets/leak_exact_musl_dynamic: tests/targets/leak_exact.c tests/targets/target_util.h | $(OUT)
+	musl-gcc -O0 -g -fno-omit-frame-pointer -o $@ $<
+
+# An allocator's own API next to the standard names (one address, several names).
+$(OUT)/targets/alloc_direct_mimalloc: tests/targets/alloc_direct.c tests/targets/target_util.h | $(OUT)
+	$(CC) -O0 -g -fno-omit-frame-pointer -DDIRECT_MIMALLOC -o $@ $< -lmimalloc
+$(OUT)/targets/alloc_direct_tcmalloc: tests/targets/alloc_direct.c tests/targets/target_util.h | $(OUT)
+	$(CC) -O0 -g -fno-omit-frame-pointer -DDIRECT_TCMALLOC -o $@ $< -ltcmalloc_minimal
+
+# jemalloc linked into the executable with its API renamed PREFIX_ (what
+# --with-jemalloc-prefix builds), made from Debian's PIC archive.
+JEMALLOC_PIC := /usr/lib/x86_64-linux-gnu/libjemalloc_pic.a
+JEMALLOC_API := malloc calloc realloc free posix_memalign aligned_alloc memalign valloc \
+	mallocx rallocx xallocx sallocx dallocx sdallocx nallocx mallctl mallctlnametomib \
+	mallctlbymib malloc_stats_print malloc_usable_size
+$(OUT)/targets/libjemalloc_%.a: $(JEMALLOC_PIC) | $(OUT)
+	for f in $(JEMALLOC_API); do echo "$$f $*_$$f"; done > $@.map
+	objcopy --redefine-syms=$@.map $< $@
+$(OUT)/targets/prefixed_jemalloc: tests/targets/prefixed_jemalloc.c tests/targets/target_util.h \
+		$(OUT)/targets/libjemalloc_je.a
+	$(CC) -O0 -g -fno-omit-frame-pointer -DPREFIX=je_ -o $@ $< $(OUT)/targets/libjemalloc_je.a \
+		-lpthread -ldl -lm
+$(OUT)/targets/prefixed_jemalloc_my: tests/targets/prefixed_jemalloc.c tests/targets/target_util.h \
+		$(OUT)/targets/libjemalloc_my.a
+	$(CC) -O0 -g -fno-omit-frame-pointer -DPREFIX=my_ -o $@ $< $(OUT)/targets/libjemalloc_my.a \
+		-lpthread -ldl -lm
+
+# The same calls unprefixed, to Debian's shared libjemalloc.so.2.
+$(OUT)/targets/jemalloc_extended: tests/targets/prefixed_jemalloc.c tests/targets/target_util.h | $(OUT)
+	$(CC) -O0 -g -fno-omit-frame-pointer -DPREFIX= -o $@ $< -ljemalloc
 
 $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 	strip -s -o $@ $<

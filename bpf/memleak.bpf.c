@@ -539,8 +539,7 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
  * inlines its fast path there).  It is a pending call like an allocation,
  * so the free it may make inside is its own and is not counted twice.
  */
-SEC("uprobe")
-int BPF_KPROBE(delete_enter, __u64 ptr)
+static __always_inline int begin_delete(struct pt_regs *ctx, __u64 ptr)
 {
 	struct pending_call *p = begin_call(ctx, MEMLEAK_FN_FREE, 0);
 	struct alloc_info info;
@@ -558,6 +557,44 @@ int BPF_KPROBE(delete_enter, __u64 ptr)
 	else
 		stat_add(MEMLEAK_STAT_UNKNOWN_FREES, 1);
 	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(delete_enter, __u64 ptr)
+{
+	return begin_delete(ctx, ptr);
+}
+
+/*
+ * Custom allocators (--alloc-fn NAME:ARG, --free-fn NAME:ARG): one program
+ * for every such function, the argument's position (1 to 6, the x86-64
+ * register arguments) in the probe's cookie.
+ */
+static __always_inline __u64 arg_by_cookie(struct pt_regs *ctx)
+{
+	/* Loaded at fixed offsets: the verifier refuses a computed ctx offset. */
+	__u64 args[6] = {
+		PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
+		PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx),
+		ctx->r9, /* libbpf 1.1 has no PT_REGS_PARM6 */
+	};
+	__u64 n = bpf_get_attach_cookie(ctx);
+
+	return n >= 1 && n <= 6 ? args[n - 1] : 0;
+}
+
+/* Like malloc; the malloc it makes inside is nested and counted once. */
+SEC("uprobe")
+int BPF_KPROBE(custom_alloc_enter)
+{
+	return begin_plain(ctx, MEMLEAK_FN_MALLOC, arg_by_cookie(ctx));
+}
+
+/* Like operator delete: a pending call, so the free it makes is its own. */
+SEC("uprobe")
+int BPF_KPROBE(custom_free_enter)
+{
+	return begin_delete(ctx, arg_by_cookie(ctx));
 }
 
 SEC("uprobe")

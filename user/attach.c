@@ -14,99 +14,76 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include "allocators.h"
 #include "attach.h"
 #include "elf_syms.h"
 #include "errors.h"
 #include "memleak.h"
 #include "probe_place.h"
-#include "uprobe_session.h"
 #include "procfs.h"
+#include "uprobe_session.h"
 #include "memleak.skel.h"
 
-/* How each allocation function is probed. */
-struct fn_probe {
-	const char *name;
-	bool has_return;
-	struct bpf_program *(*entry)(struct memleak_bpf *skel);
-	/*
-	 * C++ operators.  Probed directly: jemalloc and tcmalloc serve them
-	 * without calling their own malloc, and libstdc++'s own, built
-	 * without frame pointers, would hide their caller from a malloc stack.
-	 * The malloc they may call is nested, so nothing counts twice.
-	 */
-	bool cxx;
-};
-
-#define PROG_GETTER(prog)                                                 \
-	static struct bpf_program *get_##prog(struct memleak_bpf *skel) \
-	{                                                                 \
-		return skel->progs.prog;                                  \
-	}
-PROG_GETTER(malloc_enter)
-PROG_GETTER(calloc_enter)
-PROG_GETTER(realloc_enter)
-PROG_GETTER(reallocarray_enter)
-PROG_GETTER(posix_memalign_enter)
-PROG_GETTER(aligned_enter)
-PROG_GETTER(free_enter)
-PROG_GETTER(delete_enter)
-
-static const struct fn_probe fn_probes[] = {
-	{ "malloc", true, get_malloc_enter, false },
-	{ "calloc", true, get_calloc_enter, false },
-	{ "realloc", true, get_realloc_enter, false },
-	{ "reallocarray", true, get_reallocarray_enter, false },
-	{ "posix_memalign", true, get_posix_memalign_enter, false },
-	{ "aligned_alloc", true, get_aligned_enter, false },
-	{ "memalign", true, get_aligned_enter, false },
-	{ "valloc", true, get_malloc_enter, false },
-	{ "pvalloc", true, get_malloc_enter, false },
-	{ "free", false, get_free_enter, false },
-	/* operator new / new[]: size first; nothrow and aligned variants too. */
-	{ "_Znwm", true, get_malloc_enter, true },
-	{ "_Znam", true, get_malloc_enter, true },
-	{ "_ZnwmRKSt9nothrow_t", true, get_malloc_enter, true },
-	{ "_ZnamRKSt9nothrow_t", true, get_malloc_enter, true },
-	{ "_ZnwmSt11align_val_t", true, get_malloc_enter, true },
-	{ "_ZnamSt11align_val_t", true, get_malloc_enter, true },
-	{ "_ZnwmSt11align_val_tRKSt9nothrow_t", true, get_malloc_enter, true },
-	{ "_ZnamSt11align_val_tRKSt9nothrow_t", true, get_malloc_enter, true },
-	/* operator delete / delete[]: pointer first; sized and aligned variants. */
-	{ "_ZdlPv", true, get_delete_enter, true },
-	{ "_ZdaPv", true, get_delete_enter, true },
-	{ "_ZdlPvm", true, get_delete_enter, true },
-	{ "_ZdaPvm", true, get_delete_enter, true },
-	{ "_ZdlPvRKSt9nothrow_t", true, get_delete_enter, true },
-	{ "_ZdaPvRKSt9nothrow_t", true, get_delete_enter, true },
-	{ "_ZdlPvSt11align_val_t", true, get_delete_enter, true },
-	{ "_ZdaPvSt11align_val_t", true, get_delete_enter, true },
-	{ "_ZdlPvmSt11align_val_t", true, get_delete_enter, true },
-	{ "_ZdaPvmSt11align_val_t", true, get_delete_enter, true },
-	{ "_ZdlPvSt11align_val_tRKSt9nothrow_t", true, get_delete_enter, true },
-	{ "_ZdaPvSt11align_val_tRKSt9nothrow_t", true, get_delete_enter, true },
-};
-#define N_FN (sizeof(fn_probes) / sizeof(fn_probes[0]))
-#define FN_INDEX_MALLOC 0
-
-/* Which allocation a function makes, as the sampled programs' cookie says. */
-static uint64_t sampled_fn(const struct fn_probe *fp)
+/* The entry program of each argument layout (allocators.h). */
+static struct bpf_program *role_program(struct memleak_bpf *skel, enum alloc_role role)
 {
-	if (fp->entry == get_calloc_enter)
-		return MEMLEAK_FN_CALLOC;
-	if (fp->entry == get_realloc_enter)
-		return MEMLEAK_FN_REALLOC;
-	if (fp->entry == get_reallocarray_enter)
-		return MEMLEAK_FN_REALLOCARRAY;
-	if (fp->entry == get_posix_memalign_enter)
-		return MEMLEAK_FN_POSIX_MEMALIGN;
-	if (fp->entry == get_aligned_enter)
-		return MEMLEAK_FN_ALIGNED_ALLOC;
-	return MEMLEAK_FN_MALLOC; /* malloc, valloc, pvalloc, operator new */
+	switch (role) {
+	case ROLE_MALLOC: return skel->progs.malloc_enter;
+	case ROLE_CALLOC: return skel->progs.calloc_enter;
+	case ROLE_REALLOC: return skel->progs.realloc_enter;
+	case ROLE_REALLOCARRAY: return skel->progs.reallocarray_enter;
+	case ROLE_POSIX_MEMALIGN: return skel->progs.posix_memalign_enter;
+	case ROLE_ALIGNED: return skel->progs.aligned_enter;
+	case ROLE_FREE: return skel->progs.free_enter;
+	case ROLE_DELETE: return skel->progs.delete_enter;
+	case ROLE_CUSTOM_ALLOC: return skel->progs.custom_alloc_enter;
+	case ROLE_CUSTOM_FREE: return skel->progs.custom_free_enter;
+	case ROLE_MARKER: break;
+	}
+	return NULL;
 }
 
-static bool is_free(const struct fn_probe *fp)
+/* free only needs its entry; everything else is a call followed to its return. */
+static bool role_has_return(enum alloc_role role)
 {
-	return fp->entry == get_free_enter || fp->entry == get_delete_enter;
+	return role != ROLE_FREE;
+}
+
+/* Sampled mode: the call the session program follows, as its BPF cookie. */
+static uint64_t sampled_fn(enum alloc_role role)
+{
+	switch (role) {
+	case ROLE_CALLOC: return MEMLEAK_FN_CALLOC;
+	case ROLE_REALLOC: return MEMLEAK_FN_REALLOC;
+	case ROLE_REALLOCARRAY: return MEMLEAK_FN_REALLOCARRAY;
+	case ROLE_POSIX_MEMALIGN: return MEMLEAK_FN_POSIX_MEMALIGN;
+	case ROLE_ALIGNED: return MEMLEAK_FN_ALIGNED_ALLOC;
+	default: return MEMLEAK_FN_MALLOC;
+	}
+}
+
+/* Sampled mode: frees forget recorded blocks and need no return. */
+static bool role_frees(enum alloc_role role)
+{
+	return role == ROLE_FREE || role == ROLE_DELETE || role == ROLE_CUSTOM_FREE;
+}
+
+/* Functions listed by name in the one-line summary of an object (-v). */
+#define SUMMARY_NAMES 8
+
+static int push_link(struct attach_state *st, struct bpf_link *link)
+{
+	if (st->nlinks == st->cap_links) {
+		size_t cap = st->cap_links ? st->cap_links * 2 : 64;
+		struct bpf_link **v = realloc(st->links, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		st->links = v;
+		st->cap_links = cap;
+	}
+	st->links[st->nlinks++] = link;
+	return 0;
 }
 
 static int push_fd(struct attach_state *st, int fd)
@@ -121,21 +98,6 @@ static int push_fd(struct attach_state *st, int fd)
 		st->cap_fds = cap;
 	}
 	st->fds[st->nfds++] = fd;
-	return 0;
-}
-
-static int push_link(struct attach_state *st, struct bpf_link *link)
-{
-	if (st->nlinks == st->cap_links) {
-		size_t cap = st->cap_links ? st->cap_links * 2 : 64;
-		struct bpf_link **v = realloc(st->links, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		st->links = v;
-		st->cap_links = cap;
-	}
-	st->links[st->nlinks++] = link;
 	return 0;
 }
 
@@ -157,81 +119,206 @@ static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t p
 }
 
 /*
- * Probe the functions of one object. kpath is how the kernel reaches the
- * file (it resolves it to an inode); the functions were found in it already.
+ * Several names of one address (tcmalloc's malloc and tc_malloc, mimalloc's
+ * free, mi_free and operator delete) are one function: two probes there
+ * would see every call twice.  The first name in the table is probed.
  */
-static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *kpath,
-			const char *shown, struct elf_func *funcs)
+static int alias_of(const struct elf_func *funcs, const bool *probed, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (probed[j] && funcs[j].file_offset == funcs[i].file_offset)
+			return (int)j;
+	return -1;
+}
+
+/* name is base, or ends with "_" base (je_malloc, tc_free). */
+static bool named(const char *name, const char *base)
+{
+	size_t n = strlen(name), b = strlen(base);
+
+	return n >= b && !strcmp(name + n - b, base) && (n == b || name[n - b - 1] == '_');
+}
+
+/* Summary order: malloc and free, then the allocator's own API, then the rest. */
+static int summary_rank(const struct alloc_fn *f)
+{
+	if (f->family != FAM_CUSTOM && (named(f->name, "malloc") || named(f->name, "free")))
+		return 0;
+	return f->family == FAM_STANDARD || f->family == FAM_CXX ? 2 : 1;
+}
+
+/* "malloc, free, mallocx, ..., 32 functions" */
+static void summary_names(const struct alloc_table *t, const bool *probed, int n,
+			  char *buf, size_t len)
+{
+	size_t i, used = 0;
+	int rank, listed = 0;
+
+	buf[0] = '\0';
+	for (rank = 0; rank < 3; rank++) {
+		for (i = 0; i < t->n && listed < SUMMARY_NAMES; i++) {
+			if (!probed[i] || summary_rank(&t->fns[i]) != rank)
+				continue;
+			used += snprintf(buf + used, used < len ? len - used : 0, "%s, ",
+					 t->fns[i].name);
+			listed++;
+		}
+	}
+	snprintf(buf + used, used < len ? len - used : 0, "%s%d function%s",
+		 n > listed ? "..., " : "", n, n == 1 ? "" : "s");
+}
+
+/* A uprobe session over the allocating functions of one object (sampled mode). */
+struct session_set {
+	uint64_t *offs;      /* room for every function of the table */
+	uint64_t *cookies;
+	size_t n;
+};
+
+/*
+ * Entry probe (with the argument position as cookie), and return probe,
+ * at the place probe_place() chose.  Entry and return share it, so one
+ * trap serves both: a return probe still finds the return address at [sp]
+ * there, since nothing before it moves the stack pointer.  In sampled mode
+ * with uprobe sessions, allocating functions join the object's session.
+ */
+static int attach_fn(struct attach_state *st, pid_t pid, int fd, const char *kpath,
+		     const char *shown, const struct alloc_fn *f, const struct elf_func *ef,
+		     struct session_set *sess)
 {
 	struct memleak_bpf *skel = st->skel;
-	uint64_t offs[N_FN], cookies[N_FN];
-	size_t i, nsess = 0;
-	int err, n = 0;
+	bool sampled = st->sample_bytes && !st->probe_floor;
+	bool has_return = role_has_return(f->role);
+	struct bpf_program *entry, *ret;
+	uint64_t cookie = f->arg;
+	struct probe_place pl;
+	int err;
 
-	for (i = 0; i < N_FN; i++) {
-		const struct fn_probe *fp = &fn_probes[i];
-		struct bpf_program *entry, *ret;
-		struct probe_place pl;
+	if (st->probe_at_entry)
+		pl = (struct probe_place){ .offset = ef->file_offset, .why = "--probe-at-entry" };
+	else
+		probe_place(fd, ef->file_offset, ef->size, &pl);
+	entry = st->probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
+	ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
+	if (sampled && role_frees(f->role)) {
+		entry = skel->progs.free_enter;
+		has_return = false;
+	} else if (sampled && st->sessions) {
+		sess->offs[sess->n] = pl.offset;
+		sess->cookies[sess->n++] = sampled_fn(f->role);
+		return 0;
+	} else if (sampled) {
+		entry = skel->progs.sampled_enter;
+		ret = skel->progs.sampled_return;
+		cookie = sampled_fn(f->role);
+	}
+	err = attach_one(st, entry, pid, kpath, pl.offset, false, cookie);
+	if (!err && has_return)
+		err = attach_one(st, ret, pid, kpath, pl.offset, true, 0);
+	if (err) {
+		verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid, f->name, shown,
+			    strerror(-err));
+		return err;
+	}
+	verbose_msg(2, "pid %d: %s: probed %s at file offset 0x%llx+%llu (%s%s%s)%s",
+		    (int)pid, shown, f->name, (unsigned long long)ef->file_offset,
+		    (unsigned long long)(pl.offset - ef->file_offset),
+		    pl.emulated ? pl.insn : "entry", pl.emulated ? ", emulated" : ": ",
+		    pl.emulated ? "" : pl.why, has_return ? " entry+return" : "");
+	return 0;
+}
 
-		if (!funcs[i].found) {
-			if (!fp->cxx)
-				verbose_msg(1, "pid %d: %s: no %s, skipped", (int)pid, shown,
-					    fp->name);
+static int attach_session(struct attach_state *st, pid_t pid, const char *kpath,
+			  const char *shown, const struct session_set *sess)
+{
+	int fd, err;
+
+	fd = uprobe_session_attach(bpf_program__fd(st->skel->progs.sampled_alloc), kpath,
+				   sess->offs, sess->cookies, sess->n,
+				   st->system_wide ? -1 : pid);
+	if (fd < 0 || push_fd(st, fd)) {
+		err = fd < 0 ? fd : -ENOMEM;
+		if (fd >= 0)
+			close(fd);
+		verbose_msg(0, "pid %d: cannot attach a uprobe session in %s: %s", (int)pid,
+			    shown, strerror(-err));
+		return err;
+	}
+	verbose_msg(1, "pid %d: %s: one uprobe session on %zu allocation functions",
+		    (int)pid, shown, sess->n);
+	return 0;
+}
+
+/*
+ * Probe the functions of one object. kpath is how the kernel reaches the
+ * file (it resolves it to an inode); the functions were found in it already.
+ * custom_only: probe the --alloc-fn/--free-fn functions only.
+ */
+static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *kpath,
+			const char *shown, struct elf_func *funcs, bool custom_only,
+			bool *has_core)
+{
+	const struct alloc_table *t = st->table;
+	uint64_t sess_offs[t->n], sess_cookies[t->n];
+	struct session_set sess = { .offs = sess_offs, .cookies = sess_cookies };
+	char names[512], families[128];
+	bool probed[t->n], found[t->n];
+	size_t i;
+	int err, n = 0, aliases = 0;
+	bool allocator = false;
+
+	for (i = 0; i < t->n; i++) {
+		const struct alloc_fn *f = &t->fns[i];
+
+		probed[i] = false;
+		found[i] = funcs[i].found && (!custom_only || f->family == FAM_CUSTOM);
+		allocator |= found[i] && f->family != FAM_CUSTOM && f->family != FAM_CXX &&
+			     f->role != ROLE_MARKER;
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct alloc_fn *f = &t->fns[i];
+		int alias;
+
+		if (!found[i]) {
+			if (allocator && f->core)
+				verbose_msg(2, "pid %d: %s: no %s, skipped", (int)pid, shown,
+					    f->name);
 			continue;
 		}
-		entry = st->probe_floor ? skel->progs.noop_enter : fp->entry(skel);
-		ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
-		if (st->sample_bytes && !st->probe_floor) {
-			/* Sampled: frees forget recorded blocks; the rest decide at entry. */
-			entry = is_free(fp) ? skel->progs.free_enter : skel->progs.sampled_enter;
-			ret = skel->progs.sampled_return;
-		}
-		/*
-		 * Entry and return probe share one place, so one trap serves
-		 * both: a return probe finds the return address at [sp] there
-		 * too, since nothing before it moves the stack pointer.
-		 */
-		if (st->probe_at_entry)
-			pl = (struct probe_place){ .offset = funcs[i].file_offset,
-						   .why = "--probe-at-entry" };
-		else
-			probe_place(fd, funcs[i].file_offset, funcs[i].size, &pl);
-		if (st->sample_bytes && st->sessions && !st->probe_floor && !is_free(fp)) {
-			offs[nsess] = pl.offset;
-			cookies[nsess++] = sampled_fn(fp);
-			n++;
+		if (f->role == ROLE_MARKER)
+			continue;
+		if (f->family == FAM_CUSTOM)
+			st->custom_hits[i - st->first_custom]++;
+		alias = alias_of(funcs, probed, i);
+		if (alias >= 0) {
+			verbose_msg(2, "pid %d: %s: %s is %s (one address), probed once",
+				    (int)pid, shown, f->name, t->fns[alias].name);
+			aliases++;
 			continue;
 		}
-		err = attach_one(st, entry, pid, kpath, pl.offset, false, sampled_fn(fp));
-		if (!err && fp->has_return && !(st->sample_bytes && is_free(fp)))
-			err = attach_one(st, ret, pid, kpath, pl.offset, true, 0);
-		if (err) {
-			verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid,
-				    fp->name, shown, strerror(-err));
+		err = attach_fn(st, pid, fd, kpath, shown, f, &funcs[i], &sess);
+		if (err)
 			return err;
-		}
-		verbose_msg(1, "pid %d: %s: probed %s at file offset 0x%llx+%llu (%s%s%s)%s",
-			    (int)pid, shown, fp->name, (unsigned long long)funcs[i].file_offset,
-			    (unsigned long long)(pl.offset - funcs[i].file_offset),
-			    pl.emulated ? pl.insn : "entry",
-			    pl.emulated ? ", emulated" : ": ", pl.emulated ? "" : pl.why,
-			    fp->has_return ? " entry+return" : "");
+		probed[i] = true;
+		*has_core |= alloc_role_allocates(f->role);
 		n++;
 	}
-	if (nsess) {
-		int fd = uprobe_session_attach(bpf_program__fd(skel->progs.sampled_alloc), kpath,
-					       offs, cookies, nsess, st->system_wide ? -1 : pid);
-
-		if (fd < 0 || push_fd(st, fd)) {
-			err = fd < 0 ? fd : -ENOMEM;
-			if (fd >= 0)
-				close(fd);
-			verbose_msg(0, "pid %d: cannot attach a uprobe session in %s: %s",
-				    (int)pid, shown, strerror(-err));
+	if (sess.n) {
+		err = attach_session(st, pid, kpath, shown, &sess);
+		if (err)
 			return err;
-		}
-		verbose_msg(1, "pid %d: %s: one uprobe session on %zu allocation functions",
-			    (int)pid, shown, nsess);
+	}
+	if (n) {
+		alloc_describe_families(t, found, shown, families, sizeof(families));
+		summary_names(t, probed, n, names, sizeof(names));
+		if (aliases)
+			verbose_msg(1, "pid %d: %s: %s (%s; %d more name%s of the same "
+				    "addresses, probed once)", (int)pid, shown, families, names,
+				    aliases, aliases == 1 ? "" : "s");
+		else
+			verbose_msg(1, "pid %d: %s: %s (%s)", (int)pid, shown, families, names);
 	}
 	return n;
 }
@@ -272,24 +359,22 @@ static int remember_object(struct attach_state *st, pid_t pid, uint64_t inode,
 	return 0;
 }
 
-static void init_funcs(struct elf_func *funcs)
+static bool has_custom(const struct attach_state *st)
 {
-	size_t i;
-
-	for (i = 0; i < N_FN; i++) {
-		memset(&funcs[i], 0, sizeof(funcs[i]));
-		funcs[i].name = fn_probes[i].name;
-	}
+	return st->first_custom < st->table->n;
 }
 
 /* Probe one object if it defines any allocation function. */
 static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
 			const char *shown, bool *has_core)
 {
-	struct elf_func funcs[N_FN];
+	const struct alloc_table *t = st->table;
+	struct elf_func *funcs;
+	bool custom_only;
 	uint64_t inode;
 	struct stat sb;
 	int fd, found, n;
+	size_t i;
 
 	fd = open(kpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -303,21 +388,36 @@ static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
 		close(fd);
 		return 0;
 	}
-	init_funcs(funcs);
-	found = elf_find_funcs(fd, funcs, N_FN, NULL);
-	if (found <= 0) {
+	/* --allocator-object: the allocator is there, elsewhere only custom functions. */
+	custom_only = st->only_path &&
+		      (sb.st_ino != st->only_ino || sb.st_dev != st->only_dev);
+	if (custom_only && !has_custom(st)) {
 		close(fd);
 		return remember_object(st, pid, inode, shown, 0);
 	}
-	n = attach_funcs(st, pid, fd, kpath, shown, funcs);
+	funcs = calloc(t->n, sizeof(*funcs));
+	if (!funcs) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++)
+		funcs[i].name = t->fns[i].name;
+	found = elf_find_funcs(fd, funcs, t->n, NULL);
+	n = found > 0 ? attach_funcs(st, pid, fd, kpath, shown, funcs, custom_only, has_core)
+		      : 0;
 	close(fd);
+	free(funcs);
 	if (n < 0)
 		return n;
-	/* free may be missing: a static program that never frees has none. */
-	if (funcs[FN_INDEX_MALLOC].found)
-		*has_core = true;
-	verbose_msg(1, "pid %d: attached %d functions in %s", (int)pid, n, shown);
-	return remember_object(st, pid, inode, shown, n) ?: 1;
+	return remember_object(st, pid, inode, shown, n) ?: n > 0;
+}
+
+/* --allocator-object: probe it by its path, mapped yet or not. */
+static int probe_only_object(struct attach_state *st, pid_t pid, bool *has_core)
+{
+	if (!st->only_path || already_attached(st, pid, st->only_ino))
+		return 0;
+	return probe_object(st, pid, st->only_path, st->only_path, has_core);
 }
 
 int attach_process(struct attach_state *st, pid_t pid)
@@ -329,6 +429,10 @@ int attach_process(struct attach_state *st, pid_t pid)
 
 	if (st->growth_only && st->escalating != pid)
 		return 0;
+	err = probe_only_object(st, pid, &has_core);
+	if (err < 0)
+		return procfs_alive(pid) ? err : -ESRCH;
+	newly += err;
 	err = procfs_read_maps(pid, &maps, &nmaps);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
@@ -368,6 +472,9 @@ int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
 
 	if (st->growth_only)
 		return 0;
+	err = probe_only_object(st, pid, &has_core);
+	if (err < 0)
+		return err;
 	for (i = 0; i < n; i++) {
 		err = probe_object(st, pid, paths[i], paths[i], &has_core);
 		if (err < 0)
@@ -399,6 +506,43 @@ int attach_tracepoints(struct attach_state *st)
 		verbose_msg(1, "attached %s", bpf_program__name(progs[i]));
 	}
 	return 0;
+}
+
+int attach_init(struct attach_state *st, const struct alloc_table *table,
+		const char *only_path)
+{
+	struct stat sb;
+	size_t i;
+
+	st->table = table;
+	st->first_custom = table->n;
+	for (i = 0; i < table->n; i++) {
+		if (table->fns[i].family == FAM_CUSTOM) {
+			st->first_custom = i;
+			break;
+		}
+	}
+	st->custom_hits = calloc(table->n - st->first_custom + 1, sizeof(*st->custom_hits));
+	if (!st->custom_hits)
+		return -ENOMEM;
+	if (!only_path)
+		return 0;
+	if (stat(only_path, &sb))
+		return -errno;
+	st->only_path = only_path;
+	st->only_dev = sb.st_dev;
+	st->only_ino = sb.st_ino;
+	return 0;
+}
+
+const char *attach_missing_custom(const struct attach_state *st)
+{
+	size_t i;
+
+	for (i = st->first_custom; i < st->table->n; i++)
+		if (!st->custom_hits[i - st->first_custom])
+			return st->table->fns[i].name;
+	return NULL;
 }
 
 int attach_escalate(struct attach_state *st, pid_t pid, size_t *first, size_t *end)
@@ -453,6 +597,8 @@ void attach_destroy(struct attach_state *st)
 	st->nfds = st->cap_fds = 0;
 	free(st->links);
 	free(st->objs);
+	free(st->custom_hits);
+	st->custom_hits = NULL;
 	st->links = NULL;
 	st->objs = NULL;
 	st->nlinks = st->cap_links = st->nobjs = st->cap_objs = 0;

@@ -13,6 +13,7 @@
 
 struct memleak_bpf;
 struct bpf_link;
+struct alloc_table;
 
 /* An object (by device and inode) already probed for a pid. */
 struct attached_object {
@@ -47,7 +48,25 @@ struct attach_state {
 	size_t nlinks, cap_links;
 	struct attached_object *objs;
 	size_t nobjs, cap_objs;
+	/* The functions to probe (allocators.h) and how often each custom one was found. */
+	const struct alloc_table *table;
+	size_t first_custom;       /* table index of the first --alloc-fn/--free-fn */
+	unsigned int *custom_hits;
+	/* --allocator-object: the one object holding the allocator, or NULL. */
+	const char *only_path;
+	uint64_t only_dev, only_ino;
 };
+
+/*
+ * Set what to probe: table (kept by the caller), and with only_path the
+ * one allocator object (no detection).  Returns 0, or -errno if only_path
+ * cannot be opened.
+ */
+int attach_init(struct attach_state *st, const struct alloc_table *table,
+		const char *only_path);
+
+/* A --alloc-fn/--free-fn function found in no probed object, or NULL. */
+const char *attach_missing_custom(const struct attach_state *st);
 
 /*
  * Probe every object mapped by pid that defines allocation functions and

@@ -8,6 +8,7 @@
  * the first instruction of the new image.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -74,11 +75,54 @@ int launch_parse_ldlist(const char *text, char ***paths, size_t *n)
 	return 0;
 }
 
-/* Run "interp --list exe" and collect what it prints. */
-static int list_objects(const char *interp, const char *exe, char ***paths, size_t *n)
+bool launch_is_assignment(const char *word)
 {
-	char *out = NULL;
-	size_t len = 0, cap = 0;
+	const char *p = word;
+
+	if (!isalpha((unsigned char)*p) && *p != '_')
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	return *p == '=';
+}
+
+static bool same_name(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "=");
+
+	return !strncmp(a, b, n) && b[n] == '=';
+}
+
+/*
+ * Our environment with the command's NAME=VALUE settings, built before
+ * fork: the held child is traced, and must not allocate before exec.
+ */
+static int build_environ(struct launch *l)
+{
+	size_t n = 0, i, j, k = 0;
+
+	while (environ[n])
+		n++;
+	l->envp = calloc(n + l->nenv + 1, sizeof(*l->envp));
+	if (!l->envp)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < l->nenv && !same_name(l->env[j], environ[i]); j++)
+			;
+		if (j == l->nenv)
+			l->envp[k++] = environ[i];
+	}
+	for (j = 0; j < l->nenv; j++)
+		l->envp[k++] = l->env[j];
+	return 0;
+}
+
+/* Run "interp --list exe" and collect what it prints. */
+static int list_objects(const struct launch *l, const char *interp, const char *exe,
+			char ***paths, size_t *n)
+{
+	char *out = NULL, **listed = NULL;
+	size_t len = 0, cap = 0, nlisted = 0, i;
 	int pfd[2], status, err;
 	pid_t pid;
 	ssize_t r;
@@ -93,8 +137,11 @@ static int list_objects(const char *interp, const char *exe, char ***paths, size
 		return err;
 	}
 	if (pid == 0) {
+		char *argv[] = { (char *)interp, "--list", (char *)exe, NULL };
+
 		dup2(pfd[1], STDOUT_FILENO);
-		execl(interp, interp, "--list", exe, (char *)NULL);
+		/* With LD_PRELOAD, LD_LIBRARY_PATH... given with the command. */
+		execve(interp, argv, l->envp);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -121,8 +168,15 @@ static int list_objects(const char *interp, const char *exe, char ***paths, size
 		return -ENOMEM;
 	out[len] = '\0';
 	err = (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		      ? launch_parse_ldlist(out, paths, n) : -ENOEXEC;
+		      ? launch_parse_ldlist(out, &listed, &nlisted) : -ENOEXEC;
 	free(out);
+	/* Added to what is there already: the executable is not in the list. */
+	for (i = 0; i < nlisted; i++) {
+		if (!err)
+			err = push_path(paths, n, listed[i]);
+		free(listed[i]);
+	}
+	free(listed);
 	return err;
 }
 
@@ -171,7 +225,7 @@ static int collect_objects(struct launch *l, char *err, size_t errlen)
 		return 0; /* static: the executable carries its allocator */
 	if (push_path(&l->objects, &l->nobjects, info.interp))
 		return -ENOMEM;
-	rc = list_objects(info.interp, l->exe, &l->objects, &l->nobjects);
+	rc = list_objects(l, info.interp, l->exe, &l->objects, &l->nobjects);
 	if (rc)
 		verbose_msg(0, "cannot list the libraries of %s (%s); probing them after exec",
 			    l->exe, strerror(-rc));
@@ -187,7 +241,7 @@ static void child_wait_and_exec(struct launch *l, int release_rd, int err_wr,
 	if (read(release_rd, &c, 1) != 1)
 		_exit(127); /* the tracer gave up: never run untraced */
 	close(release_rd);
-	execve(l->exe, argv, environ);
+	execve(l->exe, argv, l->envp);
 	e = errno;
 	if (write(err_wr, &e, sizeof(e)) < 0)
 		_exit(127);
@@ -197,6 +251,7 @@ static void child_wait_and_exec(struct launch *l, int release_rd, int err_wr,
 int launch_prepare(struct launch *l, const char *cmdline, char *err, size_t errlen)
 {
 	int rel[2], xerr[2], rc;
+	size_t nassign = 0;
 	wordexp_t we;
 
 	memset(l, 0, sizeof(*l));
@@ -209,14 +264,27 @@ int launch_prepare(struct launch *l, const char *cmdline, char *err, size_t errl
 				 ? ": shell syntax needs -c \"sh -c '...'\"" : "");
 		return -EINVAL;
 	}
-	if (we.we_wordc == 0) {
+	while (nassign < we.we_wordc && launch_is_assignment(we.we_wordv[nassign])) {
+		if (push_path(&l->env, &l->nenv, we.we_wordv[nassign])) {
+			wordfree(&we);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		nassign++;
+	}
+	if (we.we_wordc == nassign) {
 		wordfree(&we);
 		snprintf(err, errlen, "empty command");
 		return -EINVAL;
 	}
-	rc = find_in_path(we.we_wordv[0], l->exe, sizeof(l->exe));
+	if (build_environ(l)) {
+		wordfree(&we);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = find_in_path(we.we_wordv[nassign], l->exe, sizeof(l->exe));
 	if (rc) {
-		snprintf(err, errlen, "command not found: %s", we.we_wordv[0]);
+		snprintf(err, errlen, "command not found: %s", we.we_wordv[nassign]);
 		wordfree(&we);
 		return rc;
 	}
@@ -240,7 +308,7 @@ int launch_prepare(struct launch *l, const char *cmdline, char *err, size_t errl
 	if (l->pid == 0) {
 		close(rel[1]);
 		close(xerr[0]);
-		child_wait_and_exec(l, rel[0], xerr[1], we.we_wordv);
+		child_wait_and_exec(l, rel[0], xerr[1], we.we_wordv + nassign);
 	}
 	close(rel[0]);
 	close(xerr[1]);
@@ -294,6 +362,12 @@ void launch_free(struct launch *l)
 	free(l->objects);
 	l->objects = NULL;
 	l->nobjects = 0;
+	for (i = 0; i < l->nenv; i++)
+		free(l->env[i]);
+	free(l->env);
+	free(l->envp);
+	l->env = l->envp = NULL;
+	l->nenv = 0;
 	if (l->release_fd >= 0)
 		close(l->release_fd);
 	if (l->exec_err_fd >= 0)

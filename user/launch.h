@@ -6,6 +6,7 @@
 #ifndef MEMLEAK_LAUNCH_H
 #define MEMLEAK_LAUNCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,13 +16,19 @@ struct launch {
 	int exec_err_fd;     /* read end: errno if exec failed, EOF if it worked */
 	char **objects;      /* executable + shared objects it will load */
 	size_t nobjects;
+	char **env;          /* leading NAME=VALUE words: set for the command only */
+	size_t nenv;
+	char **envp;         /* the command's environment (ours + env) */
 	char exe[4096];
 };
 
 /*
  * Split cmdline into argv (shell-like quoting, no expansion of commands),
  * find the executable in PATH, list the objects it will map, and fork a
- * child that waits.  Returns 0, or -errno with a one-line reason in err.
+ * child that waits.  Leading NAME=VALUE words are set in the command's
+ * environment, as a shell does ("LD_PRELOAD=/lib/libjemalloc.so.2 ./srv"),
+ * and its dynamic linker lists the objects with them.  Returns 0, or
+ * -errno with a one-line reason in err.
  */
 int launch_prepare(struct launch *l, const char *cmdline, char *err, size_t errlen);
 
@@ -38,5 +45,8 @@ void launch_free(struct launch *l);
  * or "/path (addr)" line.  Exposed for tests.
  */
 int launch_parse_ldlist(const char *text, char ***paths, size_t *n);
+
+/* word is NAME=VALUE with a valid variable name.  Exposed for tests. */
+bool launch_is_assignment(const char *word);
 
 #endif

@@ -211,11 +211,16 @@ static int load_bpf(struct tracer *t, const char *btf)
 	return EXIT_OK;
 }
 
-static int attach_error(int err, pid_t pid)
+static int attach_error(const struct tracer *t, int err, pid_t pid)
 {
 	if (err == -ESRCH) {
 		err_msg("process %d exited before probes were attached", (int)pid);
 		return EXIT_PID_GONE;
+	}
+	if (err == -ENOENT && t->opts.allocator_object) {
+		err_msg("no allocation functions found in --allocator-object %s",
+			t->opts.allocator_object);
+		return EXIT_NO_ALLOCATOR;
 	}
 	if (err == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in process %d "
@@ -247,8 +252,21 @@ static void raise_nofile_limit(void)
 	}
 }
 
+/* Every --alloc-fn/--free-fn must exist somewhere in the target. */
+static int check_custom_found(struct tracer *t, const char *target)
+{
+	const char *missing = attach_missing_custom(&t->att);
+
+	if (!missing)
+		return EXIT_OK;
+	err_msg("function '%s' (--alloc-fn/--free-fn) not found in %s or its libraries",
+		missing, target);
+	return EXIT_NO_ALLOCATOR;
+}
+
 static int attach_pids(struct tracer *t)
 {
+	char what[64];
 	int i, idx, err;
 
 	no_debuginfod();
@@ -260,11 +278,15 @@ static int attach_pids(struct tracer *t)
 			return EXIT_BPF;
 		err = attach_process(&t->att, pid);
 		if (err < 0)
-			return attach_error(err, pid);
+			return attach_error(t, err, pid);
 		symbolizer_add_process(t->sym, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
-	return EXIT_OK;
+	if (t->opts.npids == 1)
+		snprintf(what, sizeof(what), "process %d", (int)t->opts.pids[0]);
+	else
+		snprintf(what, sizeof(what), "any of the %d processes", t->opts.npids);
+	return check_custom_found(t, what);
 }
 
 static int start_command(struct tracer *t)
@@ -282,6 +304,8 @@ static int start_command(struct tracer *t)
 	if (target_add(t, t->launch.pid, 0, 0) < 0)
 		return EXIT_BPF;
 	e = attach_paths(&t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
+	if (e == -ENOENT && t->opts.allocator_object)
+		return attach_error(t, e, t->launch.pid);
 	if (e == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in '%s' or its libraries "
 			"(stripped static binary?)", t->launch.exe);
@@ -291,6 +315,9 @@ static int start_command(struct tracer *t)
 		err_msg("cannot attach probes for '%s': %s", t->launch.exe, strerror(-e));
 		return EXIT_BPF;
 	}
+	e = check_custom_found(t, t->launch.exe);
+	if (e)
+		return e;
 	if (launch_release(&t->launch, err, sizeof(err))) {
 		err_msg("%s", err);
 		t->launched = false;
@@ -569,6 +596,7 @@ static void cleanup(struct tracer *t)
 	if (t->bpf_stats_fd >= 0)
 		close(t->bpf_stats_fd);
 	history_free(t->history);
+	alloc_table_free(&t->alloc_table);
 	symbolizer_free(t->sym);
 	for (i = 0; i < t->ntargets; i++)
 		if (t->targets[i].pidfd >= 0)
@@ -595,12 +623,35 @@ static int start_matching_targets(struct tracer *t)
 	no_debuginfod();
 	err = attach_process(&t->att, getpid());
 	if (err < 0)
-		return attach_error(err, getpid());
+		return attach_error(t, err, getpid());
 	scan_matching(t);
 	for (i = 0; i < t->ntargets; i++) {
 		attach_process(&t->att, t->targets[i].pid);
 		symbolizer_add_process(t->sym, t->targets[i].pid);
 		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);
+	}
+	return EXIT_OK;
+}
+
+/* What to probe: every known allocator, --alloc-prefix, custom functions. */
+static int setup_allocators(struct tracer *t)
+{
+	struct options *o = &t->opts;
+	int err;
+
+	if (alloc_table_build(&t->alloc_table, o->alloc_prefix, o->custom, o->ncustom)) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	err = attach_init(&t->att, &t->alloc_table, o->allocator_object);
+	if (err == -ENOMEM) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (err) {
+		err_msg("cannot open allocator object '%s': %s", o->allocator_object,
+			strerror(-err));
+		return EXIT_USAGE;
 	}
 	return EXIT_OK;
 }
@@ -668,7 +719,9 @@ int main(int argc, char **argv)
 	t.sym = symbolizer_new();
 	/* Every stack the kernel can record, of every kind, fits in the history. */
 	t.history = history_new((size_t)t.opts.max_stacks * MEMLEAK_KIND__MAX);
-	rc = t.sym && t.history ? load_bpf(&t, btf) : EXIT_RUNTIME;
+	rc = t.sym && t.history ? setup_allocators(&t) : EXIT_RUNTIME;
+	if (!rc)
+		rc = load_bpf(&t, btf);
 	if (!rc)
 		rc = start_targets(&t);
 	if (!rc && setup_signals(&t))

@@ -32,6 +32,10 @@ enum {
 	OPT_ROTATE_KEEP,
 	OPT_HTML,
 	OPT_LIVE,
+	OPT_ALLOC_PREFIX,
+	OPT_ALLOCATOR_OBJECT,
+	OPT_ALLOC_FN,
+	OPT_FREE_FN,
 };
 
 static const struct option long_opts[] = {
@@ -64,6 +68,10 @@ static const struct option long_opts[] = {
 	{ "rotate-keep", required_argument, NULL, OPT_ROTATE_KEEP },
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "live", no_argument, NULL, OPT_LIVE },
+	{ "alloc-prefix", required_argument, NULL, OPT_ALLOC_PREFIX },
+	{ "allocator-object", required_argument, NULL, OPT_ALLOCATOR_OBJECT },
+	{ "alloc-fn", required_argument, NULL, OPT_ALLOC_FN },
+	{ "free-fn", required_argument, NULL, OPT_FREE_FN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -80,6 +88,7 @@ void options_usage(FILE *out)
 "Targets (one of):\n"
 "  -p, --pid PID[,PID...]   trace running processes\n"
 "  -c, --command \"CMD ARGS\" start CMD held, attach, then let it run\n"
+"                           (\"NAME=VALUE ... CMD ARGS\": CMD's environment)\n"
 "      --comm NAME          every process named NAME, now and later\n"
 "      --cgroup PATH        every process in cgroup PATH (v1 or v2), now and later\n"
 "  (none: run the bundled demo leaker, if built)\n"
@@ -120,6 +129,13 @@ void options_usage(FILE *out)
 "      --escalate MB_PER_MIN  growth mode: a process whose RSS grows faster\n"
 "                           gets precise probes of its own for a while\n"
 "      --escalate-window S  how long an escalation lasts (60)\n"
+"\n"
+"Allocators (found automatically: glibc, musl, jemalloc, tcmalloc, mimalloc,\n"
+"C++ operators, in any mapped object or the executable):\n"
+"      --alloc-prefix P     also probe Pmalloc, Pfree, ... (e.g. a static je_)\n"
+"      --allocator-object PATH  probe the allocator in PATH only, no detection\n"
+"      --alloc-fn NAME:N    NAME allocates: argument N (1-6) is the size\n"
+"      --free-fn NAME:N     NAME frees: argument N (1-6) is the pointer\n"
 "\n"
 "Limits and system:\n"
 "      --max-allocs N       live allocations tracked (1000000)\n"
@@ -478,6 +494,33 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 			}
 			o->cgroup = optarg;
 			break;
+		case OPT_ALLOC_PREFIX:
+			if (!alloc_prefix_valid(optarg)) {
+				set_err(err, len, "invalid allocator prefix '%s' (letters, digits "
+					"and '_', at most %d)", optarg, ALLOC_PREFIX_MAX - 1);
+				return PARSE_ERROR;
+			}
+			o->alloc_prefix = optarg;
+			break;
+		case OPT_ALLOCATOR_OBJECT:
+			if (!*optarg) {
+				set_err(err, len, "empty allocator object path");
+				return PARSE_ERROR;
+			}
+			o->allocator_object = optarg;
+			break;
+		case OPT_ALLOC_FN:
+		case OPT_FREE_FN:
+			if (o->ncustom == ALLOC_MAX_CUSTOM) {
+				set_err(err, len, "too many --alloc-fn/--free-fn (at most %d)",
+					ALLOC_MAX_CUSTOM);
+				return PARSE_ERROR;
+			}
+			if (!alloc_parse_custom(optarg, c == OPT_FREE_FN, &o->custom[o->ncustom],
+						err, len))
+				return PARSE_ERROR;
+			o->ncustom++;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -519,6 +562,10 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 	if (o->min_size > o->max_size) {
 		set_err(err, len, "minimum size %" PRIu64 " exceeds maximum %" PRIu64,
 			o->min_size, o->max_size);
+		return PARSE_ERROR;
+	}
+	if (o->sample_bytes && o->ncustom) {
+		set_err(err, len, "--alloc-fn/--free-fn are traced exactly: no --sample-bytes");
 		return PARSE_ERROR;
 	}
 	if (o->escalate_mb_per_min && !o->growth_mode) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "allocators.h"
 #include "render.h"
 
 #define MAX_TARGET_PIDS 64    /* pids on the command line */
@@ -44,6 +45,10 @@ struct options {
 	const char *comm;         /* --comm: trace processes with this name */
 	const char *cgroup;       /* --cgroup: trace processes in this cgroup */
 	int verbose;              /* -v, repeatable */
+	const char *alloc_prefix;     /* --alloc-prefix: also probe PREFIXmalloc... */
+	const char *allocator_object; /* --allocator-object: probe only this file */
+	struct custom_fn_spec custom[ALLOC_MAX_CUSTOM]; /* --alloc-fn, --free-fn */
+	int ncustom;
 };
 
 /* Outcome of parsing: go on, stop successfully (--help), or usage error. */

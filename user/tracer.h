@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "allocators.h"
 #include "analysis.h"
 #include "attach.h"
 #include "launch.h"
@@ -26,6 +27,7 @@ struct tracer {
 	struct options opts;
 	struct memleak_bpf *skel;
 	struct attach_state att;
+	struct alloc_table alloc_table; /* the functions attach looks for */
 	struct symbolizer *sym;
 	struct mapping_tracker maps;
 	struct target *targets;    /* every process traced so far */

@@ -29,7 +29,7 @@ test_static_musl() {
 	tracer --format json -o 0 -v -c "$(target leak_exact_musl) 4 1000 300" 0.2
 	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
 	final_report
-	assert_match "leak_exact_musl: probed malloc" "$(grep 'probed malloc' "$TR_ERR")" "malloc probed in the executable"
+	assert_match "leak_exact_musl: musl \\(malloc, " "$(grep 'leak_exact_musl: ' "$TR_ERR")" "musl's malloc found in the executable (-v)"
 	assert_stack leak_exact_fn 4000 4 "$(src_line LEAK_LINE leak_exact.c)" leak_exact.c leak_exact_musl
 	assert_eq 4000 "$(jf '.processes[0].outstanding_bytes')" "process outstanding bytes"
 }

@@ -28,3 +28,18 @@ test_cxx_libstdcxx() {
 test_cxx_jemalloc() {
 	check_cxx_leak cxx_leak_jemalloc
 }
+
+# The same program with tcmalloc's and mimalloc's operators (LD_PRELOAD):
+# there operator delete and free are one address, probed once.
+test_cxx_tcmalloc() {
+	TR_WRAP=(env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4)
+	check_cxx_leak cxx_leak
+	assert_eq 0 "$(jf '.stats.nested_calls')" "stats.nested_calls"
+}
+
+# mimalloc's sized delete (the churn's 2000 "delete b") calls mi_free: nested.
+test_cxx_mimalloc() {
+	TR_WRAP=(env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2)
+	check_cxx_leak cxx_leak
+	assert_eq 2000 "$(jf '.stats.nested_calls')" "stats.nested_calls"
+}

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include "options.h"
@@ -167,6 +168,15 @@ static void test_rejections(void **state)
 	expect_error("invalid file count", "--rotate-keep", "0", NULL);
 	expect_error("empty output directory", "--output-dir", "", NULL);
 	expect_error("empty HTML", "--html", "", NULL);
+	expect_error("invalid allocator prefix", "--alloc-prefix", "je-", NULL);
+	expect_error("invalid allocator prefix", "--alloc-prefix", "", NULL);
+	expect_error("empty allocator object", "--allocator-object", "", NULL);
+	expect_error("argument 1 to 6", "--alloc-fn", "pool_alloc:0", NULL);
+	expect_error("argument 1 to 6", "--alloc-fn", "pool_alloc:7", NULL);
+	expect_error("argument 1 to 6", "--alloc-fn", "pool_alloc", NULL);
+	expect_error("argument 1 to 6", "--free-fn", ":1", NULL);
+	expect_error("argument 1 to 6", "--free-fn", "pool_free:12", NULL);
+	expect_error("invalid function name", "--free-fn", "pool free:1", NULL);
 }
 
 static void test_parse_size(void **state)
@@ -192,6 +202,46 @@ static void test_parse_size(void **state)
 	assert_false(parse_size("17179869184G", &v));
 }
 
+static void test_allocator_options(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "-p", "1", "--alloc-prefix", "je_",
+			       "--allocator-object", "/lib/libx.so", "--alloc-fn", "pool_alloc:2",
+			       "--free-fn", "pool_free:6", "--alloc-fn", "_ZN4Pool5allocEm:2",
+			       NULL), PARSE_OK);
+	assert_string_equal(o.alloc_prefix, "je_");
+	assert_string_equal(o.allocator_object, "/lib/libx.so");
+	assert_int_equal(o.ncustom, 3);
+	assert_string_equal(o.custom[0].name, "pool_alloc");
+	assert_int_equal(o.custom[0].arg, 2);
+	assert_false(o.custom[0].is_free);
+	assert_string_equal(o.custom[1].name, "pool_free");
+	assert_int_equal(o.custom[1].arg, 6);
+	assert_true(o.custom[1].is_free);
+	assert_string_equal(o.custom[2].name, "_ZN4Pool5allocEm");
+}
+
+static void test_custom_functions_bounded(void **state)
+{
+	char *argv[2 + 2 * ALLOC_MAX_CUSTOM + 2] = { "memleakbpf" };
+	char names[ALLOC_MAX_CUSTOM + 1][32];
+	struct options o;
+	char err[256];
+	int i, argc = 1;
+
+	for (i = 0; i <= ALLOC_MAX_CUSTOM; i++) {
+		snprintf(names[i], sizeof(names[i]), "fn%d:1", i);
+		argv[argc++] = "--alloc-fn";
+		argv[argc++] = names[i];
+	}
+	assert_int_equal(options_parse(&o, argc - 2, argv, err, sizeof(err)), PARSE_OK);
+	assert_int_equal(o.ncustom, ALLOC_MAX_CUSTOM);
+	assert_int_equal(options_parse(&o, argc, argv, err, sizeof(err)), PARSE_ERROR);
+	assert_non_null(strstr(err, "too many --alloc-fn"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,7 +250,11 @@ int main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_command_keeps_argv_string),
 		cmocka_unit_test(test_output_options),
+		cmocka_unit_test(test_allocator_options),
+		cmocka_unit_test(test_custom_functions_bounded),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_allocator_options),
+		cmocka_unit_test(test_custom_functions_bounded),
 		cmocka_unit_test(test_parse_size),
 	};
 

@@ -99,6 +99,18 @@ static void test_ldlist_parse(void **state)
 	free(paths);
 }
 
+/* -c "LD_PRELOAD=/lib/x.so ./prog": leading assignments, as a shell reads them. */
+static void test_command_assignment(void **state)
+{
+	assert_true(launch_is_assignment("LD_PRELOAD=/lib/libjemalloc.so.2"));
+	assert_true(launch_is_assignment("_X1="));
+	assert_false(launch_is_assignment("./prog"));
+	assert_false(launch_is_assignment("=x"));
+	assert_false(launch_is_assignment("1A=x"));
+	assert_false(launch_is_assignment("./a=b"));
+	assert_false(launch_is_assignment("--opt=1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +119,7 @@ int main(void)
 		cmocka_unit_test(test_maps_deleted_and_spaces),
 		cmocka_unit_test(test_live_self),
 		cmocka_unit_test(test_ldlist_parse),
+		cmocka_unit_test(test_command_assignment),
 	};
 
 	return cmocka_run_group_tests_name("procfs", tests, NULL, NULL);
