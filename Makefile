@@ -52,7 +52,7 @@ deps:
 $(OUT):
 	mkdir -p $(OUT) $(OUT)/tests $(OUT)/targets
 
-$(BPF_OBJ): $(BPF_SRC) bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
+$(BPF_OBJ): $(BPF_SRC) bpf/memleak.h bpf/unwind.bpf.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
 
 $(SKEL): $(BPF_OBJ)
@@ -93,6 +93,10 @@ $(OUT)/targets/cxx_leak_jemalloc: tests/targets/cxx_leak.cc | $(OUT)
 # The same leak built static against musl (an Alpine-like allocator).
 $(OUT)/targets/leak_exact_musl: tests/targets/leak_exact.c tests/targets/target_util.h | $(OUT)
 	musl-gcc -static -O0 -g -fno-omit-frame-pointer -o $@ $<
+
+# Built like distribution code: optimized, no frame pointers (stack unwinding).
+$(OUT)/targets/deep_nofp: tests/targets/deep_nofp.c tests/targets/target_util.h | $(OUT)
+	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -o $@ $<
 
 $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 	strip -s -o $@ $<

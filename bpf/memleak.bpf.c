@@ -118,6 +118,8 @@ static __always_inline void stat_add(__u32 idx, __u64 n)
 		*v += n;
 }
 
+#include "unwind.bpf.h"
+
 static __always_inline bool pid_traced(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&traced_pids, &tgid) != NULL;
@@ -192,15 +194,9 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, struct proc_id i
 		.size = size, .ts_ns = bpf_ktime_get_ns(), .kind = MEMLEAK_KIND_MALLOC,
 	};
 	struct alloc_info *old;
-	long sid;
 
-	sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
-	if (sid < 0) {
-		stat_add(sid == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
-					: MEMLEAK_STAT_STACK_MAP_FULL, 1);
-		sid = MEMLEAK_STACK_LOST;
-	}
-	info.stack_id = sid;
+	/* At the return probe ip is the return address inside the caller. */
+	info.stack_id = capture_stack(ctx, PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
 
 	/*
 	 * A record for this address means its free went by unseen (a free
@@ -559,13 +555,11 @@ static __always_inline void send_event(void *ctx, struct pending_call *p, __u32 
 		e->gen = gen ? *gen : 0;
 	}
 	if (type == MEMLEAK_EV_MMAP || type == MEMLEAK_EV_MREMAP || type == MEMLEAK_EV_BRK) {
-		long sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
+		/* The user registers saved at syscall entry: ip is in the wrapper. */
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-		if (sid < 0)
-			stat_add(sid == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
-						: MEMLEAK_STAT_STACK_MAP_FULL, 1);
-		else
-			e->stack_id = sid;
+		e->stack_id = capture_stack(ctx, BPF_CORE_READ(regs, ip), BPF_CORE_READ(regs, sp),
+					    BPF_CORE_READ(regs, bp));
 	}
 	bpf_ringbuf_submit(e, 0);
 }
@@ -719,6 +713,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (old) {
 		__u32 was = *old;
 
+		/* The old image's mappings are gone: frame pointers until the
+		 * loader lists the new ones. */
+		bpf_map_delete_elem(&unwind_procs, &tgid);
 		send_event(ctx, NULL, MEMLEAK_EV_EXEC, tgid, 0, 0, was, trace_pid(tgid));
 		return 0;
 	}
@@ -739,6 +736,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	send_event(ctx, NULL, MEMLEAK_EV_EXIT, tgid, 0, 0, *gen, 0);
 	/* A later process with this pid is another one. */
 	bpf_map_delete_elem(&traced_pids, &tgid);
+	bpf_map_delete_elem(&unwind_procs, &tgid);
 	return 0;
 }
 

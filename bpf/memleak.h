@@ -19,6 +19,75 @@
 /* stack_id used when no stack could be recorded (map full or collision). */
 #define MEMLEAK_STACK_LOST (-1)
 
+/*
+ * User stacks unwound by the BPF side (bpf/unwind.bpf.h) from compact CFI
+ * tables that user space builds per object (user/unwind_tables.c).
+ *
+ * A stack is stored as MEMLEAK_MAX_STACK_DEPTH u64 return addresses, like
+ * the kernel's stack maps, zero-terminated; when the walk stopped before
+ * the outermost frame, the word after the last frame is
+ * MEMLEAK_FRAME_TRUNCATED (no user address looks like it).
+ */
+#define MEMLEAK_FRAME_TRUNCATED (~0ULL)
+
+/* Executable mappings with a table, per process (bounded, sorted by start). */
+#define MEMLEAK_UNWIND_MAX_MAPPINGS 128
+
+/* How a row finds the caller's frame. */
+enum memleak_unwind_cfa {
+	MEMLEAK_CFA_RSP = 0,     /* CFA = rsp + cfa_off */
+	MEMLEAK_CFA_RBP,         /* CFA = rbp + cfa_off */
+	MEMLEAK_CFA_OUTERMOST,   /* the return address is undefined: _start, clone */
+	MEMLEAK_CFA_NONE,        /* no CFI covers this code: frame-pointer rule */
+	MEMLEAK_CFA_UNSUPPORTED, /* a DWARF expression (PLT stubs): the walk stops */
+};
+
+/* Where the caller's rbp is. */
+enum memleak_unwind_rbp {
+	MEMLEAK_RBP_SAME = 0,    /* unchanged by this frame */
+	MEMLEAK_RBP_AT_CFA,      /* saved at CFA + rbp_off */
+};
+
+/*
+ * One row of an object's table: from pc (an ELF virtual address, i.e. the
+ * runtime address minus the load bias) up to the next row's pc, this rule
+ * gives the caller's frame.  The return address is always at CFA - 8.
+ * Eight bytes a row: x86-64 keeps the stack 8-byte aligned, so offsets are
+ * stored in 8-byte units (a rule that does not fit is UNSUPPORTED).
+ */
+struct memleak_unwind_row {
+	__u32 pc;
+	__u16 cfa_off8;   /* CFA = reg + 8 * cfa_off8 */
+	__s8 rbp_off8;    /* MEMLEAK_RBP_AT_CFA: rbp saved at CFA + 8 * rbp_off8 */
+	__u8 rule;        /* enum memleak_unwind_cfa | enum memleak_unwind_rbp << 4 */
+};
+
+#define MEMLEAK_ROW_CFA(r) ((r)->rule & 0xf)
+#define MEMLEAK_ROW_RBP(r) ((r)->rule >> 4)
+
+/* An executable mapping of a traced process whose object has a table. */
+struct memleak_unwind_mapping {
+	__u64 start, end;     /* runtime addresses [start, end) */
+	__u64 bias;           /* runtime address - ELF virtual address */
+	__u32 first_row;      /* the object's rows in unwind_rows */
+	__u32 nrows;
+};
+
+/* Every table-backed mapping of one process, sorted by start. */
+struct memleak_unwind_proc {
+	__u32 nmappings;
+	__u32 pad;
+	struct memleak_unwind_mapping m[MEMLEAK_UNWIND_MAX_MAPPINGS];
+};
+
+/* How stacks are taken (--unwind). */
+enum memleak_unwind_mode {
+	MEMLEAK_UNWIND_FP = 0,   /* the kernel's frame-pointer walk (bpf_get_stackid) */
+	MEMLEAK_UNWIND_DWARF,    /* BPF walk: CFI tables for every object that has CFI */
+	MEMLEAK_UNWIND_AUTO,     /* BPF walk: tables for objects without frame pointers */
+	MEMLEAK_UNWIND_FP_BPF,   /* BPF walk by frame pointers alone (benchmark) */
+};
+
 /* What kind of memory a record describes. */
 enum memleak_kind {
 	MEMLEAK_KIND_MALLOC = 0, /* malloc family and free */

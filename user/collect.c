@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "errors.h"
 #include "tracer.h"
+#include "unwind_loader.h"
 #include "memleak.skel.h"
 
 /* (tgid, gen) is one of the targets reported on. */
@@ -60,7 +61,11 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	};
 	struct analysis_input in = {
 		.sym = t->sym,
-		.stack_map_fd = bpf_map__fd(t->skel->maps.stack_traces),
+		/* --unwind fp: the kernel's stack map; else our walker's. */
+		.stack_map_fd = t->opts.unwind == MEMLEAK_UNWIND_FP
+				? bpf_map__fd(t->skel->maps.stack_traces)
+				: bpf_map__fd(t->skel->maps.unwound_stacks),
+		.check_frame_pointers = t->opts.unwind == MEMLEAK_UNWIND_FP,
 		.top_n = t->opts.top_n,
 		.min_age_ms = t->opts.min_age_ms,
 		.min_size = t->opts.min_size,
@@ -96,6 +101,7 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	err = analysis_build(&in, r);
 	if (!err) {
 		r->mode = "precise";
+		unwinder_usage(t->unw, &r->unwind);
 		r->cost.user_cpu_s = r->cost.bpf_cpu_s = -1;
 		r->cost.rss_bytes = -1;
 	}

@@ -29,6 +29,7 @@
 #include "snapshot.h"
 #include "symbolize.h"
 #include "tracer.h"
+#include "unwind_loader.h"
 #include "memleak.skel.h"
 
 #define MAINT_FAST_MS 100   /* look for new mappings often right after start */
@@ -118,6 +119,15 @@ static void without_btf_programs(struct memleak_bpf *skel)
 		    "(they need /sys/kernel/btf/vmlinux)");
 }
 
+/* Rows of the unwind tables (8 bytes each, preallocated): 8 MiB. */
+#define UNWIND_ROWS (1u << 20)
+
+static uint32_t unwind_rows_capacity(const struct options *o)
+{
+	return o->unwind == MEMLEAK_UNWIND_DWARF || o->unwind == MEMLEAK_UNWIND_AUTO
+	       ? UNWIND_ROWS : 1;
+}
+
 static int load_bpf(struct tracer *t, const char *btf)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -142,7 +152,13 @@ static int load_bpf(struct tracer *t, const char *btf)
 	if (t->opts.btf_path)
 		without_btf_programs(skel);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
-	bpf_map__set_max_entries(skel->maps.stack_traces, t->opts.max_stacks);
+	skel->rodata->unwind_mode = t->opts.unwind;
+	/* Only one of the two stack maps is used: the other stays minimal. */
+	bpf_map__set_max_entries(skel->maps.stack_traces,
+				 t->opts.unwind == MEMLEAK_UNWIND_FP ? t->opts.max_stacks : 1);
+	bpf_map__set_max_entries(skel->maps.unwound_stacks,
+				 t->opts.unwind == MEMLEAK_UNWIND_FP ? 1 : t->opts.max_stacks);
+	bpf_map__set_max_entries(skel->maps.unwind_rows, unwind_rows_capacity(&t->opts));
 	/* Per-process totals: a stack seen in several processes has one entry each. */
 	bpf_map__set_max_entries(skel->maps.stack_totals, t->opts.max_stacks * 4);
 	err = memleak_bpf__load(skel);
@@ -154,6 +170,12 @@ static int load_bpf(struct tracer *t, const char *btf)
 	}
 	t->skel = skel;
 	t->att.skel = skel;
+	t->unw = unwinder_new(t->opts.unwind, bpf_map__fd(skel->maps.unwind_rows),
+			      unwind_rows_capacity(&t->opts), bpf_map__fd(skel->maps.unwind_procs));
+	if (!t->unw) {
+		err_msg("cannot map the unwind tables: %s", strerror(errno));
+		return EXIT_BPF;
+	}
 	t->att.probe_floor = t->opts.probe_floor;
 	if (t->opts.probe_floor)
 		return EXIT_OK;
@@ -220,6 +242,7 @@ static int attach_pids(struct tracer *t)
 		if (err < 0)
 			return attach_error(err, pid);
 		symbolizer_add_process(t->sym, pid);
+		unwinder_update_process(t->unw, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
 	return EXIT_OK;
@@ -355,6 +378,7 @@ static void maintain(struct tracer *t)
 			verbose_msg(0, "pid %d: cannot probe new objects: %s", (int)tg->pid,
 				    strerror(-err));
 		symbolizer_add_process(t->sym, tg->pid);
+		unwinder_update_process(t->unw, tg->pid);
 		procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
 	}
 }
@@ -490,6 +514,7 @@ static void cleanup(struct tracer *t)
 	if (t->launched && t->launch.release_fd >= 0)
 		launch_abort(&t->launch);
 	launch_free(&t->launch);
+	unwinder_free(t->unw);
 	memleak_bpf__destroy(t->skel);
 	symbolizer_free(t->sym);
 	for (i = 0; i < t->ntargets; i++)
@@ -523,6 +548,7 @@ static int start_matching_targets(struct tracer *t)
 	for (i = 0; i < t->ntargets; i++) {
 		attach_process(&t->att, t->targets[i].pid);
 		symbolizer_add_process(t->sym, t->targets[i].pid);
+		unwinder_update_process(t->unw, t->targets[i].pid);
 		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);
 	}
 	return EXIT_OK;

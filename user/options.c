@@ -18,6 +18,7 @@ enum {
 	OPT_PROBE_FLOOR,
 	OPT_COMM,
 	OPT_CGROUP,
+	OPT_UNWIND,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +37,7 @@ static const struct option long_opts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -66,6 +68,10 @@ void options_usage(FILE *out)
 "  -Z, --max-size SIZE      ignore allocations larger than SIZE\n"
 "      --format text|json   output format (text); json: one object per line\n"
 "      --output FILE        write reports to FILE instead of stdout\n"
+"      --unwind fp|dwarf|auto  user stacks by frame pointers (kernel walker),\n"
+"                           by CFI tables (.eh_frame) for every object, or by\n"
+"                           tables only where an object lacks frame pointers\n"
+"                           (auto, the default)\n"
 "\n"
 "Limits and system:\n"
 "      --max-allocs N       live allocations tracked (1000000)\n"
@@ -185,6 +191,7 @@ static void set_defaults(struct options *o)
 	o->format = FORMAT_TEXT;
 	o->max_allocs = 1000000;
 	o->max_stacks = 16384;
+	o->unwind = MEMLEAK_UNWIND_AUTO;
 }
 
 static bool parse_positional(struct options *o, int argc, char **argv,
@@ -273,6 +280,21 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				o->format = FORMAT_JSON;
 			} else {
 				set_err(err, len, "unknown format '%s' (text, json)", optarg);
+				return PARSE_ERROR;
+			}
+			break;
+		case OPT_UNWIND:
+			if (!strcmp(optarg, "fp")) {
+				o->unwind = MEMLEAK_UNWIND_FP;
+			} else if (!strcmp(optarg, "dwarf")) {
+				o->unwind = MEMLEAK_UNWIND_DWARF;
+			} else if (!strcmp(optarg, "auto")) {
+				o->unwind = MEMLEAK_UNWIND_AUTO;
+			} else if (!strcmp(optarg, "fp-bpf")) {
+				/* Our walker without tables: for the benchmark. */
+				o->unwind = MEMLEAK_UNWIND_FP_BPF;
+			} else {
+				set_err(err, len, "unknown unwind mode '%s' (fp, dwarf, auto)", optarg);
 				return PARSE_ERROR;
 			}
 			break;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "render.h"
+#include "memleak.h"
 
 #define MAX_TARGET_PIDS 64    /* pids on the command line */
 
@@ -29,6 +30,7 @@ struct options {
 	bool follow;              /* -f: trace children from fork */
 	const char *comm;         /* --comm: trace processes with this name */
 	const char *cgroup;       /* --cgroup: trace processes in this cgroup */
+	enum memleak_unwind_mode unwind; /* --unwind (auto) */
 	int verbose;              /* -v, repeatable */
 };
 

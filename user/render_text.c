@@ -174,6 +174,8 @@ static void print_frame(FILE *out, size_t n, const struct frame *f)
 		if (f->line > 0)
 			fprintf(out, ":%d", f->line);
 	}
+	if (f->inlined)
+		fputs(" (inlined)", out);
 	putc('\n', out);
 }
 
@@ -199,6 +201,9 @@ static void print_stack(FILE *out, const struct stack_report *s)
 		fputs("      [empty stack]\n", out);
 	for (i = 0; i < s->nframes; i++)
 		print_frame(out, i, &s->frames[i]);
+	if (s->truncated)
+		fputs("      [stack may be truncated: the unwinder stopped before the outermost frame]\n",
+		      out);
 }
 
 /* Every loss counter, in words; each non-zero one gets its own line. */
@@ -268,6 +273,27 @@ static void print_stats(FILE *out, const struct report *r)
 		print_loss(out, r, i);
 }
 
+/* Only when tables are in use: their kernel memory, and what did not fit. */
+static void print_unwind(FILE *out, const struct report *r)
+{
+	const struct unwind_usage *u = &r->unwind;
+	char kb[UNITS_BUF_LEN];
+
+	if (!u->rows_capacity)
+		return;
+	format_bytes_human(kb, sizeof(kb), u->kernel_bytes);
+	fprintf(out, "  unwind: %s, %" PRIu64 " of %" PRIu64 " table rows, %" PRIu64
+		" %s, %s of kernel memory", u->mode, u->rows_used, u->rows_capacity,
+		u->objects, plural(u->objects, "object", "objects"), kb);
+	if (u->objects_no_room)
+		fprintf(out, "; %" PRIu64 " %s did not fit (frame pointers there)",
+			u->objects_no_room, plural(u->objects_no_room, "table", "tables"));
+	if (u->mappings_dropped)
+		fprintf(out, "; %" PRIu64 " %s beyond the per-process bound", u->mappings_dropped,
+			plural(u->mappings_dropped, "mapping", "mappings"));
+	putc('\n', out);
+}
+
 int render_text(FILE *out, const struct report *r)
 {
 	size_t i;
@@ -281,6 +307,7 @@ int render_text(FILE *out, const struct report *r)
 	for (i = 0; i < r->nstacks; i++)
 		print_stack(out, &r->stacks[i]);
 	print_stats(out, r);
+	print_unwind(out, r);
 	/* A blank line between periodic reports, and out now, not at exit. */
 	putc('\n', out);
 	if (fflush(out) == EOF)

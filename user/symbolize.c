@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include "symbolize.h"
 
@@ -613,4 +614,31 @@ void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 	if (mod)
 		lookup_frame(s, mod, addr, f);
 	cache_store(s, e, pid, p->gen, f);
+}
+
+enum frame_rule symbolizer_frame_rule(struct symbolizer *s, pid_t pid, uint64_t addr)
+{
+	struct proc *p = proc_get(s, pid);
+	Dwfl_Module *mod = p ? find_module(s, p, addr) : NULL;
+	enum frame_rule rule = FRAME_NO_FP;
+	Dwarf_Op mem[3], *ops;
+	Dwarf_Frame *fr;
+	Dwarf_CFI *cfi;
+	Dwarf_Addr bias;
+	size_t nops;
+
+	if (!mod)
+		return FRAME_UNKNOWN;
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (!cfi)
+		cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	if (!cfi || dwarf_cfi_addrframe(cfi, addr - 1 - bias, &fr))
+		return FRAME_UNKNOWN;
+	if (!dwarf_frame_register(fr, 16, mem, &ops, &nops) && !nops && ops == mem)
+		rule = FRAME_OUTERMOST;
+	else if (!dwarf_frame_cfa(fr, &ops, &nops) && nops == 1 &&
+		 ((ops[0].atom == DW_OP_bregx && ops[0].number == 6) || ops[0].atom == DW_OP_breg6))
+		rule = FRAME_FP;
+	free(fr);
+	return rule;
 }

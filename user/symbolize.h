@@ -42,4 +42,15 @@ bool symbolizer_locate(struct symbolizer *s, pid_t pid, uint64_t addr,
 void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 			struct frame *f);
 
+/* How a frame's function finds its caller, from the object's CFI. */
+enum frame_rule {
+	FRAME_UNKNOWN = 0, /* no CFI for it (JIT code, no .eh_frame) */
+	FRAME_FP,          /* its CFA is rbp-based: it keeps a frame pointer */
+	FRAME_NO_FP,       /* rsp-based or another rule: no frame pointer */
+	FRAME_OUTERMOST,   /* the return address is undefined: nothing called it */
+};
+
+/* The rule at the return address addr (looked up at addr - 1). */
+enum frame_rule symbolizer_frame_rule(struct symbolizer *s, pid_t pid, uint64_t addr);
+
 #endif

@@ -19,12 +19,14 @@
 
 struct memleak_bpf;
 struct symbolizer;
+struct unwinder;
 
 struct tracer {
 	struct options opts;
 	struct memleak_bpf *skel;
 	struct attach_state att;
 	struct symbolizer *sym;
+	struct unwinder *unw;      /* unwind tables (--unwind dwarf|auto) */
 	struct mapping_tracker maps;
 	struct target *targets;    /* every process traced so far */
 	size_t ntargets, cap_targets;
