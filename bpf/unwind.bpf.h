@@ -177,14 +177,14 @@ static __always_inline int fp_step(struct ustack_walk *st)
 
 	if (!st->rbp)
 		return 1;  /* the chain ends: _start clears rbp */
-	if (!read_word(&ra, st->rbp + 8) || !read_word(&next, st->rbp)) {
+	/*
+	 * A frame pointer points into this frame, above the stack pointer:
+	 * anything else is rbp used as a plain register by code without
+	 * frame pointers (and no table said so).
+	 */
+	if (st->rbp < st->sp || !read_word(&ra, st->rbp + 8) || !read_word(&next, st->rbp)) {
 		st->truncated = true;
 		return 1;
-	}
-	/* A caller's frame is higher on the stack: anything else is not a chain. */
-	if (next && next <= st->rbp) {
-		st->truncated = true;
-		next = 0;
 	}
 	st->sp = st->rbp + 16;
 	st->rbp = next;

@@ -282,7 +282,7 @@ static pid_t pids0[] = { 1234 };
 static pid_t pids1[] = { 1234, 4321 };
 
 static struct frame frames0[] = {
-	{ .addr = 0x55d1c0a01234, .symbol = "leak_here", .offset = 0x1f, .module = "/path/to/bin", .module_offset = 0x1234, .file = "leaky.c", .line = 42 },
+	{ .addr = 0x55d1c0a01234, .symbol = "leak_here", .offset = 0x1f, .module = "/path/to/bin", .module_offset = 0x1234, .file = "leaky.c", .line = 42, .inlined = true },
 	{ .addr = 0x55d1c0a00abc, .symbol = NULL, .offset = 0, .module = "/usr/lib/lib\"odd\".so", .module_offset = 0xabc, .file = NULL, .line = 0 },
 	{ .addr = 0x7f00deadbeef, .symbol = "_ZN3foo3barIiEEvT_", .offset = 8, .module = NULL, .file = "/src/foo\n.cc", .line = 0 },
 	{ .addr = 0x1, .symbol = NULL, .offset = 0, .module = NULL, .file = NULL, .line = 0 },
@@ -298,8 +298,10 @@ static struct process_report procs[] = {
 };
 
 static struct stack_report stacks[] = {
-	{ 4096, 4, MEMLEAK_KIND_MALLOC, pids0, 1, 2345, false, frames0, 4 },
-	{ 100, 1, MEMLEAK_KIND_MMAP, pids1, 2, -1, true, NULL, 0 },
+	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
+	  .oldest_age_ms = 2345, .truncated = true, .frames = frames0, .nframes = 4 },
+	{ .bytes = 100, .allocs = 1, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
+	  .oldest_age_ms = -1, .stack_lost = true },
 };
 
 static void fill_report(struct report *r)
@@ -322,6 +324,10 @@ static void fill_report(struct report *r)
 	r->min_size = 0;
 	r->max_size = UINT64_MAX;
 	r->top_n = 10;
+	r->unwind = (struct unwind_usage){
+		.mode = "dwarf", .rows_used = 30732, .rows_capacity = 1048576, .objects = 3,
+		.objects_no_room = 1, .mappings_dropped = 2, .kernel_bytes = 8392712,
+	};
 }
 
 static char *render_json_string(const struct report *r)
@@ -350,23 +356,29 @@ static const char full_expected[] =
 	"\"allocator_backing_bytes\":null,\"direct_mapped_bytes\":null,\"exited\":true}],"
 	"\"stacks\":["
 	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\","
-	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"frames\":["
+	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"truncated\":true,\"frames\":["
 	"{\"addr\":\"0x55d1c0a01234\",\"symbol\":\"leak_here\",\"offset\":31,"
-	"\"module\":\"/path/to/bin\",\"module_offset\":4660,\"file\":\"leaky.c\",\"line\":42},"
+	"\"module\":\"/path/to/bin\",\"module_offset\":4660,\"file\":\"leaky.c\",\"line\":42,"
+	"\"inlined\":true},"
 	"{\"addr\":\"0x55d1c0a00abc\",\"symbol\":null,\"offset\":null,"
-	"\"module\":\"/usr/lib/lib\\\"odd\\\".so\",\"module_offset\":2748,\"file\":null,\"line\":null},"
+	"\"module\":\"/usr/lib/lib\\\"odd\\\".so\",\"module_offset\":2748,\"file\":null,\"line\":null,"
+	"\"inlined\":false},"
 	"{\"addr\":\"0x7f00deadbeef\",\"symbol\":\"_ZN3foo3barIiEEvT_\",\"offset\":8,"
-	"\"module\":null,\"module_offset\":null,\"file\":\"/src/foo\\n.cc\",\"line\":null},"
+	"\"module\":null,\"module_offset\":null,\"file\":\"/src/foo\\n.cc\",\"line\":null,"
+	"\"inlined\":false},"
 	"{\"addr\":\"0x1\",\"symbol\":null,\"offset\":null,"
-	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null}]},"
+	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null,\"inlined\":false}]},"
 	"{\"bytes\":100,\"allocs\":1,\"pids\":[1234,4321],\"kind\":\"mmap\","
-	"\"oldest_age_ms\":null,\"stack_lost\":true,\"frames\":[]}],"
+	"\"oldest_age_ms\":null,\"stack_lost\":true,\"truncated\":false,\"frames\":[]}],"
 	"\"stacks_matched\":23,"
 	"\"stats\":{\"allocs\":100,\"frees\":101,\"unknown_frees\":102,\"failed_allocs\":103,"
 	"\"nested_calls\":110,"
 	"\"lost\":{\"alloc_map_full\":104,\"alloc_map_full_bytes\":105,\"stack_map_full\":106,"
 	"\"stack_collision\":107,\"totals_full\":108,\"stale_replaced\":109,"
-	"\"pending_lost\":111,\"events_lost\":112}}}\n";
+	"\"pending_lost\":111,\"events_lost\":112}},"
+	"\"unwind\":{\"mode\":\"dwarf\",\"table_rows\":30732,\"table_rows_capacity\":1048576,"
+	"\"objects\":3,\"objects_without_room\":1,\"mappings_dropped\":2,"
+	"\"kernel_bytes\":8392712}}\n";
 
 static void test_render_json_full(void **state)
 {
@@ -406,7 +418,10 @@ static void test_render_json_empty(void **state)
 		"\"nested_calls\":0,"
 		"\"lost\":{\"alloc_map_full\":0,\"alloc_map_full_bytes\":0,\"stack_map_full\":0,"
 		"\"stack_collision\":0,\"totals_full\":0,\"stale_replaced\":0,"
-		"\"pending_lost\":0,\"events_lost\":0}}}\n");
+		"\"pending_lost\":0,\"events_lost\":0}},"
+		"\"unwind\":{\"mode\":null,\"table_rows\":0,\"table_rows_capacity\":0,"
+		"\"objects\":0,\"objects_without_room\":0,\"mappings_dropped\":0,"
+		"\"kernel_bytes\":0}}\n");
 	free(got);
 }
 
