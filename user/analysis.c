@@ -253,18 +253,32 @@ static ssize_t merge(struct entry **sorted, size_t n, const struct snapshot *sna
 static int symbolize_group(struct group *g, const struct analysis_input *in)
 {
 	const struct entry *e = g->first;
-	size_t i;
+	struct frame chain[SYMBOLIZER_MAX_INLINE + 1];
+	size_t i, j, n, cap = e->nframes;
 
 	if (!e->nframes)
 		return 0;
-	g->rep.frames = calloc(e->nframes, sizeof(*g->rep.frames));
+	g->rep.frames = calloc(cap, sizeof(*g->rep.frames));
 	if (!g->rep.frames)
 		return -ENOMEM;
 	for (i = 0; i < e->nframes; i++) {
-		symbolizer_resolve(in->sym, e->snap->key.tgid, e->addrs[i], &g->rep.frames[i]);
-		g->rep.frames[i].module_offset = e->modules[i] ? e->rels[i] : 0;
+		n = symbolizer_resolve_inline(in->sym, e->snap->key.tgid, e->addrs[i], chain,
+					      SYMBOLIZER_MAX_INLINE + 1);
+		/* Inlined functions add frames: room for them and the rest. */
+		if (g->rep.nframes + n + (e->nframes - i - 1) > cap) {
+			size_t ncap = g->rep.nframes + n + (e->nframes - i - 1);
+			struct frame *f = realloc(g->rep.frames, ncap * sizeof(*f));
+
+			if (!f)
+				return -ENOMEM;
+			g->rep.frames = f;
+			cap = ncap;
+		}
+		for (j = 0; j < n; j++) {
+			chain[j].module_offset = e->modules[i] ? e->rels[i] : 0;
+			g->rep.frames[g->rep.nframes++] = chain[j];
+		}
 	}
-	g->rep.nframes = e->nframes;
 	return 0;
 }
 

@@ -132,3 +132,20 @@ test_unwind_bad_mode() {
 	tracer --unwind lbr -p $$ 1
 	assert_error 2
 }
+
+# make_node is inlined into leak_inlined: it gets a frame of its own, marked
+# inlined, at the malloc line inside it; leak_inlined's frame (same address)
+# has the line where make_node was called.
+test_unwind_inline_frames() {
+	run_deep_nofp dwarf 1 64
+	assert_stack make_node 48 1 "$(src_line INLINED_MALLOC deep_nofp.c)" deep_nofp.c deep_nofp
+	assert_eq true "$(jq '.[0].frames[0].inlined' <<<"$STACK")" "frames[0].inlined"
+	frame_is 1 leak_inlined CALL_INLINED
+	assert_eq false "$(jq '.[0].frames[1].inlined' <<<"$STACK")" "frames[1].inlined"
+	assert_eq "$(jq '.[0].frames[0].addr' <<<"$STACK")" "$(jq '.[0].frames[1].addr' <<<"$STACK")" \
+		"inlined frame and its function share the address"
+	frame_is 2 main CALL_LEAK_INLINED
+	# Frames without inlining say so.
+	assert_stack level_e 64 1
+	assert_eq "[]" "$(jq -c '[.[0].frames[] | select(.inlined)]' <<<"$STACK")" "inlined frames of level_e"
+}

@@ -7,7 +7,8 @@
  * main -> level_a -> level_b -> level_c -> level_d -> level_e -> malloc,
  * N times SIZE bytes, never freed; then strdup of a 24-byte string (25
  * bytes) from leak_strdup, once: a libc helper called from code without
- * frame pointers.  Each level keeps a frame of its own (a volatile local
+ * frame pointers; and a 48-byte node from make_node, a function inlined
+ * into leak_inlined (always_inline), once.  Each level keeps a frame of its own (a volatile local
  * array) so rbp is never a frame pointer here, and is noinline with work
  * after the call, so no call becomes a tail call.  With GO_FILE it waits
  * for that file first (the tracer attaches meanwhile), and after leaking
@@ -83,6 +84,25 @@ NOINLINE char *leak_strdup(void)
 	return s;
 }
 
+static inline __attribute__((always_inline)) void *make_node(unsigned long size)
+{
+	void *p = malloc(size); /* INLINED_MALLOC */
+
+	sink += size;
+	return p;
+}
+
+NOINLINE void *leak_inlined(void)
+{
+	volatile char pad[16];
+	void *p;
+
+	pad[6] = 6;
+	p = make_node(48); /* CALL_INLINED */
+	sink += pad[6];
+	return p;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n = t_arg(argc, argv, 1, 5);
@@ -94,6 +114,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		sink += (unsigned long)level_a(size); /* CALL_MAIN */
 	sink += (unsigned long)leak_strdup(); /* CALL_STRDUP */
+	sink += (unsigned long)leak_inlined(); /* CALL_LEAK_INLINED */
 	t_msleep(300);
 	return 0;
 }
