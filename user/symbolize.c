@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include "perfmap.h"
 #include "symbolize.h"
 
 #define PROC_BUCKETS		256
@@ -53,6 +54,7 @@ struct symbolizer {
 	struct proc *procs[PROC_BUCKETS];
 	void *strs;		/* tree of interned strings */
 	void *cache;		/* tree of cache_entry, key (pid, addr) */
+	struct perfmaps *jit;	/* /tmp/perf-PID.map of JIT compilers */
 };
 
 /* One object mapped by the process: consecutive mappings of one file. */
@@ -512,7 +514,13 @@ static const char *module_path(Dwfl_Module *mod)
 
 struct symbolizer *symbolizer_new(void)
 {
-	return calloc(1, sizeof(struct symbolizer));
+	struct symbolizer *s = calloc(1, sizeof(struct symbolizer));
+
+	if (s && !(s->jit = perfmaps_new())) {
+		free(s);
+		s = NULL;
+	}
+	return s;
 }
 
 void symbolizer_free(struct symbolizer *s)
@@ -529,6 +537,7 @@ void symbolizer_free(struct symbolizer *s)
 			free(p);
 		}
 	}
+	perfmaps_free(s->jit);
 	tdestroy(s->strs, free);
 	tdestroy(s->cache, cache_entry_free);
 	free(s);
@@ -726,8 +735,17 @@ void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 		return;
 	}
 	mod = find_module(s, p, addr);
-	if (mod)
-		lookup_frame(s, mod, addr, f);
+	if (!mod) {
+		/* JIT code, maybe: not cached, its perf map grows as it compiles. */
+		const char *name = perfmaps_lookup(s->jit, pid, addr - 1, &f->offset);
+
+		if (name) {
+			f->symbol = intern(s, name);
+			f->offset++;
+		}
+		return;
+	}
+	lookup_frame(s, mod, addr, f);
 	cache_store(s, e, pid, p->gen, f);
 }
 

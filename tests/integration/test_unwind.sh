@@ -149,3 +149,61 @@ test_unwind_inline_frames() {
 	assert_stack level_e 64 1
 	assert_eq "[]" "$(jq -c '[.[0].frames[] | select(.inlined)]' <<<"$STACK")" "inlined frames of level_e"
 }
+
+# last_report: the last complete JSON report line of the background tracer.
+last_report() {
+	grep '"type":"report"' "$TR_OUT" | tail -n 1
+}
+
+# JVM stacks: JIT code has no ELF object; its frames come from the JVM's
+# frame pointers (-XX:+PreserveFramePointer) and its names from the perf
+# map, written here by "jcmd PID Compiler.perfmap".  libjvm.so keeps frame
+# pointers (auto leaves it to them), libc gets its table.
+test_unwind_java_perfmap() {
+	local n=4000 size=4096 pid before unsafe_stacks
+	need_cmd java javac jcmd
+	mkdir -p "$T/classes"
+	javac -nowarn -d "$T/classes" "$TARGET_SRC/LeakyCache.java" 2>"$T/javac.err" ||
+		fail "javac: $(head -c 300 "$T/javac.err")"
+	start_target pid java -XX:+PreserveFramePointer -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+		-XX:CompileCommand=quiet -XX:CompileCommand=dontinline,LeakyCache::grow \
+		-cp "$T/classes" LeakyCache "$n" "$size" "$T/go"
+	WAIT_SECS=20 wait_for grep -q ready "$T/target.out" || fail "the JVM did not start: $(head -c 300 "$T/target.err")"
+	tracer_bg -v --format json -o 0 -p "$pid" 0.5
+	tracer_attached 20
+	touch "$T/go"
+	WAIT_SECS=30 wait_for grep -q done "$T/target.out" || fail "LeakyCache did not finish"
+	# A report with every block in it, before the perf map exists.
+	WAIT_SECS=10 wait_for reports_after_done || fail "no report after the leak"
+	before=$(last_report)
+	jq -e '[.stacks[].frames[].symbol // "" | select(test("LeakyCache"))] | length == 0' \
+		<<<"$before" >/dev/null || fail "Java names before any perf map: $(jq -c '[.stacks[0].frames[].symbol]' <<<"$before")"
+	jcmd "$pid" Compiler.perfmap >"$T/jcmd.out" 2>&1 || fail "jcmd: $(head -c 300 "$T/jcmd.out")"
+	[ -s "/proc/$pid/root/tmp/perf-$pid.map" ] || fail "no /tmp/perf-$pid.map after jcmd"
+	sleep 1.2
+	kill -INT "$TR_PID"
+	tracer_wait 20
+	assert_eq 0 "$TR_RC" "tracer exit code (stderr: $(head -c 300 "$TR_ERR"))"
+	# The JVM never removes its perf map.
+	mv "/tmp/perf-$pid.map" "$T/" 2>/dev/null
+	final_report
+	# Every block, exactly, through the JVM's allocation path.
+	unsafe_stacks='[.stacks[] | select(.kind == "malloc" and
+		.frames[0].symbol == "os::malloc(unsigned long, MEMFLAGS)" and
+		.frames[1].symbol == "Unsafe_AllocateMemory0")]'
+	assert_eq $((n * size)) "$(jf "$unsafe_stacks | map(.bytes) | add")" "bytes through Unsafe_AllocateMemory0"
+	assert_eq "$n" "$(jf "$unsafe_stacks | map(.allocs) | add")" "allocations through Unsafe_AllocateMemory0"
+	assert_eq false "$(jf "$unsafe_stacks | any(.truncated)")" "any of them truncated"
+	assert_eq true "$(jf "$unsafe_stacks | any(.frames[].symbol // \"\" | test(\"^long LeakyCache\\\\.grow\\\\(long\\\\)\$\"))")" \
+		"a frame named by the perf map (LeakyCache.grow) (top stack: $(jf -c "$unsafe_stacks | .[0].frames | map(.symbol)"))"
+	assert_eq true "$(jf "$unsafe_stacks | all(.frames | last | .symbol == \"__clone3\")")" \
+		"every stack unwound to the thread's start (__clone3)"
+}
+
+# A report line taken after the target said "done" and counting all of it.
+reports_after_done() {
+	local r
+	r=$(last_report)
+	[ -n "$r" ] && [ "$(jq '[.stacks[] | select(.frames[1].symbol == "Unsafe_AllocateMemory0") | .allocs] | add // 0' <<<"$r")" -ge 4000 ]
+}
+
