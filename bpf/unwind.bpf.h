@@ -31,7 +31,7 @@
 #endif
 
 /* Set by the loader: enum memleak_unwind_mode. */
-const volatile __u32 unwind_mode = MEMLEAK_UNWIND_FP;
+const volatile __u32 unwind_mode = MEMLEAK_UNWIND_AUTO;
 
 /* Ids tried for one stack before it is counted as a collision. */
 #define STACK_ID_PROBES 4
@@ -252,7 +252,7 @@ __noinline int unwind_frame(struct ustack_walk *st)
 	buf->ips[n] = st->pc;
 	st->n = n + 1;
 	st->hash = (st->hash ^ st->pc) * 0x100000001b3ULL;
-	if (unwind_mode == MEMLEAK_UNWIND_FP_BPF)
+	if (unwind_mode == MEMLEAK_UNWIND_FP)
 		return fp_step(st);
 	proc = bpf_map_lookup_elem(&unwind_procs, &st->tgid);
 	m = proc ? find_mapping(proc, st->pc) : NULL;
@@ -373,7 +373,7 @@ static __always_inline __s32 capture_stack(void *ctx, __u64 ip, __u64 sp, __u64 
 {
 	long sid;
 
-	if (unwind_mode == MEMLEAK_UNWIND_FP)
+	if (unwind_mode == MEMLEAK_UNWIND_FP_KERNEL)
 		sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
 	else
 		sid = unwind_user_stack(ip, sp, bp);

@@ -61,11 +61,12 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	};
 	struct analysis_input in = {
 		.sym = t->sym,
-		/* --unwind fp: the kernel's stack map; else our walker's. */
-		.stack_map_fd = t->opts.unwind == MEMLEAK_UNWIND_FP
+		/* The kernel's walker has its stack map; ours has another. */
+		.stack_map_fd = t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL
 				? bpf_map__fd(t->skel->maps.stack_traces)
 				: bpf_map__fd(t->skel->maps.unwound_stacks),
-		.check_frame_pointers = t->opts.unwind == MEMLEAK_UNWIND_FP,
+		.check_frame_pointers = t->opts.unwind == MEMLEAK_UNWIND_FP ||
+					t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL,
 		.top_n = t->opts.top_n,
 		.min_age_ms = t->opts.min_age_ms,
 		.min_size = t->opts.min_size,

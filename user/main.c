@@ -155,9 +155,9 @@ static int load_bpf(struct tracer *t, const char *btf)
 	skel->rodata->unwind_mode = t->opts.unwind;
 	/* Only one of the two stack maps is used: the other stays minimal. */
 	bpf_map__set_max_entries(skel->maps.stack_traces,
-				 t->opts.unwind == MEMLEAK_UNWIND_FP ? t->opts.max_stacks : 1);
+				 t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL ? t->opts.max_stacks : 1);
 	bpf_map__set_max_entries(skel->maps.unwound_stacks,
-				 t->opts.unwind == MEMLEAK_UNWIND_FP ? 1 : t->opts.max_stacks);
+				 t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL ? 1 : t->opts.max_stacks);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, unwind_rows_capacity(&t->opts));
 	/* Per-process totals: a stack seen in several processes has one entry each. */
 	bpf_map__set_max_entries(skel->maps.stack_totals, t->opts.max_stacks * 4);

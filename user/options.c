@@ -290,9 +290,9 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				o->unwind = MEMLEAK_UNWIND_DWARF;
 			} else if (!strcmp(optarg, "auto")) {
 				o->unwind = MEMLEAK_UNWIND_AUTO;
-			} else if (!strcmp(optarg, "fp-bpf")) {
-				/* Our walker without tables: for the benchmark. */
-				o->unwind = MEMLEAK_UNWIND_FP_BPF;
+			} else if (!strcmp(optarg, "fp-kernel")) {
+				/* The kernel's walker: for the benchmark. */
+				o->unwind = MEMLEAK_UNWIND_FP_KERNEL;
 			} else {
 				set_err(err, len, "unknown unwind mode '%s' (fp, dwarf, auto)", optarg);
 				return PARSE_ERROR;

@@ -52,14 +52,15 @@ const char *unwind_mode_name(enum memleak_unwind_mode mode)
 	switch (mode) {
 	case MEMLEAK_UNWIND_DWARF: return "dwarf";
 	case MEMLEAK_UNWIND_AUTO: return "auto";
-	case MEMLEAK_UNWIND_FP_BPF: return "fp-bpf";
+	case MEMLEAK_UNWIND_FP_KERNEL: return "fp-kernel";
 	default: return "fp";
 	}
 }
 
-static bool walks_in_bpf(enum memleak_unwind_mode mode)
+/* Only these modes use tables. */
+static bool uses_tables(enum memleak_unwind_mode mode)
 {
-	return mode != MEMLEAK_UNWIND_FP;
+	return mode == MEMLEAK_UNWIND_DWARF || mode == MEMLEAK_UNWIND_AUTO;
 }
 
 struct unwinder *unwinder_new(enum memleak_unwind_mode mode, int rows_fd, uint32_t rows_cap,
@@ -74,7 +75,7 @@ struct unwinder *unwinder_new(enum memleak_unwind_mode mode, int rows_fd, uint32
 	u->rows_fd = rows_fd;
 	u->procs_fd = procs_fd;
 	u->rows_cap = rows_cap;
-	if (mode == MEMLEAK_UNWIND_DWARF || mode == MEMLEAK_UNWIND_AUTO) {
+	if (uses_tables(mode)) {
 		u->rows_len = ((size_t)rows_cap * sizeof(*u->rows) + page - 1) & ~(size_t)(page - 1);
 		u->rows = mmap(NULL, u->rows_len, PROT_READ | PROT_WRITE, MAP_SHARED, rows_fd, 0);
 		if (u->rows == MAP_FAILED) {
@@ -275,7 +276,7 @@ int unwinder_update_process(struct unwinder *u, pid_t pid)
 	__u32 key = (__u32)pid;
 	int err;
 
-	if (!u || !walks_in_bpf(u->mode) || u->mode == MEMLEAK_UNWIND_FP_BPF)
+	if (!u || !uses_tables(u->mode))
 		return 0;
 	proc = calloc(1, sizeof(*proc));
 	if (!proc)

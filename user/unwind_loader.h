@@ -35,7 +35,7 @@ int unwinder_update_process(struct unwinder *u, pid_t pid);
 /* What the tables use so far (for the report footer). */
 void unwinder_usage(const struct unwinder *u, struct unwind_usage *out);
 
-/* "fp", "dwarf", "auto" or "fp-bpf". */
+/* "fp", "dwarf", "auto" or "fp-kernel". */
 const char *unwind_mode_name(enum memleak_unwind_mode mode);
 
 #endif

@@ -70,18 +70,27 @@ test_unwind_auto_deep_stack() {
 	assert_eq auto "$(jf '.unwind.mode')" "unwind.mode"
 }
 
-# fp: the kernel's walker cannot get past level_e; the report shows what is
-# certain (level_e at its line) and says the rest is missing.
-test_unwind_fp_marks_truncated() {
-	run_deep_nofp fp 3 1000
+# fp (our walker by frame pointers) and fp-kernel (the kernel's walker)
+# cannot get past level_e: the report shows what is certain (level_e at
+# its line) and says the rest is missing.
+check_fp_truncated() {
+	run_deep_nofp "$1" 3 1000
 	assert_stack level_e 3000 3 "$(src_line LEAK_E deep_nofp.c)" deep_nofp.c deep_nofp
 	assert_eq 1 "$(jq '.[0].frames | length' <<<"$STACK")" "frames shown (only level_e is certain)"
 	assert_eq true "$(jq '.[0].truncated' <<<"$STACK")" "truncated"
 	assert_stack __strdup 25 1
 	assert_eq 1 "$(jq '.[0].frames | length' <<<"$STACK")" "frames of the strdup stack"
 	assert_eq true "$(jq '.[0].truncated' <<<"$STACK")" "strdup stack truncated"
-	assert_eq fp "$(jf '.unwind.mode')" "unwind.mode"
-	assert_eq 0 "$(jf '.unwind.table_rows')" "no tables with --unwind fp"
+	assert_eq "$1" "$(jf '.unwind.mode')" "unwind.mode"
+	assert_eq 0 "$(jf '.unwind.table_rows')" "no tables with --unwind $1"
+}
+
+test_unwind_fp_marks_truncated() {
+	check_fp_truncated fp
+}
+
+test_unwind_fp_kernel_marks_truncated() {
+	check_fp_truncated fp-kernel
 }
 
 # The text report says it too.
