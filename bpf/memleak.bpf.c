@@ -713,9 +713,6 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (old) {
 		__u32 was = *old;
 
-		/* The old image's mappings are gone: frame pointers until the
-		 * loader lists the new ones. */
-		bpf_map_delete_elem(&unwind_procs, &tgid);
 		send_event(ctx, NULL, MEMLEAK_EV_EXEC, tgid, 0, 0, was, trace_pid(tgid));
 		return 0;
 	}
@@ -736,7 +733,6 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	send_event(ctx, NULL, MEMLEAK_EV_EXIT, tgid, 0, 0, *gen, 0);
 	/* A later process with this pid is another one. */
 	bpf_map_delete_elem(&traced_pids, &tgid);
-	bpf_map_delete_elem(&unwind_procs, &tgid);
 	return 0;
 }
 

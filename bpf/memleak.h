@@ -30,8 +30,8 @@
  */
 #define MEMLEAK_FRAME_TRUNCATED (~0ULL)
 
-/* Executable mappings with a table, per process (bounded, sorted by start). */
-#define MEMLEAK_UNWIND_MAX_MAPPINGS 128
+/* Objects with a loaded table, at most (unwind_objects). */
+#define MEMLEAK_UNWIND_MAX_OBJECTS 4096
 
 /* How a row finds the caller's frame. */
 enum memleak_unwind_cfa {
@@ -65,19 +65,31 @@ struct memleak_unwind_row {
 #define MEMLEAK_ROW_CFA(r) ((r)->rule & 0xf)
 #define MEMLEAK_ROW_RBP(r) ((r)->rule >> 4)
 
-/* An executable mapping of a traced process whose object has a table. */
-struct memleak_unwind_mapping {
-	__u64 start, end;     /* runtime addresses [start, end) */
-	__u64 bias;           /* runtime address - ELF virtual address */
-	__u32 first_row;      /* the object's rows in unwind_rows */
-	__u32 nrows;
+/*
+ * Objects are known to the BPF walker by the file its code is mapped from
+ * (the VMA's inode), so no per-process list of mappings is needed and a
+ * process's first instructions after exec or dlopen already find the
+ * tables built for its files.  dev is the kernel's encoding (major << 20 |
+ * minor), as in inode->i_sb->s_dev.
+ */
+struct memleak_unwind_obj_key {
+	__u64 dev;
+	__u64 ino;
 };
 
-/* Every table-backed mapping of one process, sorted by start. */
-struct memleak_unwind_proc {
-	__u32 nmappings;
+#define MEMLEAK_UNWIND_MAX_SEGS 4
+
+/* An object's rows and how its executable segments map file offsets. */
+struct memleak_unwind_object {
+	__u32 first_row;      /* in unwind_rows */
+	__u32 nrows;
+	__u32 nsegs;
 	__u32 pad;
-	struct memleak_unwind_mapping m[MEMLEAK_UNWIND_MAX_MAPPINGS];
+	struct {
+		__u64 offset;     /* p_offset */
+		__u64 vaddr;      /* p_vaddr */
+		__u64 filesz;
+	} segs[MEMLEAK_UNWIND_MAX_SEGS];
 };
 
 /* How stacks are taken (--unwind). */

@@ -7,9 +7,10 @@
  * most distribution binaries) keeps no chain of saved rbp, so the kernel's
  * walker loses or garbles every frame above it.  User space turns each
  * object's .eh_frame into sorted rows (user/unwind_tables.c) in
- * unwind_rows, and lists per process the mappings those rows cover
- * (unwind_procs).  Per frame the walker finds the mapping and the row by
- * binary search, computes the CFA, reads the return address at CFA - 8 and
+ * unwind_rows, and enters each object in unwind_objects under the file's
+ * device and inode.  Per frame the walker finds the VMA holding the
+ * address (bpf_find_vma: its file and offset give the object and its load
+ * bias) and the row by binary search, computes the CFA, reads the return address at CFA - 8 and
  * the caller's rbp where the row says it was saved.  Code no table covers
  * (JIT code, objects without CFI, objects that keep frame pointers under
  * --unwind auto) is walked by the frame-pointer rule.
@@ -51,14 +52,14 @@ struct {
 	__type(value, struct memleak_unwind_row);
 } unwind_rows SEC(".maps");
 
-/* tgid -> its mappings that have a table. */
+/* The file a VMA maps -> its table. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, MEMLEAK_MAX_PIDS);
-	__type(key, __u32);
-	__type(value, struct memleak_unwind_proc);
-} unwind_procs SEC(".maps");
+	__uint(max_entries, MEMLEAK_UNWIND_MAX_OBJECTS);
+	__type(key, struct memleak_unwind_obj_key);
+	__type(value, struct memleak_unwind_object);
+} unwind_objects SEC(".maps");
 
 /* Stacks our walker took; keyed by id (a hash of the frames). */
 struct {
@@ -76,10 +77,21 @@ struct {
 	__type(value, struct memleak_stack);
 } unwind_scratch SEC(".maps");
 
+/*
+ * The code range the previous frame was found in, and its object's rows:
+ * consecutive frames are mostly in the same object, and finding the VMA
+ * again costs more than the rest of a frame.
+ */
+struct code_range {
+	__u64 start, end;     /* the VMA */
+	__u64 bias;           /* runtime address - ELF address */
+	__u32 first_row, nrows; /* nrows 0: no table, frame-pointer rule */
+};
+
 struct ustack_walk {
 	__u64 pc, sp, rbp;
 	__u64 hash;
-	__u32 tgid;
+	struct code_range range;
 	__u32 n;
 	bool truncated;
 };
@@ -88,43 +100,63 @@ struct ustack_walk {
  * The searches run as bpf_loop callbacks: the verifier checks a callback
  * body once, where an open-coded search would be followed path by path.
  */
-struct mapping_search {
-	const struct memleak_unwind_proc *proc;
-	__u64 pc;
-	__s32 found;
+/* What bpf_find_vma reports of the VMA holding an address. */
+struct vma_info {
+	__u64 start, end, pgoff;
+	struct memleak_unwind_obj_key key;
+	bool file;
 };
 
-/* Mappings are few (a few dozen objects): a linear scan is as cheap. */
-static long mapping_step(__u32 i, void *arg)
+static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *arg)
 {
-	struct mapping_search *ms = arg;
-	const struct memleak_unwind_mapping *m;
+	struct vma_info *vi = arg;
+	struct file *f = BPF_CORE_READ(vma, vm_file);
 
-	if (!ms->proc || i >= MEMLEAK_UNWIND_MAX_MAPPINGS)
-		return 1;
-	m = &ms->proc->m[i];
-	if (ms->pc < m->start)
-		return 1;  /* sorted by start: no later mapping holds pc */
-	if (ms->pc < m->end) {
-		ms->found = (__s32)i;
-		return 1;
+	vi->start = BPF_CORE_READ(vma, vm_start);
+	vi->end = BPF_CORE_READ(vma, vm_end);
+	vi->pgoff = BPF_CORE_READ(vma, vm_pgoff);
+	if (f) {
+		vi->key.ino = BPF_CORE_READ(f, f_inode, i_ino);
+		vi->key.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+		vi->file = true;
 	}
 	return 0;
 }
 
-/* The mapping holding pc, if its object has a table. */
-static __always_inline const struct memleak_unwind_mapping *
-find_mapping(const struct memleak_unwind_proc *proc, __u64 pc)
+/*
+ * The code range holding pc and its object's rows, if the file mapped
+ * there has a table.  False when pc is in no VMA (the walk went astray)
+ * or the mm is busy right now.
+ */
+static __always_inline bool find_range(__u64 pc, struct code_range *r)
 {
-	struct mapping_search ms = { .proc = proc, .pc = pc, .found = -1 };
-	__u32 n = proc->nmappings;
+	struct vma_info vi = {};
+	const struct memleak_unwind_object *o;
+	__u64 off;
+	__u32 i;
 
-	if (n > MEMLEAK_UNWIND_MAX_MAPPINGS)
-		n = MEMLEAK_UNWIND_MAX_MAPPINGS;
-	bpf_loop(n, mapping_step, &ms, 0);
-	if (ms.found < 0 || ms.found >= MEMLEAK_UNWIND_MAX_MAPPINGS)
-		return NULL;
-	return &proc->m[ms.found];
+	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_cb, &vi, 0) || pc < vi.start)
+		return false;
+	r->start = vi.start;
+	r->end = vi.end;
+	r->bias = 0;
+	r->first_row = r->nrows = 0;
+	o = vi.file ? bpf_map_lookup_elem(&unwind_objects, &vi.key) : NULL;
+	if (!o)
+		return true;  /* JIT code, or an object without a table */
+	/* runtime(X) = vm_start + X - vm_pgoff * PAGE; ELF(X) = p_vaddr + X - p_offset */
+	off = vi.pgoff * 4096;
+	for (i = 0; i < MEMLEAK_UNWIND_MAX_SEGS && i < o->nsegs; i++) {
+		__u64 page_off = o->segs[i].offset & ~4095ULL;
+
+		if (off >= page_off && off < o->segs[i].offset + o->segs[i].filesz) {
+			r->bias = vi.start - off + o->segs[i].offset - o->segs[i].vaddr;
+			r->first_row = o->first_row;
+			r->nrows = o->nrows;
+			break;
+		}
+	}
+	return true;
 }
 
 struct row_search {
@@ -151,9 +183,9 @@ static long row_step(__u32 i, void *arg)
 	return 0;
 }
 
-/* The row in effect at ELF address pc: the last of the mapping's rows at or below it. */
+/* The row in effect at ELF address pc: the last of the object's rows at or below it. */
 static __always_inline struct memleak_unwind_row *
-find_row(const struct memleak_unwind_mapping *m, __u64 pc)
+find_row(const struct code_range *m, __u64 pc)
 {
 	struct row_search rs = { .lo = m->first_row, .hi = m->first_row + m->nrows, .pc = pc };
 	__u32 idx;
@@ -237,8 +269,6 @@ static __always_inline int cfi_step(struct ustack_walk *st, const struct memleak
  */
 __noinline int unwind_frame(struct ustack_walk *st)
 {
-	const struct memleak_unwind_proc *proc;
-	const struct memleak_unwind_mapping *m;
 	struct memleak_unwind_row *r;
 	struct memleak_stack *buf;
 	__u32 zero = 0, n;
@@ -254,12 +284,16 @@ __noinline int unwind_frame(struct ustack_walk *st)
 	st->hash = (st->hash ^ st->pc) * 0x100000001b3ULL;
 	if (unwind_mode == MEMLEAK_UNWIND_FP)
 		return fp_step(st);
-	proc = bpf_map_lookup_elem(&unwind_procs, &st->tgid);
-	m = proc ? find_mapping(proc, st->pc) : NULL;
-	if (!m)
+	if (st->pc < st->range.start || st->pc >= st->range.end) {
+		if (!find_range(st->pc, &st->range)) {
+			st->range.start = st->range.end = 0;
+			return fp_step(st);
+		}
+	}
+	if (!st->range.nrows)
 		return fp_step(st);
 	/* A return address follows its call: the call is at pc - 1. */
-	r = find_row(m, st->pc - 1 - m->bias);
+	r = find_row(&st->range, st->pc - 1 - st->range.bias);
 	if (!r)
 		return fp_step(st);
 	return cfi_step(st, r);
@@ -334,7 +368,6 @@ __noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp)
 {
 	struct ustack_walk st = {
 		.pc = ip, .sp = sp, .rbp = bp, .hash = 0xcbf29ce484222325ULL,
-		.tgid = bpf_get_current_pid_tgid() >> 32,
 	};
 	struct memleak_stack *buf;
 	__u32 zero = 0, at;

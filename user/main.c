@@ -171,7 +171,7 @@ static int load_bpf(struct tracer *t, const char *btf)
 	t->skel = skel;
 	t->att.skel = skel;
 	t->unw = unwinder_new(t->opts.unwind, bpf_map__fd(skel->maps.unwind_rows),
-			      unwind_rows_capacity(&t->opts), bpf_map__fd(skel->maps.unwind_procs));
+			      unwind_rows_capacity(&t->opts), bpf_map__fd(skel->maps.unwind_objects));
 	if (!t->unw) {
 		err_msg("cannot map the unwind tables: %s", strerror(errno));
 		return EXIT_BPF;
@@ -263,6 +263,9 @@ static int start_command(struct tracer *t)
 	if (target_add(t, t->launch.pid, 0, 0) < 0)
 		return EXIT_BPF;
 	e = attach_paths(&t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
+	/* Its tables too: the walker finds them from its first instruction. */
+	for (size_t i = 0; !e && i < t->launch.nobjects; i++)
+		unwinder_add_file(t->unw, t->launch.objects[i]);
 	if (e == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in '%s' or its libraries "
 			"(stripped static binary?)", t->launch.exe);
@@ -378,8 +381,9 @@ static void maintain(struct tracer *t)
 			verbose_msg(0, "pid %d: cannot probe new objects: %s", (int)tg->pid,
 				    strerror(-err));
 		symbolizer_add_process(t->sym, tg->pid);
-		unwinder_update_process(t->unw, tg->pid);
 		procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
+		/* Last: a new object's table takes milliseconds to build. */
+		unwinder_update_process(t->unw, tg->pid);
 	}
 }
 

@@ -195,7 +195,6 @@ static void write_unwind(struct json_writer *w, const struct report *r)
 	kv_u64(w, "table_rows_capacity", u->rows_capacity);
 	kv_u64(w, "objects", u->objects);
 	kv_u64(w, "objects_without_room", u->objects_no_room);
-	kv_u64(w, "mappings_dropped", u->mappings_dropped);
 	kv_u64(w, "kernel_bytes", u->kernel_bytes);
 	json_object_end(w);
 }

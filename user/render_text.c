@@ -288,9 +288,6 @@ static void print_unwind(FILE *out, const struct report *r)
 	if (u->objects_no_room)
 		fprintf(out, "; %" PRIu64 " %s did not fit (frame pointers there)",
 			u->objects_no_room, plural(u->objects_no_room, "table", "tables"));
-	if (u->mappings_dropped)
-		fprintf(out, "; %" PRIu64 " %s beyond the per-process bound", u->mappings_dropped,
-			plural(u->mappings_dropped, "mapping", "mappings"));
 	putc('\n', out);
 }
 

@@ -70,7 +70,6 @@ struct unwind_usage {
 	uint64_t rows_used, rows_capacity;
 	uint64_t objects;          /* objects whose table is loaded */
 	uint64_t objects_no_room;  /* tables that did not fit: frame pointers there */
-	uint64_t mappings_dropped; /* mappings beyond the per-process bound */
 	uint64_t kernel_bytes;     /* rows array + per-process mapping lists */
 };
 

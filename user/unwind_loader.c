@@ -2,12 +2,14 @@
 /*
  * Unwind tables into BPF maps.
  *
- * Rows go into one mmap'ed BPF array, appended object after object: an
- * object keeps its rows for the whole run (the same libc serves every
- * process, and a process that maps an object again finds it loaded).
- * Objects are known by device, inode, size and modification time of the
- * file the process maps, opened through /proc/PID/map_files, so a replaced
- * library is a new object and one in another mount namespace is found.
+ * Rows go into one mmap'ed BPF array, appended object after object, and
+ * each object is entered in unwind_objects under its file's device and
+ * inode, which is how the BPF walker finds it from a VMA: no per-process
+ * state, so a process that maps the object later (exec, dlopen, fork)
+ * uses its table from its first instruction.  An object keeps its rows for
+ * the whole run.  Files are opened through /proc/PID/map_files, so one in
+ * another mount namespace is found; a replaced file (same inode, other
+ * size or time) gets a new table.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include "errors.h"
 #include "unwind_loader.h"
@@ -36,15 +39,13 @@ struct unw_object {
 
 struct unwinder {
 	enum memleak_unwind_mode mode;
-	int rows_fd, procs_fd;
+	int rows_fd, objects_fd;
 	struct memleak_unwind_row *rows;  /* the array, mmap'ed */
 	size_t rows_len;
 	uint32_t rows_cap, rows_used;
 	struct unw_object *objs;
 	size_t nobjs, cap_objs;
-	uint64_t objects_no_room, mappings_dropped;
-	pid_t *procs;                      /* pids with an entry in procs_fd */
-	size_t nprocs, cap_procs;
+	uint64_t objects_loaded, objects_no_room;
 };
 
 const char *unwind_mode_name(enum memleak_unwind_mode mode)
@@ -64,7 +65,7 @@ static bool uses_tables(enum memleak_unwind_mode mode)
 }
 
 struct unwinder *unwinder_new(enum memleak_unwind_mode mode, int rows_fd, uint32_t rows_cap,
-			      int procs_fd)
+			      int objects_fd)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
 	long page = sysconf(_SC_PAGESIZE);
@@ -73,7 +74,7 @@ struct unwinder *unwinder_new(enum memleak_unwind_mode mode, int rows_fd, uint32
 		return NULL;
 	u->mode = mode;
 	u->rows_fd = rows_fd;
-	u->procs_fd = procs_fd;
+	u->objects_fd = objects_fd;
 	u->rows_cap = rows_cap;
 	if (uses_tables(mode)) {
 		u->rows_len = ((size_t)rows_cap * sizeof(*u->rows) + page - 1) & ~(size_t)(page - 1);
@@ -96,7 +97,6 @@ void unwinder_free(struct unwinder *u)
 	if (u->rows && u->rows != MAP_FAILED)
 		munmap(u->rows, u->rows_len);
 	free(u->objs);
-	free(u->procs);
 	free(u);
 }
 
@@ -112,6 +112,28 @@ static struct unw_object *find_object(struct unwinder *u, const struct stat *st)
 			return o;
 	}
 	return NULL;
+}
+
+/* Enter the object's rows in unwind_objects, where the walker looks. */
+static int publish(struct unwinder *u, const struct unw_object *o)
+{
+	struct memleak_unwind_obj_key key = {
+		/* The kernel's dev_t, as the VMA's inode has it. */
+		.dev = ((uint64_t)major(o->dev) << 20) | minor(o->dev),
+		.ino = o->ino,
+	};
+	struct memleak_unwind_object val = {
+		.first_row = o->first_row, .nrows = o->nrows,
+	};
+	size_t i;
+
+	for (i = 0; i < o->nsegs && i < MEMLEAK_UNWIND_MAX_SEGS; i++) {
+		val.segs[i].offset = o->segs[i].offset;
+		val.segs[i].vaddr = o->segs[i].vaddr;
+		val.segs[i].filesz = o->segs[i].filesz;
+	}
+	val.nsegs = (uint32_t)i;
+	return bpf_map_update_elem(u->objects_fd, &key, &val, BPF_ANY) ? -errno : 0;
 }
 
 /* Build the object's table and append its rows, if they fit. */
@@ -148,175 +170,99 @@ static struct unw_object *add_object(struct unwinder *u, int fd, const struct st
 	o->frame_pointers = unwind_table_has_frame_pointers(&t);
 	if (u->mode == MEMLEAK_UNWIND_AUTO && o->frame_pointers) {
 		verbose_msg(1, "unwind: %s keeps frame pointers: no table", path);
-	} else if (t.nrows > u->rows_cap - u->rows_used) {
+	} else if (t.nrows > u->rows_cap - u->rows_used ||
+		   u->objects_loaded >= MEMLEAK_UNWIND_MAX_OBJECTS) {
 		u->objects_no_room++;
 		verbose_msg(0, "unwind: no room for the %zu rows of %s (%u of %u used): "
 			    "frame pointers there", t.nrows, path, u->rows_used, u->rows_cap);
 	} else {
+		/* The rows are in place before the walker can find them. */
 		memcpy(&u->rows[u->rows_used], t.rows, t.nrows * sizeof(*t.rows));
 		o->first_row = u->rows_used;
 		o->nrows = (uint32_t)t.nrows;
-		o->loaded = true;
-		u->rows_used += o->nrows;
-		verbose_msg(1, "unwind: %s: %zu rows", path, t.nrows);
+		err = publish(u, o);
+		if (err) {
+			verbose_msg(0, "unwind: cannot enter the table of %s: %s", path,
+				    strerror(-err));
+		} else {
+			o->loaded = true;
+			u->rows_used += o->nrows;
+			u->objects_loaded++;
+			verbose_msg(1, "unwind: %s: %zu rows", path, t.nrows);
+		}
 	}
 	unwind_table_free(&t);
 	return o;
 }
 
-/* The object mapped at [start, end) of pid, its table loaded on first sight. */
-static struct unw_object *object_of(struct unwinder *u, pid_t pid, unsigned long long start,
-				    unsigned long long end, const char *path)
+/* The object open on fd, its table built and loaded on first sight. */
+static void object_of(struct unwinder *u, int fd, const char *path)
 {
-	struct unw_object *o;
 	struct stat st;
-	char p[4200];
-	int fd;
 
-	snprintf(p, sizeof(p), "/proc/%d/map_files/%llx-%llx", (int)pid, start, end);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(p, sizeof(p), "/proc/%d/root%s", (int)pid, path);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-	}
 	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return NULL;
-	}
-	o = find_object(u, &st);
-	if (!o)
-		o = add_object(u, fd, &st, path);
+		return;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && !find_object(u, &st))
+		add_object(u, fd, &st, path);
 	close(fd);
-	return o;
 }
 
-static bool object_bias(const struct unw_object *o, uint64_t start, uint64_t pgoff,
-			uint64_t *bias)
-{
-	struct unwind_table segs = { .nsegs = o->nsegs };
-
-	memcpy(segs.segs, o->segs, sizeof(segs.segs));
-	return unwind_table_bias(&segs, start, pgoff, bias);
-}
-
-static int mapping_cmp(const void *a, const void *b)
-{
-	const struct memleak_unwind_mapping *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static int remember_pid(struct unwinder *u, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < u->nprocs; i++)
-		if (u->procs[i] == pid)
-			return 0;
-	if (u->nprocs == u->cap_procs) {
-		size_t cap = u->cap_procs ? u->cap_procs * 2 : 16;
-		pid_t *n = realloc(u->procs, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		u->procs = n;
-		u->cap_procs = cap;
-	}
-	u->procs[u->nprocs++] = pid;
-	return 0;
-}
-
-/* Collect the table-backed executable mappings of pid into proc. */
-static int collect_mappings(struct unwinder *u, pid_t pid, struct memleak_unwind_proc *proc)
+int unwinder_update_process(struct unwinder *u, pid_t pid)
 {
 	char path[64], *line = NULL;
 	size_t lcap = 0;
 	FILE *f;
 
+	if (!u || !uses_tables(u->mode))
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -ESRCH;
 	while (getline(&line, &lcap, f) > 0) {
-		unsigned long long start, end, off;
-		struct memleak_unwind_mapping *m;
-		struct unw_object *o;
-		char perms[8];
-		uint64_t bias;
-		int pos = 0;
+		unsigned long long start, end;
+		char perms[8], p[4200];
+		int pos = 0, fd;
 
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*u %n", &start, &end, perms, &off,
-			   &pos) < 4 || !pos || perms[2] != 'x' || line[pos] != '/')
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*u %n", &start, &end, perms, &pos) < 3 ||
+		    !pos || perms[2] != 'x' || line[pos] != '/')
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		o = object_of(u, pid, start, end, line + pos);
-		if (!o || !o->loaded || !object_bias(o, start, off, &bias))
-			continue;
-		if (proc->nmappings == MEMLEAK_UNWIND_MAX_MAPPINGS) {
-			u->mappings_dropped++;
-			continue;
+		snprintf(p, sizeof(p), "/proc/%d/map_files/%llx-%llx", (int)pid, start, end);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(p, sizeof(p), "/proc/%d/root%s", (int)pid, line + pos);
+			fd = open(p, O_RDONLY | O_CLOEXEC);
 		}
-		m = &proc->m[proc->nmappings++];
-		*m = (struct memleak_unwind_mapping){
-			.start = start, .end = end, .bias = bias,
-			.first_row = o->first_row, .nrows = o->nrows,
-		};
+		object_of(u, fd, line + pos);
 	}
 	free(line);
 	fclose(f);
-	qsort(proc->m, proc->nmappings, sizeof(proc->m[0]), mapping_cmp);
 	return 0;
 }
 
-int unwinder_update_process(struct unwinder *u, pid_t pid)
+int unwinder_add_file(struct unwinder *u, const char *path)
 {
-	struct memleak_unwind_proc *proc;
-	__u32 key = (__u32)pid;
-	int err;
-
 	if (!u || !uses_tables(u->mode))
 		return 0;
-	proc = calloc(1, sizeof(*proc));
-	if (!proc)
-		return -ENOMEM;
-	err = collect_mappings(u, pid, proc);
-	if (!err && bpf_map_update_elem(u->procs_fd, &key, proc, BPF_ANY))
-		err = -errno;
-	if (!err)
-		err = remember_pid(u, pid);
-	free(proc);
-	return err;
+	object_of(u, open(path, O_RDONLY | O_CLOEXEC), path);
+	return 0;
 }
 
 void unwinder_usage(const struct unwinder *u, struct unwind_usage *out)
 {
-	struct memleak_unwind_proc *buf;
-	size_t i, loaded = 0, live = 0;
-	__u32 key;
-
 	memset(out, 0, sizeof(*out));
 	if (!u)
 		return;
 	out->mode = unwind_mode_name(u->mode);
 	if (!u->rows)
 		return;
-	for (i = 0; i < u->nobjs; i++)
-		loaded += u->objs[i].loaded;
-	/* Entries still in the map: the kernel side drops them at exit. */
-	buf = malloc(sizeof(*buf));
-	for (i = 0; buf && i < u->nprocs; i++) {
-		key = (__u32)u->procs[i];
-		if (!bpf_map_lookup_elem(u->procs_fd, &key, buf))
-			live++;
-	}
-	free(buf);
 	out->rows_used = u->rows_used;
 	out->rows_capacity = u->rows_cap;
-	out->objects = loaded;
+	out->objects = u->objects_loaded;
 	out->objects_no_room = u->objects_no_room;
-	out->mappings_dropped = u->mappings_dropped;
+	/* The rows array is preallocated; object entries are allocated on use. */
 	out->kernel_bytes = (uint64_t)u->rows_cap * sizeof(struct memleak_unwind_row) +
-			    live * sizeof(struct memleak_unwind_proc);
+			    u->objects_loaded * (sizeof(struct memleak_unwind_obj_key) +
+						 sizeof(struct memleak_unwind_object));
 }
