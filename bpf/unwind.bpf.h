@@ -100,6 +100,27 @@ struct ustack_walk {
  * The searches run as bpf_loop callbacks: the verifier checks a callback
  * body once, where an open-coded search would be followed path by path.
  */
+/*
+ * Code ranges found before, per process and 2 MiB of address space:
+ * bpf_find_vma only try-locks the mm, and fails while a writer holds or
+ * waits for it (uprobe attach, a thread's mmap).  Then the range found
+ * last time there is used, so a stack does not come out different.
+ */
+#define RANGE_CACHE_SHIFT 21
+
+struct range_cache_key {
+	__u32 tgid;
+	__u32 gen;      /* the process's generation: a new one at exec */
+	__u64 bucket;   /* address >> RANGE_CACHE_SHIFT */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MEMLEAK_UNWIND_RANGE_CACHE);
+	__type(key, struct range_cache_key);
+	__type(value, struct code_range);
+} range_cache SEC(".maps");
+
 /* What bpf_find_vma reports of the VMA holding an address. */
 struct vma_info {
 	__u64 start, end, pgoff;
@@ -130,20 +151,32 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *a
  */
 static __always_inline bool find_range(__u64 pc, struct code_range *r)
 {
+	struct range_cache_key ck = {
+		.tgid = bpf_get_current_pid_tgid() >> 32, .bucket = pc >> RANGE_CACHE_SHIFT,
+	};
 	struct vma_info vi = {};
 	const struct memleak_unwind_object *o;
+	struct code_range *cached;
+	__u32 *gen, i;
 	__u64 off;
-	__u32 i;
 
-	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_cb, &vi, 0) || pc < vi.start)
-		return false;
+	gen = bpf_map_lookup_elem(&traced_pids, &ck.tgid);
+	ck.gen = gen ? *gen : 0;
+
+	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_cb, &vi, 0) || pc < vi.start) {
+		cached = bpf_map_lookup_elem(&range_cache, &ck);
+		if (!cached || pc < cached->start || pc >= cached->end)
+			return false;
+		*r = *cached;
+		return true;
+	}
 	r->start = vi.start;
 	r->end = vi.end;
 	r->bias = 0;
 	r->first_row = r->nrows = 0;
 	o = vi.file ? bpf_map_lookup_elem(&unwind_objects, &vi.key) : NULL;
 	if (!o)
-		return true;  /* JIT code, or an object without a table */
+		return true;  /* JIT code, or an object without a table: not cached */
 	/* runtime(X) = vm_start + X - vm_pgoff * PAGE; ELF(X) = p_vaddr + X - p_offset */
 	off = vi.pgoff * 4096;
 	for (i = 0; i < MEMLEAK_UNWIND_MAX_SEGS && i < o->nsegs; i++) {
@@ -156,6 +189,7 @@ static __always_inline bool find_range(__u64 pc, struct code_range *r)
 			break;
 		}
 	}
+	bpf_map_update_elem(&range_cache, &ck, r, BPF_ANY);
 	return true;
 }
 

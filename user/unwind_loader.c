@@ -261,8 +261,13 @@ void unwinder_usage(const struct unwinder *u, struct unwind_usage *out)
 	out->rows_capacity = u->rows_cap;
 	out->objects = u->objects_loaded;
 	out->objects_no_room = u->objects_no_room;
-	/* The rows array is preallocated; object entries are allocated on use. */
+	/*
+	 * The rows array and the range cache are preallocated; object entries
+	 * are allocated on use.  Keys and values, without the maps' overhead.
+	 */
 	out->kernel_bytes = (uint64_t)u->rows_cap * sizeof(struct memleak_unwind_row) +
+			    (uint64_t)MEMLEAK_UNWIND_RANGE_CACHE *
+			    MEMLEAK_UNWIND_RANGE_CACHE_ENTRY_BYTES +
 			    u->objects_loaded * (sizeof(struct memleak_unwind_obj_key) +
 						 sizeof(struct memleak_unwind_object));
 }
