@@ -44,7 +44,8 @@ DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
 	libcapstone-dev libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux python3 \
 	binutils libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 libmimalloc-dev \
-	redis-server redis-tools
+	redis-server redis-tools \
+	openjdk-17-jdk-headless
 
 .PHONY: all deps demo test unit integration bench bench-cost clean
 
@@ -62,7 +63,7 @@ deps:
 $(OUT):
 	mkdir -p $(OUT) $(OUT)/tests $(OUT)/targets
 
-$(BPF_OBJ): $(BPF_SRC) bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
+$(BPF_OBJ): $(BPF_SRC) bpf/memleak.h bpf/unwind.bpf.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
 
 $(SKEL): $(BPF_OBJ)
@@ -151,6 +152,10 @@ $(OUT)/targets/prefixed_jemalloc_my: tests/targets/prefixed_jemalloc.c tests/tar
 # The same calls unprefixed, to Debian's shared libjemalloc.so.2.
 $(OUT)/targets/jemalloc_extended: tests/targets/prefixed_jemalloc.c tests/targets/target_util.h | $(OUT)
 	$(CC) -O0 -g -fno-omit-frame-pointer -DPREFIX= -o $@ $< -ljemalloc
+
+# Built like distribution code: optimized, no frame pointers (stack unwinding).
+$(OUT)/targets/deep_nofp: tests/targets/deep_nofp.c tests/targets/target_util.h | $(OUT)
+	$(CC) -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -o $@ $<
 
 $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 	strip -s -o $@ $<

@@ -78,28 +78,12 @@ struct {
 	__type(value, struct stack_total);
 } stack_totals SEC(".maps");
 
-/*
- * User stacks by id: frames innermost first, zero-terminated.  Filled by
- * capture_stack() below, not by bpf_get_stackid(): see there why.
- */
-struct stack_frames {
-	__u64 ip[MEMLEAK_MAX_STACK_DEPTH];
-};
-
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct stack_frames);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MEMLEAK_MAX_STACK_DEPTH * sizeof(__u64));
 } stack_traces SEC(".maps");
-
-/* Where a stack is assembled (too big for the BPF stack). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct stack_frames);
-} stack_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -157,85 +141,7 @@ static __always_inline void stat_add(__u32 idx, __u64 n)
 		*v += n;
 }
 
-/*
- * Frame-pointer walk of the user stack.  The kernel's own walker
- * (bpf_get_stackid with BPF_F_USER_STACK) follows rbp wherever it points,
- * and in code built without frame pointers rbp holds any value: each read
- * of an unmapped address is a page fault, which made a one-frame stack
- * cost about 6 us on a VM.  Here a frame pointer is followed only while it
- * stays 8-aligned, above the previous frame and within STACK_SPAN of the
- * stack pointer, so garbage ends the walk without faulting; the same walk
- * then costs a few hundred nanoseconds.
- */
-#define STACK_SPAN (64ULL << 20)
-#define STACK_ID_PROBES 4
-
-static __always_inline __u64 mix_frame(__u64 h, __u64 ip)
-{
-	return (h ^ ip) * 0x100000001b3ULL;
-}
-
-/* Global (verified once): returns a stack id, or MEMLEAK_STACK_LOST. */
-__noinline int capture_stack(__u64 ip, __u64 sp, __u64 fp)
-{
-	__u64 frame[2], lo = sp, h = 0xcbf29ce484222325ULL;
-	struct stack_frames *f, *have;
-	__u32 zero = 0, n = 1, k, id, probe;
-
-	f = bpf_map_lookup_elem(&stack_scratch, &zero);
-	if (!f)
-		return MEMLEAK_STACK_LOST;
-	f->ip[0] = ip;
-	h = mix_frame(h, ip);
-	for (k = 1; k < MEMLEAK_MAX_STACK_DEPTH; k++) {
-		if (fp < lo || fp - sp > STACK_SPAN || (fp & 7))
-			break;
-		if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp) || !frame[1])
-			break;
-		f->ip[k] = frame[1];
-		h = mix_frame(h, frame[1]);
-		n++;
-		lo = fp + 16;
-		fp = frame[0];
-	}
-	for (k = n; k < MEMLEAK_MAX_STACK_DEPTH; k++) {
-		f->ip[k] = 0;
-		asm volatile("" : "+r"(k)); /* no memset: BPF has none */
-	}
-	id = (__u32)(h ^ (h >> 32)) & 0x7fffffff;
-	/* Open addressing over ids: a different stack never shares one. */
-	for (probe = 0; probe < STACK_ID_PROBES; probe++) {
-		bool same = true;
-
-		have = bpf_map_lookup_elem(&stack_traces, &id);
-		if (!have) {
-			long err = bpf_map_update_elem(&stack_traces, &id, f, BPF_NOEXIST);
-
-			if (!err)
-				return id;
-			if (err != -EEXIST) {
-				stat_add(MEMLEAK_STAT_STACK_MAP_FULL, 1);
-				return MEMLEAK_STACK_LOST;
-			}
-			have = bpf_map_lookup_elem(&stack_traces, &id); /* raced: compare */
-			if (!have)
-				continue;
-		}
-		for (k = 0; k < MEMLEAK_MAX_STACK_DEPTH; k++) {
-			if (have->ip[k] != f->ip[k]) {
-				same = false;
-				break;
-			}
-			if (!f->ip[k])
-				break;
-		}
-		if (same)
-			return id;
-		id = (id + 1) & 0x7fffffff;
-	}
-	stat_add(MEMLEAK_STAT_STACK_COLLISION, 1);
-	return MEMLEAK_STACK_LOST;
-}
+#include "unwind.bpf.h"
 
 static __always_inline bool pid_traced(__u32 tgid)
 {
@@ -312,7 +218,8 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, struct proc_id i
 	};
 	struct alloc_info *old;
 
-	info.stack_id = capture_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
+	/* At the return probe ip is the return address inside the caller. */
+	info.stack_id = capture_stack(ctx, PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
 
 	/*
 	 * A record for this address means its free went by unseen (a free
@@ -907,14 +814,11 @@ static __always_inline void send_event(void *ctx, struct pending_call *p, __u32 
 		e->gen = gen ? *gen : 0;
 	}
 	if (type == MEMLEAK_EV_MMAP || type == MEMLEAK_EV_MREMAP || type == MEMLEAK_EV_BRK) {
-		struct pt_regs *regs;
-		int sid;
+		/* The user registers saved at syscall entry: ip is in the wrapper. */
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-		sid = capture_stack(regs->ip, regs->sp, regs->bp);
-
-		if (sid != MEMLEAK_STACK_LOST)
-			e->stack_id = sid;
+		e->stack_id = capture_stack(ctx, BPF_CORE_READ(regs, ip), BPF_CORE_READ(regs, sp),
+					    BPF_CORE_READ(regs, bp));
 	}
 	bpf_ringbuf_submit(e, 0);
 }

@@ -19,6 +19,93 @@
 /* stack_id used when no stack could be recorded (map full or collision). */
 #define MEMLEAK_STACK_LOST (-1)
 
+/*
+ * User stacks unwound by the BPF side (bpf/unwind.bpf.h) from compact CFI
+ * tables that user space builds per object (user/unwind_tables.c).
+ *
+ * A stack is stored as MEMLEAK_MAX_STACK_DEPTH u64 return addresses, like
+ * the kernel's stack maps, zero-terminated; when the walk stopped before
+ * the outermost frame, the word after the last frame is
+ * MEMLEAK_FRAME_TRUNCATED (no user address looks like it).
+ */
+#define MEMLEAK_FRAME_TRUNCATED (~0ULL)
+
+/* Objects with a loaded table, at most (unwind_objects). */
+#define MEMLEAK_UNWIND_MAX_OBJECTS 4096
+
+/* Code ranges remembered per process, for when the VMA lookup is refused;
+ * 48 bytes each (key and value), preallocated. */
+#define MEMLEAK_UNWIND_RANGE_CACHE 8192
+#define MEMLEAK_UNWIND_RANGE_CACHE_ENTRY_BYTES 48
+
+/* How a row finds the caller's frame. */
+enum memleak_unwind_cfa {
+	MEMLEAK_CFA_RSP = 0,     /* CFA = rsp + cfa_off */
+	MEMLEAK_CFA_RBP,         /* CFA = rbp + cfa_off */
+	MEMLEAK_CFA_OUTERMOST,   /* the return address is undefined: _start, clone */
+	MEMLEAK_CFA_NONE,        /* no CFI covers this code: frame-pointer rule */
+	MEMLEAK_CFA_UNSUPPORTED, /* a DWARF expression (PLT stubs): the walk stops */
+};
+
+/* Where the caller's rbp is. */
+enum memleak_unwind_rbp {
+	MEMLEAK_RBP_SAME = 0,    /* unchanged by this frame */
+	MEMLEAK_RBP_AT_CFA,      /* saved at CFA + rbp_off */
+};
+
+/*
+ * One row of an object's table: from pc (an ELF virtual address, i.e. the
+ * runtime address minus the load bias) up to the next row's pc, this rule
+ * gives the caller's frame.  The return address is always at CFA - 8.
+ * Eight bytes a row: x86-64 keeps the stack 8-byte aligned, so offsets are
+ * stored in 8-byte units (a rule that does not fit is UNSUPPORTED).
+ */
+struct memleak_unwind_row {
+	__u32 pc;
+	__u16 cfa_off8;   /* CFA = reg + 8 * cfa_off8 */
+	__s8 rbp_off8;    /* MEMLEAK_RBP_AT_CFA: rbp saved at CFA + 8 * rbp_off8 */
+	__u8 rule;        /* enum memleak_unwind_cfa | enum memleak_unwind_rbp << 4 */
+};
+
+#define MEMLEAK_ROW_CFA(r) ((r)->rule & 0xf)
+#define MEMLEAK_ROW_RBP(r) ((r)->rule >> 4)
+
+/*
+ * Objects are known to the BPF walker by the file its code is mapped from
+ * (the VMA's inode), so no per-process list of mappings is needed and a
+ * process's first instructions after exec or dlopen already find the
+ * tables built for its files.  dev is the kernel's encoding (major << 20 |
+ * minor), as in inode->i_sb->s_dev.
+ */
+struct memleak_unwind_obj_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+#define MEMLEAK_UNWIND_MAX_SEGS 4
+
+/* An object's rows and how its executable segments map file offsets. */
+struct memleak_unwind_object {
+	__u32 first_row;      /* in unwind_rows */
+	__u32 nrows;
+	__u32 nsegs;
+	__u32 pad;
+	struct {
+		__u64 offset;     /* p_offset */
+		__u64 vaddr;      /* p_vaddr */
+		__u64 filesz;
+	} segs[MEMLEAK_UNWIND_MAX_SEGS];
+};
+
+/* How stacks are taken (--unwind). */
+enum memleak_unwind_mode {
+	MEMLEAK_UNWIND_FP = 0,   /* BPF walk by frame pointers alone */
+	MEMLEAK_UNWIND_DWARF,    /* BPF walk: CFI tables for every object that has CFI */
+	MEMLEAK_UNWIND_AUTO,     /* BPF walk: tables for objects without frame pointers */
+	MEMLEAK_UNWIND_FP_KERNEL, /* the kernel's frame-pointer walker, bpf_get_stackid
+				   * (benchmark: 6x the cost of our walk, bench/unwind.sh) */
+};
+
 /* What kind of memory a record describes. */
 enum memleak_kind {
 	MEMLEAK_KIND_MALLOC = 0, /* malloc family and free */

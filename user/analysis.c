@@ -15,6 +15,7 @@
 struct entry {
 	const struct snap_stack *snap;
 	bool lost;
+	bool truncated;        /* the walk stopped before the outermost frame */
 	size_t nframes;
 	uint64_t *addrs;       /* absolute, for symbolization */
 	const char **modules;  /* module of each frame, NULL if unknown */
@@ -37,10 +38,37 @@ static uint64_t str_hash(const char *s)
 	return h;
 }
 
+/*
+ * The kernel's walker takes the caller of each frame from the saved rbp
+ * chain: right only where the frame's function keeps a frame pointer.
+ * Returns how many frames can be trusted; the stack is truncated if that
+ * is not all of it, or if the last frame's function keeps none (its rbp,
+ * which ended the walk, said nothing) and is not the outermost.
+ */
+static size_t trust_frame_pointers(struct entry *e, const struct analysis_input *in,
+				   const uint64_t *ips, size_t n, size_t first)
+{
+	pid_t pid = e->snap->key.tgid;
+	size_t i;
+
+	for (i = first; i < n; i++) {
+		enum frame_rule rule = symbolizer_frame_rule(in->sym, pid, ips[i]);
+
+		if (rule == FRAME_OUTERMOST)
+			return i + 1;
+		if (rule == FRAME_NO_FP) {
+			e->truncated = true;
+			return i + 1;
+		}
+	}
+	return n;
+}
+
 static int normalize(struct entry *e, const struct analysis_input *in)
 {
 	pid_t pid = e->snap->key.tgid;
 	uint64_t ips[MEMLEAK_MAX_STACK_DEPTH] = { 0 };
+	bool inserted = false;
 	size_t i, n;
 
 	e->hash = mix(e->snap->key.kind, e->lost);
@@ -49,8 +77,12 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 		e->hash = mix(e->snap->key.kind, e->lost);
 		return 0;
 	}
-	for (n = 0; n < MEMLEAK_MAX_STACK_DEPTH && ips[n]; n++)
-		;
+	for (n = 0; n < MEMLEAK_MAX_STACK_DEPTH && ips[n]; n++) {
+		if (ips[n] == MEMLEAK_FRAME_TRUNCATED) {
+			e->truncated = true;
+			break;
+		}
+	}
 	/*
 	 * At a syscall the frame-pointer walk skips the caller of a leaf
 	 * wrapper (mmap, munmap, brk keep no frame): the word at the stack
@@ -66,8 +98,12 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 			memmove(&ips[2], &ips[1], (n - 1) * sizeof(ips[0]));
 			ips[1] = e->snap->caller;
 			n++;
+			inserted = true;
 		}
 	}
+	/* The wrapper's caller came from [sp], not from the rbp chain. */
+	if (in->check_frame_pointers)
+		n = trust_frame_pointers(e, in, ips, n, inserted ? 1 : 0);
 	e->addrs = malloc(n * sizeof(*e->addrs) + 1);
 	e->rels = malloc(n * sizeof(*e->rels) + 1);
 	e->modules = malloc(n * sizeof(*e->modules) + 1);
@@ -81,6 +117,7 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 		}
 		e->hash = mix(mix(e->hash, str_hash(e->modules[i])), e->rels[i]);
 	}
+	e->hash = mix(e->hash, e->truncated);
 	e->nframes = n;
 	return 0;
 }
@@ -122,6 +159,8 @@ static int entry_cmp(const void *pa, const void *pb)
 		return a->snap->key.kind < b->snap->key.kind ? -1 : 1;
 	if (a->lost != b->lost)
 		return a->lost ? 1 : -1;
+	if (a->truncated != b->truncated)
+		return a->truncated ? 1 : -1;
 	if (a->hash != b->hash)
 		return a->hash < b->hash ? -1 : 1;
 	if (a->nframes != b->nframes)
@@ -216,6 +255,7 @@ static ssize_t merge(struct entry **sorted, size_t n, const struct snapshot *sna
 			g->first = e;
 			g->rep.kind = e->snap->key.kind;
 			g->rep.stack_lost = e->lost;
+			g->rep.truncated = e->truncated;
 			g->rep.oldest_age_ms = -1;
 		}
 		g = &groups[ng - 1];
@@ -252,18 +292,32 @@ static void record_history(struct history *h, uint64_t now_ns, struct group *gro
 static int symbolize_group(struct group *g, const struct analysis_input *in)
 {
 	const struct entry *e = g->first;
-	size_t i;
+	struct frame chain[SYMBOLIZER_MAX_INLINE + 1];
+	size_t i, j, n, cap = e->nframes;
 
 	if (!e->nframes)
 		return 0;
-	g->rep.frames = calloc(e->nframes, sizeof(*g->rep.frames));
+	g->rep.frames = calloc(cap, sizeof(*g->rep.frames));
 	if (!g->rep.frames)
 		return -ENOMEM;
 	for (i = 0; i < e->nframes; i++) {
-		symbolizer_resolve(in->sym, e->snap->key.tgid, e->addrs[i], &g->rep.frames[i]);
-		g->rep.frames[i].module_offset = e->modules[i] ? e->rels[i] : 0;
+		n = symbolizer_resolve_inline(in->sym, e->snap->key.tgid, e->addrs[i], chain,
+					      SYMBOLIZER_MAX_INLINE + 1);
+		/* Inlined functions add frames: room for them and the rest. */
+		if (g->rep.nframes + n + (e->nframes - i - 1) > cap) {
+			size_t ncap = g->rep.nframes + n + (e->nframes - i - 1);
+			struct frame *f = realloc(g->rep.frames, ncap * sizeof(*f));
+
+			if (!f)
+				return -ENOMEM;
+			g->rep.frames = f;
+			cap = ncap;
+		}
+		for (j = 0; j < n; j++) {
+			chain[j].module_offset = e->modules[i] ? e->rels[i] : 0;
+			g->rep.frames[g->rep.nframes++] = chain[j];
+		}
 	}
-	g->rep.nframes = e->nframes;
 	return 0;
 }
 

@@ -48,6 +48,12 @@ struct analysis_input {
 	size_t ntargets;
 	struct symbolizer *sym;
 	int stack_map_fd;
+	/*
+	 * Stacks come from the kernel's frame-pointer walker: cut each after
+	 * the first frame whose function keeps no frame pointer (what the
+	 * walker found above it is not its caller) and mark it truncated.
+	 */
+	bool check_frame_pointers;
 	const struct mapping_tracker *maps; /* NULL: mappings not followed */
 	unsigned int top_n;
 	uint64_t min_age_ms, min_size, max_size;

@@ -10,6 +10,7 @@
 #include "cost.h"
 #include "errors.h"
 #include "tracer.h"
+#include "unwind_loader.h"
 #include "memleak.skel.h"
 
 /* (tgid, gen) is one of the targets reported on. */
@@ -62,7 +63,12 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	};
 	struct analysis_input in = {
 		.sym = t->sym,
-		.stack_map_fd = bpf_map__fd(t->skel->maps.stack_traces),
+		/* The kernel's walker has its stack map; ours has another. */
+		.stack_map_fd = t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL
+				? bpf_map__fd(t->skel->maps.stack_traces)
+				: bpf_map__fd(t->skel->maps.unwound_stacks),
+		.check_frame_pointers = t->opts.unwind == MEMLEAK_UNWIND_FP ||
+					t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL,
 		.top_n = t->opts.top_n,
 		.min_age_ms = t->opts.min_age_ms,
 		.min_size = t->opts.min_size,
@@ -112,6 +118,7 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		cost_measure(t->skel ? t->skel->obj : NULL, t->bpf_stats_fd, &r->cost);
 		r->cost.report_cpu_s = cpu_start < 0 || r->cost.user_cpu_s < 0 ? -1
 				       : r->cost.user_cpu_s - cpu_start;
+		unwinder_usage(t->unw, &r->unwind);
 	}
 	snapshot_free(&snap);
 	free(live);

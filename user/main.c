@@ -34,6 +34,7 @@
 #include "escalate.h"
 #include "tracer.h"
 #include "uprobe_session.h"
+#include "unwind_loader.h"
 #include "memleak.skel.h"
 
 #define MAINT_FAST_MS 100   /* look for new mappings often right after start */
@@ -153,6 +154,15 @@ static void choose_sampled_programs(struct tracer *t, struct memleak_bpf *skel)
 		skel->rodata->log2_mant[j] = (uint32_t)(log2(1.0 + (j + 0.5) / 256.0) * 65536.0 + 0.5);
 }
 
+/* Rows of the unwind tables (8 bytes each, preallocated): 8 MiB. */
+#define UNWIND_ROWS (1u << 20)
+
+static uint32_t unwind_rows_capacity(const struct options *o)
+{
+	return o->unwind == MEMLEAK_UNWIND_DWARF || o->unwind == MEMLEAK_UNWIND_AUTO
+	       ? UNWIND_ROWS : 1;
+}
+
 static int load_bpf(struct tracer *t, const char *btf)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -178,7 +188,13 @@ static int load_bpf(struct tracer *t, const char *btf)
 		without_btf_programs(skel);
 	choose_sampled_programs(t, skel);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
-	bpf_map__set_max_entries(skel->maps.stack_traces, t->opts.max_stacks);
+	skel->rodata->unwind_mode = t->opts.unwind;
+	/* Only one of the two stack maps is used: the other stays minimal. */
+	bpf_map__set_max_entries(skel->maps.stack_traces,
+				 t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL ? t->opts.max_stacks : 1);
+	bpf_map__set_max_entries(skel->maps.unwound_stacks,
+				 t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL ? 1 : t->opts.max_stacks);
+	bpf_map__set_max_entries(skel->maps.unwind_rows, unwind_rows_capacity(&t->opts));
 	/* Per-process totals: a stack seen in several processes has one entry each. */
 	bpf_map__set_max_entries(skel->maps.stack_totals, t->opts.max_stacks * 4);
 	err = memleak_bpf__load(skel);
@@ -194,6 +210,12 @@ static int load_bpf(struct tracer *t, const char *btf)
 	t->bpf_stats_fd = cost_enable_bpf_stats();
 	if (t->bpf_stats_fd < 0)
 		verbose_msg(1, "BPF run-time stats unavailable: %s", strerror(-t->bpf_stats_fd));
+	t->unw = unwinder_new(t->opts.unwind, bpf_map__fd(skel->maps.unwind_rows),
+			      unwind_rows_capacity(&t->opts), bpf_map__fd(skel->maps.unwind_objects));
+	if (!t->unw) {
+		err_msg("cannot map the unwind tables: %s", strerror(errno));
+		return EXIT_BPF;
+	}
 	t->att.probe_floor = t->opts.probe_floor;
 	t->att.probe_at_entry = t->opts.probe_at_entry;
 	t->att.growth_only = t->opts.growth_mode;
@@ -280,6 +302,7 @@ static int attach_pids(struct tracer *t)
 		if (err < 0)
 			return attach_error(t, err, pid);
 		symbolizer_add_process(t->sym, pid);
+		unwinder_update_process(t->unw, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
 	if (t->opts.npids == 1)
@@ -306,6 +329,9 @@ static int start_command(struct tracer *t)
 	e = attach_paths(&t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
 	if (e == -ENOENT && t->opts.allocator_object)
 		return attach_error(t, e, t->launch.pid);
+	/* Its tables too: the walker finds them from its first instruction. */
+	for (size_t i = 0; !e && i < t->launch.nobjects; i++)
+		unwinder_add_file(t->unw, t->launch.objects[i]);
 	if (e == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in '%s' or its libraries "
 			"(stripped static binary?)", t->launch.exe);
@@ -428,6 +454,8 @@ static void maintain(struct tracer *t)
 				    strerror(-err));
 		symbolizer_add_process(t->sym, tg->pid);
 		procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
+		/* Last: a new object's table takes milliseconds to build. */
+		unwinder_update_process(t->unw, tg->pid);
 	}
 	escalate_check(t, now_ms());
 }
@@ -592,6 +620,7 @@ static void cleanup(struct tracer *t)
 	if (t->launched && t->launch.release_fd >= 0)
 		launch_abort(&t->launch);
 	launch_free(&t->launch);
+	unwinder_free(t->unw);
 	memleak_bpf__destroy(t->skel);
 	if (t->bpf_stats_fd >= 0)
 		close(t->bpf_stats_fd);
@@ -628,6 +657,7 @@ static int start_matching_targets(struct tracer *t)
 	for (i = 0; i < t->ntargets; i++) {
 		attach_process(&t->att, t->targets[i].pid);
 		symbolizer_add_process(t->sym, t->targets[i].pid);
+		unwinder_update_process(t->unw, t->targets[i].pid);
 		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);
 	}
 	return EXIT_OK;

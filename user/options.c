@@ -36,6 +36,7 @@ enum {
 	OPT_ALLOCATOR_OBJECT,
 	OPT_ALLOC_FN,
 	OPT_FREE_FN,
+	OPT_UNWIND,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +73,7 @@ static const struct option long_opts[] = {
 	{ "allocator-object", required_argument, NULL, OPT_ALLOCATOR_OBJECT },
 	{ "alloc-fn", required_argument, NULL, OPT_ALLOC_FN },
 	{ "free-fn", required_argument, NULL, OPT_FREE_FN },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -136,6 +138,10 @@ void options_usage(FILE *out)
 "      --allocator-object PATH  probe the allocator in PATH only, no detection\n"
 "      --alloc-fn NAME:N    NAME allocates: argument N (1-6) is the size\n"
 "      --free-fn NAME:N     NAME frees: argument N (1-6) is the pointer\n"
+"      --unwind fp|dwarf|auto  user stacks by frame pointers (kernel walker),\n"
+"                           by CFI tables (.eh_frame) for every object, or by\n"
+"                           tables only where an object lacks frame pointers\n"
+"                           (auto, the default)\n"
 "\n"
 "Limits and system:\n"
 "      --max-allocs N       live allocations tracked (1000000)\n"
@@ -262,6 +268,7 @@ static void set_defaults(struct options *o)
 	o->rotate_interval_s = 3600;
 	o->rotate_size = 64 << 20;
 	o->rotate_keep = 24;
+	o->unwind = MEMLEAK_UNWIND_AUTO;
 }
 
 static bool parse_positional(struct options *o, int argc, char **argv,
@@ -367,6 +374,21 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 				o->sort = SORT_COUNT;
 			} else {
 				set_err(err, len, "unknown sort '%s' (growth, bytes, count)", optarg);
+				return PARSE_ERROR;
+			}
+			break;
+		case OPT_UNWIND:
+			if (!strcmp(optarg, "fp")) {
+				o->unwind = MEMLEAK_UNWIND_FP;
+			} else if (!strcmp(optarg, "dwarf")) {
+				o->unwind = MEMLEAK_UNWIND_DWARF;
+			} else if (!strcmp(optarg, "auto")) {
+				o->unwind = MEMLEAK_UNWIND_AUTO;
+			} else if (!strcmp(optarg, "fp-kernel")) {
+				/* The kernel's walker: for the benchmark. */
+				o->unwind = MEMLEAK_UNWIND_FP_KERNEL;
+			} else {
+				set_err(err, len, "unknown unwind mode '%s' (fp, dwarf, auto)", optarg);
 				return PARSE_ERROR;
 			}
 			break;

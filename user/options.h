@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include "allocators.h"
 #include "render.h"
+#include "memleak.h"
 
 #define MAX_TARGET_PIDS 64    /* pids on the command line */
 
@@ -44,6 +45,7 @@ struct options {
 	bool follow;              /* -f: trace children from fork */
 	const char *comm;         /* --comm: trace processes with this name */
 	const char *cgroup;       /* --cgroup: trace processes in this cgroup */
+	enum memleak_unwind_mode unwind; /* --unwind (auto) */
 	int verbose;              /* -v, repeatable */
 	const char *alloc_prefix;     /* --alloc-prefix: also probe PREFIXmalloc... */
 	const char *allocator_object; /* --allocator-object: probe only this file */

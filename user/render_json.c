@@ -141,6 +141,7 @@ static void write_frame(struct json_writer *w, const struct frame *f)
 		json_null(w);
 	kv_string(w, "file", f->file);
 	kv_i64_or_null(w, "line", f->line > 0 ? f->line : -1);
+	kv_bool(w, "inlined", f->inlined);
 	json_object_end(w);
 }
 
@@ -164,6 +165,7 @@ static void write_stack(struct json_writer *w, const struct stack_report *s)
 	json_double(w, s->growth_bytes_per_min, 1);
 	json_key(w, "score");
 	json_double(w, s->score, 1);
+	kv_bool(w, "truncated", s->truncated);
 	json_key(w, "frames");
 	json_array_begin(w);
 	for (i = 0; i < s->nframes; i++)
@@ -211,6 +213,22 @@ static void write_stats(struct json_writer *w, const struct report *r)
 	json_object_end(w);
 }
 
+/* How stacks were unwound and what the tables take in the kernel. */
+static void write_unwind(struct json_writer *w, const struct report *r)
+{
+	const struct unwind_usage *u = &r->unwind;
+
+	json_key(w, "unwind");
+	json_object_begin(w);
+	kv_string(w, "mode", u->mode);
+	kv_u64(w, "table_rows", u->rows_used);
+	kv_u64(w, "table_rows_capacity", u->rows_capacity);
+	kv_u64(w, "objects", u->objects);
+	kv_u64(w, "objects_without_room", u->objects_no_room);
+	kv_u64(w, "kernel_bytes", u->kernel_bytes);
+	json_object_end(w);
+}
+
 /* The report object, also nested inside other records (oom_kill). */
 static void write_report(struct json_writer *wp, const struct report *r)
 {
@@ -245,6 +263,7 @@ static void write_report(struct json_writer *wp, const struct report *r)
 	kv_u64(&w, "stacks_matched", r->stacks_matched);
 	write_stats(&w, r);
 	write_tracer_cost(&w, &r->cost);
+	write_unwind(&w, r);
 	json_object_end(&w);
 	*wp = w;
 }

@@ -177,6 +177,8 @@ static void print_frame(FILE *out, size_t n, const struct frame *f)
 		if (f->line > 0)
 			fprintf(out, ":%d", f->line);
 	}
+	if (f->inlined)
+		fputs(" (inlined)", out);
 	putc('\n', out);
 }
 
@@ -222,6 +224,9 @@ static void print_stack(FILE *out, const struct stack_report *s)
 		fputs("      [empty stack]\n", out);
 	for (i = 0; i < s->nframes; i++)
 		print_frame(out, i, &s->frames[i]);
+	if (s->truncated)
+		fputs("      [stack may be truncated: the unwinder stopped before the outermost frame]\n",
+		      out);
 }
 
 /* Every loss counter, in words; each non-zero one gets its own line. */
@@ -321,6 +326,24 @@ static void print_cost(FILE *out, const struct tracer_cost *c)
 	fprintf(out, ", rss %s; this report %s cpu\n", rss, report);
 }
 
+/* Only when tables are in use: their kernel memory, and what did not fit. */
+static void print_unwind(FILE *out, const struct report *r)
+{
+	const struct unwind_usage *u = &r->unwind;
+	char kb[UNITS_BUF_LEN];
+
+	if (!u->rows_capacity)
+		return;
+	format_bytes_human(kb, sizeof(kb), u->kernel_bytes);
+	fprintf(out, "  unwind: %s, %" PRIu64 " of %" PRIu64 " table rows, %" PRIu64
+		" %s, %s of kernel memory", u->mode, u->rows_used, u->rows_capacity,
+		u->objects, plural(u->objects, "object", "objects"), kb);
+	if (u->objects_no_room)
+		fprintf(out, "; %" PRIu64 " %s did not fit (frame pointers there)",
+			u->objects_no_room, plural(u->objects_no_room, "table", "tables"));
+	putc('\n', out);
+}
+
 int render_text(FILE *out, const struct report *r)
 {
 	size_t i;
@@ -335,6 +358,7 @@ int render_text(FILE *out, const struct report *r)
 		print_stack(out, &r->stacks[i]);
 	print_stats(out, r);
 	print_cost(out, &r->cost);
+	print_unwind(out, r);
 	/* A blank line between periodic reports, and out now, not at exit. */
 	putc('\n', out);
 	if (fflush(out) == EOF)

@@ -25,6 +25,8 @@ struct frame {
 				 * (what addr2line -e MODULE takes) */
 	const char *file;   /* source file of the call */
 	int line;           /* source line of the call; 0 = unknown */
+	bool inlined;       /* a function inlined at this address into the
+			     * next frame (same addr); file:line are in it */
 };
 
 struct stack_report {
@@ -63,6 +65,15 @@ struct process_report {
 	bool escalated;              /* --escalate: precise probes on it right now */
 };
 
+/* Stack unwinding (--unwind): what its tables take in the kernel. */
+struct unwind_usage {
+	const char *mode;          /* "fp", "dwarf", "auto"; NULL = unknown */
+	uint64_t rows_used, rows_capacity;
+	uint64_t objects;          /* objects whose table is loaded */
+	uint64_t objects_no_room;  /* tables that did not fit: frame pointers there */
+	uint64_t kernel_bytes;     /* rows array + per-process mapping lists */
+};
+
 /* What the tracer itself costs, since it started. -1 = unknown. */
 struct tracer_cost {
 	double user_cpu_s;     /* tracer process, user + system time */
@@ -97,6 +108,7 @@ struct report {
 	uint64_t sample_bytes;      /* --sample-bytes period, 0 = every call */
 	enum stack_sort sort;       /* order of stacks[] */
 	struct tracer_cost cost;
+	struct unwind_usage unwind;
 };
 
 /* Frees everything a report owns (frames' strings belong to the symbolizer). */

@@ -24,7 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include "perfmap.h"
 #include "symbolize.h"
 
 #define PROC_BUCKETS		256
@@ -44,12 +46,15 @@ struct cache_entry {
 	pid_t pid;
 	unsigned int gen;	/* proc gen the frame was resolved with */
 	struct frame f;
+	struct frame *chain;	/* with inlined functions; NULL until asked */
+	size_t nchain;
 };
 
 struct symbolizer {
 	struct proc *procs[PROC_BUCKETS];
 	void *strs;		/* tree of interned strings */
 	void *cache;		/* tree of cache_entry, key (pid, addr) */
+	struct perfmaps *jit;	/* /tmp/perf-PID.map of JIT compilers */
 };
 
 /* One object mapped by the process: consecutive mappings of one file. */
@@ -162,6 +167,8 @@ static void cache_store(struct symbolizer *s, struct cache_entry *e,
 			return;
 		e->pid = pid;
 		e->f.addr = f->addr;
+		e->chain = NULL;
+		e->nchain = 0;
 		if (!tsearch(e, &s->cache, cmp_frame)) {
 			free(e);
 			return;
@@ -169,6 +176,17 @@ static void cache_store(struct symbolizer *s, struct cache_entry *e,
 	}
 	e->gen = gen;
 	e->f = *f;
+	free(e->chain);
+	e->chain = NULL;
+	e->nchain = 0;
+}
+
+static void cache_entry_free(void *p)
+{
+	struct cache_entry *e = p;
+
+	free(e->chain);
+	free(e);
 }
 
 /* ---- /proc/PID/maps ------------------------------------------------- */
@@ -496,7 +514,13 @@ static const char *module_path(Dwfl_Module *mod)
 
 struct symbolizer *symbolizer_new(void)
 {
-	return calloc(1, sizeof(struct symbolizer));
+	struct symbolizer *s = calloc(1, sizeof(struct symbolizer));
+
+	if (s && !(s->jit = perfmaps_new())) {
+		free(s);
+		s = NULL;
+	}
+	return s;
 }
 
 void symbolizer_free(struct symbolizer *s)
@@ -513,8 +537,9 @@ void symbolizer_free(struct symbolizer *s)
 			free(p);
 		}
 	}
+	perfmaps_free(s->jit);
 	tdestroy(s->strs, free);
-	tdestroy(s->cache, free);
+	tdestroy(s->cache, cache_entry_free);
 	free(s);
 }
 
@@ -593,6 +618,106 @@ static void lookup_frame(struct symbolizer *s, Dwfl_Module *mod,
 	}
 }
 
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	const char *name;
+
+	/* An inlined instance names its function through DW_AT_abstract_origin. */
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
+	return name;
+}
+
+/*
+ * The functions inlined at base->addr, innermost first, then the function
+ * the code belongs to.  Each inlined frame has the line the code is at
+ * within it; each frame after one has the line of that inlined call.
+ * Returns the number of frames written (>= 1).
+ */
+static size_t expand_inlines(struct symbolizer *s, Dwfl_Module *mod, const struct frame *base,
+			     struct frame *out, size_t max)
+{
+	Dwarf_Addr bias, pc = base->addr - 1;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias), *scopes = NULL;
+	Dwarf_Files *files = NULL;
+	const char *file = base->file, *comp_dir = NULL;
+	Dwarf_Attribute a;
+	size_t nfiles, k = 0;
+	int line = base->line, n, i;
+
+	n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+	if (n > 0 && dwarf_getsrcfiles(cu, &files, &nfiles))
+		files = NULL;
+	if (cu)
+		comp_dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
+	for (i = 0; i < n && k + 1 < max; i++) {
+		Dwarf_Die *die = &scopes[i];
+		const char *name = die_name(die), *cf;
+		Dwarf_Word call_file, call_line;
+		Dwarf_Addr entry;
+		struct frame *f;
+
+		if (dwarf_tag(die) != DW_TAG_inlined_subroutine || !name)
+			continue;
+		f = &out[k++];
+		*f = *base;
+		f->inlined = true;
+		f->symbol = intern_demangled(s, name);
+		f->offset = !dwarf_entrypc(die, &entry) && base->addr >= entry + bias
+			    ? base->addr - (entry + bias) : 0;
+		f->file = file;
+		f->line = line;
+		/* Where this instance was inlined: the position in the next frame. */
+		file = NULL;
+		line = 0;
+		if (!dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &a), &call_file) && files &&
+		    (cf = dwarf_filesrc(files, call_file, NULL, NULL)))
+			file = source_path(s, cf, comp_dir);
+		if (!dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &a), &call_line))
+			line = (int)call_line;
+	}
+	free(scopes);
+	out[k] = *base;
+	out[k].file = file;
+	out[k].line = file ? line : 0;
+	return k + 1;
+}
+
+size_t symbolizer_resolve_inline(struct symbolizer *s, pid_t pid, uint64_t addr,
+				 struct frame *out, size_t max)
+{
+	struct frame chain[SYMBOLIZER_MAX_INLINE + 1];
+	struct cache_entry *e;
+	struct proc *p;
+	Dwfl_Module *mod;
+	size_t n;
+
+	if (!max)
+		return 0;
+	symbolizer_resolve(s, pid, addr, &out[0]);
+	p = proc_find(s, pid);
+	e = cache_find(s, pid, addr);
+	if (e && e->chain) {
+		n = e->nchain < max ? e->nchain : max;
+		memcpy(out, e->chain, n * sizeof(*out));
+		return n;
+	}
+	mod = p && p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
+	if (!mod || !out[0].module)
+		return 1;
+	n = expand_inlines(s, mod, &out[0], chain, SYMBOLIZER_MAX_INLINE + 1);
+	if (e && (e->chain = malloc(n * sizeof(*chain)))) {
+		memcpy(e->chain, chain, n * sizeof(*chain));
+		e->nchain = n;
+	}
+	if (n > max)
+		n = max;
+	memcpy(out, chain, n * sizeof(*out));
+	return n;
+}
+
 void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 			struct frame *f)
 {
@@ -610,7 +735,43 @@ void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 		return;
 	}
 	mod = find_module(s, p, addr);
-	if (mod)
-		lookup_frame(s, mod, addr, f);
+	if (!mod) {
+		/* JIT code, maybe: not cached, its perf map grows as it compiles. */
+		const char *name = perfmaps_lookup(s->jit, pid, addr - 1, &f->offset);
+
+		if (name) {
+			f->symbol = intern(s, name);
+			f->offset++;
+		}
+		return;
+	}
+	lookup_frame(s, mod, addr, f);
 	cache_store(s, e, pid, p->gen, f);
+}
+
+enum frame_rule symbolizer_frame_rule(struct symbolizer *s, pid_t pid, uint64_t addr)
+{
+	struct proc *p = proc_get(s, pid);
+	Dwfl_Module *mod = p ? find_module(s, p, addr) : NULL;
+	enum frame_rule rule = FRAME_NO_FP;
+	Dwarf_Op mem[3], *ops;
+	Dwarf_Frame *fr;
+	Dwarf_CFI *cfi;
+	Dwarf_Addr bias;
+	size_t nops;
+
+	if (!mod)
+		return FRAME_UNKNOWN;
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (!cfi)
+		cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	if (!cfi || dwarf_cfi_addrframe(cfi, addr - 1 - bias, &fr))
+		return FRAME_UNKNOWN;
+	if (!dwarf_frame_register(fr, 16, mem, &ops, &nops) && !nops && ops == mem)
+		rule = FRAME_OUTERMOST;
+	else if (!dwarf_frame_cfa(fr, &ops, &nops) && nops == 1 &&
+		 ((ops[0].atom == DW_OP_bregx && ops[0].number == 6) || ops[0].atom == DW_OP_breg6))
+		rule = FRAME_FP;
+	free(fr);
+	return rule;
 }

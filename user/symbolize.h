@@ -42,4 +42,27 @@ bool symbolizer_locate(struct symbolizer *s, pid_t pid, uint64_t addr,
 void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 			struct frame *f);
 
+/* Functions inlined into one another at one address, at most. */
+#define SYMBOLIZER_MAX_INLINE 8
+
+/*
+ * Like symbolizer_resolve, with the functions inlined at addr as frames of
+ * their own before it (innermost first, inlined = true, file:line inside
+ * each; the function's own frame then has the line of the inlined call).
+ * Writes at most max frames; returns how many (>= 1 when max >= 1).
+ */
+size_t symbolizer_resolve_inline(struct symbolizer *s, pid_t pid, uint64_t addr,
+				 struct frame *out, size_t max);
+
+/* How a frame's function finds its caller, from the object's CFI. */
+enum frame_rule {
+	FRAME_UNKNOWN = 0, /* no CFI for it (JIT code, no .eh_frame) */
+	FRAME_FP,          /* its CFA is rbp-based: it keeps a frame pointer */
+	FRAME_NO_FP,       /* rsp-based or another rule: no frame pointer */
+	FRAME_OUTERMOST,   /* the return address is undefined: nothing called it */
+};
+
+/* The rule at the return address addr (looked up at addr - 1). */
+enum frame_rule symbolizer_frame_rule(struct symbolizer *s, pid_t pid, uint64_t addr);
+
 #endif

@@ -22,6 +22,7 @@
 struct memleak_bpf;
 struct symbolizer;
 struct history;
+struct unwinder;
 
 struct tracer {
 	struct options opts;
@@ -29,6 +30,7 @@ struct tracer {
 	struct attach_state att;
 	struct alloc_table alloc_table; /* the functions attach looks for */
 	struct symbolizer *sym;
+	struct unwinder *unw;      /* unwind tables (--unwind dwarf|auto) */
 	struct mapping_tracker maps;
 	struct target *targets;    /* every process traced so far */
 	size_t ntargets, cap_targets;

@@ -282,7 +282,7 @@ static pid_t pids0[] = { 1234 };
 static pid_t pids1[] = { 1234, 4321 };
 
 static struct frame frames0[] = {
-	{ .addr = 0x55d1c0a01234, .symbol = "leak_here", .offset = 0x1f, .module = "/path/to/bin", .module_offset = 0x1234, .file = "leaky.c", .line = 42 },
+	{ .addr = 0x55d1c0a01234, .symbol = "leak_here", .offset = 0x1f, .module = "/path/to/bin", .module_offset = 0x1234, .file = "leaky.c", .line = 42, .inlined = true },
 	{ .addr = 0x55d1c0a00abc, .symbol = NULL, .offset = 0, .module = "/usr/lib/lib\"odd\".so", .module_offset = 0xabc, .file = NULL, .line = 0 },
 	{ .addr = 0x7f00deadbeef, .symbol = "_ZN3foo3barIiEEvT_", .offset = 8, .module = NULL, .file = "/src/foo\n.cc", .line = 0 },
 	{ .addr = 0x1, .symbol = NULL, .offset = 0, .module = NULL, .file = NULL, .line = 0 },
@@ -299,7 +299,7 @@ static struct process_report procs[] = {
 
 static struct stack_report stacks[] = {
 	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
-	  .oldest_age_ms = 2345, .frames = frames0, .nframes = 4,
+	  .oldest_age_ms = 2345, .truncated = true, .frames = frames0, .nframes = 4,
 	  .growth_bytes_per_min = 2457600, .score = 2400000.5 },
 	{ .bytes = 100, .allocs = 1, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
 	  .oldest_age_ms = -1, .stack_lost = true },
@@ -328,6 +328,10 @@ static void fill_report(struct report *r)
 	r->sort = SORT_BYTES;
 	r->cost = (struct tracer_cost){ .user_cpu_s = 1.5, .bpf_cpu_s = 0.25, .bpf_runs = 1000,
 					.rss_bytes = 8388608, .report_cpu_s = 0.0125 };
+	r->unwind = (struct unwind_usage){
+		.mode = "dwarf", .rows_used = 30732, .rows_capacity = 1048576, .objects = 3,
+		.objects_no_room = 1, .kernel_bytes = 8389000,
+	};
 }
 
 static char *render_json_string(const struct report *r)
@@ -358,18 +362,21 @@ static const char full_expected[] =
 	"\"stacks\":["
 	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\","
 	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"estimated\":false,"
-	"\"growth_bytes_per_min\":2457600,\"score\":2400000.5,\"frames\":["
+	"\"growth_bytes_per_min\":2457600,\"score\":2400000.5,\"truncated\":true,\"frames\":["
 	"{\"addr\":\"0x55d1c0a01234\",\"symbol\":\"leak_here\",\"offset\":31,"
-	"\"module\":\"/path/to/bin\",\"module_offset\":4660,\"file\":\"leaky.c\",\"line\":42},"
+	"\"module\":\"/path/to/bin\",\"module_offset\":4660,\"file\":\"leaky.c\",\"line\":42,"
+	"\"inlined\":true},"
 	"{\"addr\":\"0x55d1c0a00abc\",\"symbol\":null,\"offset\":null,"
-	"\"module\":\"/usr/lib/lib\\\"odd\\\".so\",\"module_offset\":2748,\"file\":null,\"line\":null},"
+	"\"module\":\"/usr/lib/lib\\\"odd\\\".so\",\"module_offset\":2748,\"file\":null,\"line\":null,"
+	"\"inlined\":false},"
 	"{\"addr\":\"0x7f00deadbeef\",\"symbol\":\"_ZN3foo3barIiEEvT_\",\"offset\":8,"
-	"\"module\":null,\"module_offset\":null,\"file\":\"/src/foo\\n.cc\",\"line\":null},"
+	"\"module\":null,\"module_offset\":null,\"file\":\"/src/foo\\n.cc\",\"line\":null,"
+	"\"inlined\":false},"
 	"{\"addr\":\"0x1\",\"symbol\":null,\"offset\":null,"
-	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null}]},"
+	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null,\"inlined\":false}]},"
 	"{\"bytes\":100,\"allocs\":1,\"pids\":[1234,4321],\"kind\":\"mmap\","
 	"\"oldest_age_ms\":null,\"stack_lost\":true,\"estimated\":false,"
-	"\"growth_bytes_per_min\":0,\"score\":0,\"frames\":[]}],"
+	"\"growth_bytes_per_min\":0,\"score\":0,\"truncated\":false,\"frames\":[]}],"
 	"\"stacks_matched\":23,"
 	"\"stats\":{\"allocs\":100,\"frees\":101,\"unknown_frees\":102,\"failed_allocs\":103,"
 	"\"nested_calls\":110,"
@@ -377,7 +384,10 @@ static const char full_expected[] =
 	"\"stack_collision\":107,\"totals_full\":108,\"stale_replaced\":109,"
 	"\"pending_lost\":111,\"events_lost\":112,\"returns_lost\":113}},"
 	"\"tracer\":{\"cpu_s\":1.5,\"bpf_cpu_s\":0.25,\"bpf_runs\":1000,\"rss_bytes\":8388608,"
-	"\"report_cpu_s\":0.0125}}\n";
+	"\"report_cpu_s\":0.0125},"
+	"\"unwind\":{\"mode\":\"dwarf\",\"table_rows\":30732,\"table_rows_capacity\":1048576,"
+	"\"objects\":3,\"objects_without_room\":1,\"kernel_bytes\":8389000}}\n";
+
 
 static void test_render_json_full(void **state)
 {
@@ -423,7 +433,10 @@ static void test_render_json_empty(void **state)
 		"\"stack_collision\":0,\"totals_full\":0,\"stale_replaced\":0,"
 		"\"pending_lost\":0,\"events_lost\":0,\"returns_lost\":0}},"
 		"\"tracer\":{\"cpu_s\":null,\"bpf_cpu_s\":null,\"bpf_runs\":null,"
-		"\"rss_bytes\":null,\"report_cpu_s\":null}}\n");
+		"\"rss_bytes\":null,\"report_cpu_s\":null},"
+		"\"unwind\":{\"mode\":null,\"table_rows\":0,\"table_rows_capacity\":0,"
+		"\"objects\":0,\"objects_without_room\":0,\"kernel_bytes\":0}}\n");
+
 	free(got);
 }
 

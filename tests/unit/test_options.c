@@ -179,6 +179,23 @@ static void test_rejections(void **state)
 	expect_error("invalid function name", "--free-fn", "pool free:1", NULL);
 }
 
+static void test_unwind_modes(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "-p", "1", NULL), PARSE_OK);
+	assert_int_equal(o.unwind, MEMLEAK_UNWIND_AUTO);
+	assert_int_equal(parse(&o, err, "-p", "1", "--unwind", "fp", NULL), PARSE_OK);
+	assert_int_equal(o.unwind, MEMLEAK_UNWIND_FP);
+	assert_int_equal(parse(&o, err, "-p", "1", "--unwind", "dwarf", NULL), PARSE_OK);
+	assert_int_equal(o.unwind, MEMLEAK_UNWIND_DWARF);
+	assert_int_equal(parse(&o, err, "-p", "1", "--unwind", "auto", NULL), PARSE_OK);
+	assert_int_equal(o.unwind, MEMLEAK_UNWIND_AUTO);
+	assert_int_equal(parse(&o, err, "-p", "1", "--unwind", "lbr", NULL), PARSE_ERROR);
+	assert_string_equal(err, "unknown unwind mode 'lbr' (fp, dwarf, auto)");
+}
+
 static void test_parse_size(void **state)
 {
 	uint64_t v;
@@ -256,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_allocator_options),
 		cmocka_unit_test(test_custom_functions_bounded),
 		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_unwind_modes),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

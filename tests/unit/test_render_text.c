@@ -146,6 +146,52 @@ static void test_stacks(void **state)
 	free(out);
 }
 
+/* A truncated stack says so after its frames; inlined frames are marked. */
+static void test_truncated_and_inlined(void **state)
+{
+	struct frame f[] = {
+		{ .addr = 0x401000, .symbol = "grow", .offset = 4, .module = "/bin/x",
+		  .file = "x.c", .line = 7, .inlined = true },
+		{ .addr = 0x401000, .symbol = "insert", .offset = 0x10, .module = "/bin/x",
+		  .file = "x.c", .line = 20 },
+	};
+	struct stack_report s = { .bytes = 64, .allocs = 1, .kind = MEMLEAK_KIND_MALLOC,
+				  .pids = pids0, .npids = 1, .oldest_age_ms = -1,
+				  .truncated = true, .frames = f, .nframes = 2 };
+	struct report r;
+	char *out;
+
+	(void)state;
+	fill_report(&r);
+	r.stacks = &s;
+	r.nstacks = 1;
+	out = render(&r);
+	assert_line(out, "      #0  0x0000000000401000 grow+0x4 (/bin/x) x.c:7 (inlined)");
+	assert_line(out, "      #1  0x0000000000401000 insert+0x10 (/bin/x) x.c:20");
+	assert_line(out, "      [stack may be truncated: the unwinder stopped before the outermost frame]");
+	free(out);
+}
+
+/* The tables' footer only when tables are in use. */
+static void test_unwind_footer(void **state)
+{
+	struct report r;
+	char *out;
+
+	(void)state;
+	fill_report(&r);
+	out = render(&r);
+	assert_not_contains(out, "unwind:");
+	free(out);
+	r.unwind = (struct unwind_usage){ .mode = "auto", .rows_used = 30672,
+					  .rows_capacity = 1048576, .objects = 2,
+					  .kernel_bytes = 8392712, .objects_no_room = 1 };
+	out = render(&r);
+	assert_line(out, "  unwind: auto, 30672 of 1048576 table rows, 2 objects, 8.0 MiB of kernel "
+		    "memory; 1 table did not fit (frame pointers there)");
+	free(out);
+}
+
 static void test_tracer_cost(void **state)
 {
 	struct report r;
@@ -356,6 +402,8 @@ int main(void)
 		cmocka_unit_test(test_stacks),
 		cmocka_unit_test(test_tracer_cost),
 		cmocka_unit_test(test_no_loss_line),
+		cmocka_unit_test(test_truncated_and_inlined),
+		cmocka_unit_test(test_unwind_footer),
 		cmocka_unit_test(test_every_loss_printed),
 		cmocka_unit_test(test_single_losses),
 		cmocka_unit_test(test_final_empty_and_filters),

@@ -54,6 +54,21 @@ KEEP void symbolize_test_caller(void)
 	asm volatile("" ::: "memory");
 }
 
+/* A call inside a function inlined into another: two frames at one address. */
+static int inl_call_line, outer_call_line;
+
+static inline __attribute__((always_inline)) void symbolize_test_inlined(void)
+{
+	inl_call_line = __LINE__; symbolize_test_capture();
+	asm volatile("" ::: "memory");
+}
+
+KEEP void symbolize_test_outer(void)
+{
+	outer_call_line = __LINE__; symbolize_test_inlined();
+	asm volatile("" ::: "memory");
+}
+
 static uint64_t caller_ret(void)
 {
 	symbolize_test_caller();
@@ -118,6 +133,40 @@ static void reap(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+static void test_resolve_inlined(void **state)
+{
+	struct symbolizer *s = symbolizer_new();
+	struct frame f[SYMBOLIZER_MAX_INLINE + 1];
+	uint64_t ret;
+	size_t n;
+
+	symbolize_test_outer();
+	ret = captured_ret;
+	assert_int_equal(symbolizer_add_process(s, getpid()), 0);
+	n = symbolizer_resolve_inline(s, getpid(), ret, f, SYMBOLIZER_MAX_INLINE + 1);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].symbol, "symbolize_test_inlined");
+	assert_true(f[0].inlined);
+	assert_int_equal(f[0].addr, ret);
+	assert_int_equal(f[0].line, inl_call_line);
+	assert_true(ends_with(f[0].file, "/tests/unit/test_symbolize.c"));
+	assert_string_equal(f[1].symbol, "symbolize_test_outer");
+	assert_false(f[1].inlined);
+	assert_int_equal(f[1].addr, ret);
+	assert_int_equal(f[1].line, outer_call_line);
+	assert_true(ends_with(f[1].file, "/tests/unit/test_symbolize.c"));
+	/* Cached: the same answer again; and room for one frame gives one. */
+	assert_int_equal(symbolizer_resolve_inline(s, getpid(), ret, f, 3), 2);
+	assert_string_equal(f[0].symbol, "symbolize_test_inlined");
+	assert_int_equal(symbolizer_resolve_inline(s, getpid(), ret, f, 1), 1);
+	/* Not inlined: one frame, as symbolizer_resolve gives it. */
+	assert_int_equal(symbolizer_resolve_inline(s, getpid(), caller_ret(), f, 3), 1);
+	assert_string_equal(f[0].symbol, "symbolize_test_caller");
+	assert_int_equal(f[0].line, call_line);
+	assert_false(f[0].inlined);
+	symbolizer_free(s);
 }
 
 static void test_resolve_own_call(void **state)
@@ -359,6 +408,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolve_own_call),
+		cmocka_unit_test(test_resolve_inlined),
 		cmocka_unit_test(test_resolve_libc),
 		cmocka_unit_test(test_locate_across_processes),
 		cmocka_unit_test(test_exited_process),

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * perfmap.c: the line format, lookups in this process's own
+ * /tmp/perf-PID.map, and rereading when the JIT appends to it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "perfmap.h"
+
+static char path[64];
+
+static void write_map(const char *text, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	unlink(path);
+	return 0;
+}
+
+static void test_parse_line(void **state)
+{
+	uint64_t start, size;
+	const char *name;
+
+	assert_true(perfmap_parse_line("7f32d8ecac60 438 long LeakyCache.grow(long)\n", &start,
+				       &size, &name));
+	assert_int_equal(start, 0x7f32d8ecac60);
+	assert_int_equal(size, 0x438);
+	assert_string_equal(name, "long LeakyCache.grow(long)\n");
+	/* The JVM writes 0x prefixes; Node and others do not. */
+	assert_true(perfmap_parse_line("0x00007f32d1409260 0x2c0 LazyCompile:~f a.js:1", &start,
+				       &size, &name));
+	assert_int_equal(start, 0x7f32d1409260);
+	assert_int_equal(size, 0x2c0);
+	assert_false(perfmap_parse_line("garbage\n", &start, &size, &name));
+	assert_false(perfmap_parse_line("1000 0 empty\n", &start, &size, &name));
+	assert_false(perfmap_parse_line("1000 10 \n", &start, &size, &name));
+	assert_false(perfmap_parse_line("1000 10\n", &start, &size, &name));
+}
+
+static void test_lookup_and_reread(void **state)
+{
+	struct perfmaps *m = perfmaps_new();
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	uint64_t off = 0;
+
+	assert_null(perfmaps_lookup(m, getpid(), 0x1000, &off));  /* no file yet */
+	write_map("1000 100 first\n3000 10 Interpreter\n", "w");
+	assert_string_equal(perfmaps_lookup(m, getpid(), 0x1000, &off), "first");
+	assert_int_equal(off, 0);
+	assert_string_equal(perfmaps_lookup(m, getpid(), 0x10ff, &off), "first");
+	assert_int_equal(off, 0xff);
+	assert_null(perfmaps_lookup(m, getpid(), 0x1100, &off));
+	assert_null(perfmaps_lookup(m, getpid(), 0xfff, &off));
+	assert_string_equal(perfmaps_lookup(m, getpid(), 0x3009, &off), "Interpreter");
+	/* Appended: code freed and compiled again at the same place. */
+	nanosleep(&pause, NULL);
+	write_map("1000 80 second\n", "a");
+	assert_string_equal(perfmaps_lookup(m, getpid(), 0x1010, &off), "second");
+	assert_int_equal(off, 0x10);
+	perfmaps_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_line),
+		cmocka_unit_test(test_lookup_and_reread),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Compact unwind tables from an object's CFI (.eh_frame, else .debug_frame),
+ * read through elfutils: one row per change of the rule that finds the
+ * caller's frame, sorted by address, in the layout the BPF unwinder reads
+ * (struct memleak_unwind_row, bpf/memleak.h).
+ */
+#ifndef MEMLEAK_UNWIND_TABLES_H
+#define MEMLEAK_UNWIND_TABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "memleak.h"
+
+/* An executable PT_LOAD segment: how file offsets map to ELF addresses. */
+struct unwind_segment {
+	uint64_t vaddr, offset, filesz;
+};
+
+struct unwind_table {
+	struct memleak_unwind_row *rows;
+	size_t nrows, cap;
+	struct unwind_segment segs[8];
+	size_t nsegs;
+	uint64_t covered_bytes;  /* code covered by CFI */
+	uint64_t rbp_bytes;      /* of which the CFA is found through rbp */
+};
+
+/*
+ * Build the table of the ELF object open on fd (not consumed).  Returns 0,
+ * -ENOENT when the object has no CFI or no executable segment, or -errno.
+ */
+int unwind_table_build(int fd, struct unwind_table *t);
+
+/*
+ * Whether the object's code keeps frame pointers: most of its code finds
+ * the CFA through rbp.  Code built without them uses rbp-based CFA only in
+ * the few functions that need a frame (alloca, variable-length arrays).
+ */
+bool unwind_table_has_frame_pointers(const struct unwind_table *t);
+
+/* The row in effect at ELF address pc, or NULL (for tests and user space). */
+const struct memleak_unwind_row *unwind_table_lookup(const struct unwind_table *t,
+						     uint64_t pc);
+
+/*
+ * Load bias of a mapping of the object: runtime address minus ELF address,
+ * for a mapping at start of file offset pgoff.  False if pgoff is in no
+ * executable segment.
+ */
+bool unwind_table_bias(const struct unwind_table *t, uint64_t start, uint64_t pgoff,
+		       uint64_t *bias);
+
+void unwind_table_free(struct unwind_table *t);
+
+#endif
