@@ -528,8 +528,6 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 
 /* ---- Sampled mode: uprobe sessions, the entry decides whether to return ---- */
 
-extern bool bpf_session_is_return(void) __ksym __weak;
-
 static __always_inline __u64 rng_next(struct pending_call *p)
 {
 	__u64 x = p->rng;
@@ -698,11 +696,26 @@ static __always_inline void sampled_finish(struct pt_regs *ctx)
 		remember_alloc(ctx, id, addr, p->size);
 }
 
+/*
+ * At a session's return the registers are those after "ret": ip is the
+ * return address the entry found at [sp], and sp is one slot above.  An
+ * entry's ip is inside the allocator, never a return address into its
+ * caller, so this tells the two ends apart without the bpf_session_is_return
+ * kfunc (whose extern would tie loading to the running kernel's BTF file).
+ */
+static __always_inline bool session_is_return(struct pt_regs *ctx)
+{
+	struct pending_call *p = pending_get(false);
+
+	return p && p->smp_sp && PT_REGS_IP(ctx) == p->smp_ret &&
+	       PT_REGS_SP(ctx) == p->smp_sp + 8;
+}
+
 /* Uprobe session (loader sets the attach type): one program, both ends. */
 SEC("uprobe")
 int sampled_alloc(struct pt_regs *ctx)
 {
-	if (bpf_session_is_return()) {
+	if (session_is_return(ctx)) {
 		sampled_finish(ctx);
 		return 0;
 	}
