@@ -27,6 +27,11 @@ test_growth_mode_no_allocator_probes() {
 	# The heap grew by about what was leaked: 64 KiB per tick.
 	assert_gt "$(jf '[.stacks[] | select(.kind == "brk" or .kind == "mmap") | .bytes] | add // 0')" \
 		$((1024 * 1024)) "heap and mapping growth attributed to stacks"
+	# ... and to the leaking code path: unwound through malloc's internals
+	# (no frame pointers in libc) to grow_fn and its caller.
+	assert_gt "$(jf '[.stacks[] | select(.kind == "brk" and
+		([.frames[].symbol] | index(["grow_fn", "main"]) != null)) | .bytes] | add // 0')" \
+		$((1024 * 1024)) "heap growth from grow_fn (called by main)"
 	assert_no_probes
 }
 
