@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cost.h"
 #include "errors.h"
@@ -207,7 +208,12 @@ static int load_bpf(struct tracer *t, const char *btf)
 	t->skel = skel;
 	t->att.skel = skel;
 	/* Without run-time stats the reports say the BPF cost is unknown. */
-	t->bpf_stats_fd = cost_enable_bpf_stats();
+	/*
+	 * Kernel BPF run-time stats cost every BPF program of the host two
+	 * clock reads per run: growth mode, the one meant to cost nothing,
+	 * leaves them off (its reports show the BPF time as unknown).
+	 */
+	t->bpf_stats_fd = t->opts.growth_mode ? -EOPNOTSUPP : cost_enable_bpf_stats();
 	if (t->bpf_stats_fd < 0)
 		verbose_msg(1, "BPF run-time stats unavailable: %s", strerror(-t->bpf_stats_fd));
 	t->unw = unwinder_new(t->opts.unwind, bpf_map__fd(skel->maps.unwind_rows),
