@@ -63,7 +63,7 @@ for n in "${counts[@]}"; do
 	pids=("$holder")
 	tracers=()
 	for age in "${ages[@]}"; do
-		./memleakbpf -v --format json -o "$age" --max-allocs $((n + n / 4 + 1024)) \
+		./memleakbpf -v ${COST_ARGS:-} --format json -o "$age" --max-allocs $((n + n / 4 + 1024)) \
 			-p "$holder" "$INTERVAL" >"$tmp/out$age" 2>"$tmp/err$age" &
 		tracers+=("$!")
 		pids+=("$!")
