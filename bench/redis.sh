@@ -6,6 +6,7 @@
 #   ROUNDS=3 REQUESTS=200000 bash bench/redis.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 ROUNDS=${ROUNDS:-3}
 REQUESTS=${REQUESTS:-200000}
@@ -47,20 +48,11 @@ run_sampled()  { with_tracer --sample-bytes 512k; }
 run_precise()  { with_tracer; }
 
 MODES=(untraced growth sampled precise)
-declare -A res
-for mode in "${MODES[@]}"; do res[$mode]=""; done
-for ((r = 1; r <= ROUNDS; r++)); do
-	for mode in "${MODES[@]}"; do
-		v=$("run_$mode")
-		res[$mode]+="$v"$'\n'
-		printf 'round %d %-9s %10s requests/s\n' "$r" "$mode" "$v" >&2
-	done
-done
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-u=$(printf '%s' "${res[untraced]}" | median)
+interleave requests/s "${MODES[@]}"
+u=${MEDIAN[untraced]}
 echo "redis-benchmark -n $REQUESTS -c 20 -t set,get (mean of both), median of $ROUNDS rounds"
 for mode in "${MODES[@]}"; do
-	v=$(printf '%s' "${res[$mode]}" | median)
+	v=${MEDIAN[$mode]}
 	awk -v m="$mode" -v v="$v" -v u="$u" 'BEGIN { printf "%-9s %10d requests/s  %6.3f of untraced\n", m, v, v / u }'
 done
 echo "goal: growth >= 0.98 of untraced"

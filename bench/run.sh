@@ -9,6 +9,7 @@
 #   ROUNDS=3 ITERS=200000 bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 ITERS=${ITERS:-200000}
 ROUNDS=${ROUNDS:-3}
@@ -28,30 +29,19 @@ run_sampled()     { traced -o 0 --format json --sample-bytes "$SAMPLE"; }
 run_sampled_nosess() { traced -o 0 --format json --sample-bytes "$SAMPLE" --no-sessions; }
 
 MODES=(untraced floor_naive floor precise precise_fp sampled sampled_nosess)
-declare -A res
-for mode in "${MODES[@]}"; do res[$mode]=""; done
-for ((r = 1; r <= ROUNDS; r++)); do
-	for mode in "${MODES[@]}"; do
-		v=$("run_$mode")
-		res[$mode]+="$v"$'\n'
-		printf 'round %d %-15s %10s iterations/s\n' "$r" "$mode" "$v" >&2
-	done
-done
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-declare -A m
-for mode in "${MODES[@]}"; do m[$mode]=$(printf '%s' "${res[$mode]}" | median); done
+interleave iterations/s "${MODES[@]}"
 
 echo "workload: $ITERS x (free + malloc), ring of 1024 live blocks; median of $ROUNDS rounds"
 printf '%-34s %12s iterations/s\n' \
-	"untraced" "${m[untraced]}" \
-	"empty probes at function entry" "${m[floor_naive]}" \
-	"empty probes, placed (floor)" "${m[floor]}" \
-	"memleakbpf precise (--unwind auto)" "${m[precise]}" \
-	"memleakbpf precise --unwind fp" "${m[precise_fp]}" \
-	"memleakbpf --sample-bytes $SAMPLE" "${m[sampled]}" \
-	"  same without uprobe sessions" "${m[sampled_nosess]}"
-awk -v u="${m[untraced]}" -v n="${m[floor_naive]}" -v f="${m[floor]}" -v p="${m[precise]}" \
-	-v pf="${m[precise_fp]}" -v s="${m[sampled]}" -v sn="${m[sampled_nosess]}" 'BEGIN {
+	"untraced" "${MEDIAN[untraced]}" \
+	"empty probes at function entry" "${MEDIAN[floor_naive]}" \
+	"empty probes, placed (floor)" "${MEDIAN[floor]}" \
+	"memleakbpf precise (--unwind auto)" "${MEDIAN[precise]}" \
+	"memleakbpf precise --unwind fp" "${MEDIAN[precise_fp]}" \
+	"memleakbpf --sample-bytes $SAMPLE" "${MEDIAN[sampled]}" \
+	"  same without uprobe sessions" "${MEDIAN[sampled_nosess]}"
+awk -v u="${MEDIAN[untraced]}" -v n="${MEDIAN[floor_naive]}" -v f="${MEDIAN[floor]}" -v p="${MEDIAN[precise]}" \
+	-v pf="${MEDIAN[precise_fp]}" -v s="${MEDIAN[sampled]}" -v sn="${MEDIAN[sampled_nosess]}" 'BEGIN {
 	printf "placed floor / naive floor        %8.2f   (probe placement)\n", f / n
 	printf "precise (fp) / placed floor       %8.2f   (goal >= 0.9: cost of exact accounting)\n", pf / f
 	printf "precise (auto) / placed floor     %8.2f   (the same, with DWARF unwinding of this -O2 program and libc)\n", p / f

@@ -2,7 +2,6 @@
 /* Escalation from growth mode to precise probes (see escalate.h). */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/libbpf.h>
 #include "errors.h"
 #include "escalate.h"
@@ -39,15 +38,7 @@ static void escalate_start(struct tracer *t, struct target *tg, uint64_t now_ms,
 		    (int)tg->pid, tg->comm, mb_per_min, t->opts.escalate_window_s);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void escalate_stop(struct tracer *t, struct target *tg)
+static void escalate_stop(struct tracer *t, struct target *tg, uint64_t now_ms)
 {
 	struct proc_id id = { .tgid = (uint32_t)tg->pid, .gen = tg->gen };
 
@@ -57,7 +48,7 @@ static void escalate_stop(struct tracer *t, struct target *tg)
 		     bpf_map__fd(t->skel->maps.stack_totals), &id, 1);
 	tg->esc_until_ms = 0;
 	tg->esc_rss_ms = 0;
-	tg->esc_quiet_until_ms = now_ms() + (uint64_t)(ESCALATE_COOLDOWN_WINDOWS *
+	tg->esc_quiet_until_ms = now_ms + (uint64_t)(ESCALATE_COOLDOWN_WINDOWS *
 						     t->opts.escalate_window_s * 1000);
 	verbose_msg(0, "pid %d (%s): escalation window over, probes detached", (int)tg->pid,
 		    tg->comm);
@@ -76,12 +67,12 @@ void escalate_check(struct tracer *t, uint64_t now_ms)
 
 		if (tg->gone || tg->exited) {
 			if (tg->esc_until_ms)
-				escalate_stop(t, tg);
+				escalate_stop(t, tg, now_ms);
 			continue;
 		}
 		if (tg->esc_until_ms) {
 			if (now_ms >= tg->esc_until_ms)
-				escalate_stop(t, tg);
+				escalate_stop(t, tg, now_ms);
 			continue;
 		}
 		if (now_ms < tg->esc_quiet_until_ms)
@@ -103,13 +94,4 @@ void escalate_check(struct tracer *t, uint64_t now_ms)
 		if (rate >= t->opts.escalate_mb_per_min)
 			escalate_start(t, tg, now_ms, rate);
 	}
-}
-
-void escalate_end_all(struct tracer *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->ntargets; i++)
-		if (t->targets[i].esc_until_ms)
-			escalate_stop(t, &t->targets[i]);
 }

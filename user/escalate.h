@@ -15,7 +15,4 @@ struct tracer;
 /* Once per maintenance: escalate fast growers, end windows that ran out. */
 void escalate_check(struct tracer *t, uint64_t now_ms);
 
-/* End every escalation (at exit, before the probes go). */
-void escalate_end_all(struct tracer *t);
-
 #endif

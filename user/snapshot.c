@@ -222,57 +222,6 @@ static int agg_finish(struct agg_table *t, struct snap_stack **out, size_t *n)
 	return 0;
 }
 
-/* The age walk: one batch of live allocations into the aggregate. */
-struct aged_ctx {
-	struct agg_table t;
-	uint64_t now, min_age_ns;
-};
-
-static int add_aged(const void *k, const void *v, size_t n, void *p)
-{
-	const struct alloc_key *keys = k;
-	const struct alloc_info *vals = v;
-	struct aged_ctx *a = p;
-	size_t i;
-	int err;
-
-	for (i = 0; i < n; i++) {
-		struct stack_key sk = {
-			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
-			.kind = vals[i].kind, .gen = keys[i].gen,
-		};
-
-		/* Allocations made after "now" was read count as young. */
-		if (vals[i].ts_ns > a->now || a->now - vals[i].ts_ns < a->min_age_ns)
-			continue;
-		err = agg_add(&a->t, &sk, vals[i].size, vals[i].ts_ns, NULL);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/*
- * Batch by batch, so that memory stays that of one batch and of the
- * aggregate (one slot per process and stack), whatever the number of
- * live allocations.
- */
-static int read_aged(int fd, uint64_t now, uint64_t min_age_ns, struct snapshot *s)
-{
-	struct aged_ctx a = { .now = now, .min_age_ns = min_age_ns };
-	int err;
-
-	err = map_for_each_batch(fd, sizeof(struct alloc_key), sizeof(struct alloc_info),
-				 add_aged, &a);
-	if (err) {
-		free(a.t.slots);
-		return err;
-	}
-	if (!a.t.slots)
-		return 0;
-	return agg_finish(&a.t, &s->stacks, &s->nstacks);
-}
-
 double sample_weight(uint64_t size, uint64_t period)
 {
 	double x = (double)size / (double)period;
@@ -280,6 +229,16 @@ double sample_weight(uint64_t size, uint64_t period)
 	/* -expm1(-x) = 1 - exp(-x) without cancellation for small blocks. */
 	return x > 40 ? 1.0 : 1.0 / -expm1(-x);
 }
+
+/*
+ * The walk over live allocations.  The age filter sums into "aged";
+ * sampled mode (period > 0) also weights every record and sums all of them
+ * into "all", since then the kernel's totals are samples, not the truth.
+ */
+struct walk_ctx {
+	struct agg_table all, aged;
+	uint64_t now, min_age_ns, period;
+};
 
 static int agg_add_weighted(struct agg_table *t, const struct stack_key *k,
 			    uint64_t size, uint64_t ts, double w)
@@ -292,6 +251,36 @@ static int agg_add_weighted(struct agg_table *t, const struct stack_key *k,
 		return err;
 	s->wbytes += w * (double)size;
 	s->wcount += w;
+	return 0;
+}
+
+static int add_records(const void *k, const void *v, size_t n, void *p)
+{
+	const struct alloc_key *keys = k;
+	const struct alloc_info *vals = v;
+	struct walk_ctx *c = p;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		struct stack_key sk = {
+			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
+			.kind = vals[i].kind, .gen = keys[i].gen,
+		};
+		double w = c->period ? sample_weight(vals[i].size, c->period) : 1.0;
+
+		if (c->period) {
+			err = agg_add_weighted(&c->all, &sk, vals[i].size, vals[i].ts_ns, w);
+			if (err)
+				return err;
+		}
+		/* Allocations made after "now" was read count as young. */
+		if (vals[i].ts_ns > c->now || c->now - vals[i].ts_ns < c->min_age_ns)
+			continue;
+		err = agg_add_weighted(&c->aged, &sk, vals[i].size, vals[i].ts_ns, w);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -309,56 +298,25 @@ static void agg_estimate(struct snap_stack *v, size_t n)
 }
 
 /*
- * Sampled mode: every record is read once, scaled, and summed twice: into
- * the totals (all live memory) and, past the age filter, into the stacks.
+ * Batch by batch, so that memory stays that of one batch and of the
+ * aggregates (one slot per process and stack), whatever the number of
+ * live allocations.
  */
-struct sampled_ctx {
-	struct agg_table all, aged;
-	uint64_t now, min_age_ns, period;
-};
-
-static int add_sampled(const void *k, const void *v, size_t n, void *p)
-{
-	const struct alloc_key *keys = k;
-	const struct alloc_info *vals = v;
-	struct sampled_ctx *c = p;
-	size_t i;
-	int err;
-
-	for (i = 0; i < n; i++) {
-		struct stack_key sk = {
-			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
-			.kind = vals[i].kind, .gen = keys[i].gen,
-		};
-		double w = sample_weight(vals[i].size, c->period);
-
-		err = agg_add_weighted(&c->all, &sk, vals[i].size, vals[i].ts_ns, w);
-		if (err)
-			return err;
-		if (vals[i].ts_ns > c->now || c->now - vals[i].ts_ns < c->min_age_ns)
-			continue;
-		err = agg_add_weighted(&c->aged, &sk, vals[i].size, vals[i].ts_ns, w);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int read_sampled(int fd, uint64_t now, uint64_t min_age_ns, uint64_t period,
+static int read_records(int fd, uint64_t now, uint64_t min_age_ns, uint64_t period,
 			struct snapshot *s)
 {
-	struct sampled_ctx c = { .now = now, .min_age_ns = min_age_ns, .period = period };
+	struct walk_ctx c = { .now = now, .min_age_ns = min_age_ns, .period = period };
 	int err;
 
 	err = map_for_each_batch(fd, sizeof(struct alloc_key), sizeof(struct alloc_info),
-				 add_sampled, &c);
+				 add_records, &c);
 	if (!err && c.all.slots)
 		err = agg_finish(&c.all, &s->totals, &s->ntotals);
 	if (!err && c.aged.slots)
 		err = agg_finish(&c.aged, &s->stacks, &s->nstacks);
 	free(c.all.slots);
 	free(c.aged.slots);
-	if (err)
+	if (err || !period)
 		return err;
 	agg_estimate(s->totals, s->ntotals);
 	agg_estimate(s->stacks, s->nstacks);
@@ -431,7 +389,7 @@ int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 	if (!err && src->sample_bytes) {
 		s->aged = min_age_ms > 0;
 		s->estimated = true;
-		err = read_sampled(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL,
+		err = read_records(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL,
 				   src->sample_bytes, s);
 		if (!err && !s->stacks)
 			s->stacks = calloc(1, sizeof(*s->stacks));
@@ -447,7 +405,7 @@ int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 		err = read_totals(src->totals_fd, s);
 	if (!err && min_age_ms) {
 		s->aged = true;
-		err = read_aged(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL, s);
+		err = read_records(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL, 0, s);
 	} else if (!err) {
 		s->stacks = malloc((s->ntotals ? s->ntotals : 1) * sizeof(*s->stacks));
 		if (!s->stacks)
