@@ -38,7 +38,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc \
 	$(OUT)/targets/leak_exact_musl_dynamic $(OUT)/targets/alloc_direct_mimalloc \
 	$(OUT)/targets/alloc_direct_tcmalloc $(OUT)/targets/prefixed_jemalloc_my \
-	$(OUT)/targets/jemalloc_extended
+	$(OUT)/targets/jemalloc_extended $(OUT)/targets/growth_leak_static_stripped
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
@@ -159,6 +159,12 @@ $(OUT)/targets/deep_nofp: tests/targets/deep_nofp.c tests/targets/target_util.h 
 
 $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 	strip -s -o $@ $<
+
+# A steady leak in a static program without symbols: no mmap/brk wrapper
+# to probe, so growth mode falls back to the syscall tracepoints.
+$(OUT)/targets/growth_leak_static_stripped: tests/targets/growth_leak.c tests/targets/target_util.h | $(OUT)
+	$(CC) -O0 -g -fno-omit-frame-pointer -static -o $@.full $<
+	strip -s -o $@ $@.full
 
 demo/leaky: demo/leaky.c
 	$(CC) -O1 -g -fno-omit-frame-pointer -o $@ $<

@@ -4,6 +4,8 @@
 # median requests/s; printed as ratios against untraced.
 #
 #   ROUNDS=3 REQUESTS=200000 bash bench/redis.sh
+#   MODES="untraced growth syscalls" bash bench/redis.sh   (a subset; syscalls:
+#   growth mode at the syscall tracepoints, --syscalls)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -44,10 +46,11 @@ with_tracer() {
 
 run_untraced() { rps; }
 run_growth()   { with_tracer --mode growth; }
+run_syscalls() { with_tracer --mode growth --syscalls; }
 run_sampled()  { with_tracer --sample-bytes 512k; }
 run_precise()  { with_tracer; }
 
-MODES=(untraced growth sampled precise)
+read -ra MODES <<<"${MODES:-untraced growth syscalls sampled precise}"
 interleave requests/s "${MODES[@]}"
 u=${MEDIAN[untraced]}
 echo "redis-benchmark -n $REQUESTS -c 20 -t set,get (mean of both), median of $ROUNDS rounds"

@@ -109,8 +109,10 @@ struct pending_call {
 	__u8 old_valid;
 	__u8 record;       /* the new block is within the size filter */
 	__u8 sys_backing;  /* the syscall is made inside an allocator call */
+	__u8 sys_wrapper;  /* sys_nr was entered through a C library wrapper */
 	__s32 sys_nr;      /* syscall in progress, or 0 */
 	__u32 sys_flags;   /* mmap flags */
+	__s32 sys_stack;   /* stack of the mapping call, taken where its registers are */
 	__u64 sys_args[3];
 	__u64 sys_caller;  /* word at the user stack pointer at entry */
 	/*
@@ -759,41 +761,73 @@ static __always_inline bool is_mem_syscall(long id)
 	return id == NR_MMAP || id == NR_MUNMAP || id == NR_BRK || id == NR_MREMAP;
 }
 
-/*
- * Raw syscall tracepoints need no tracefs.  They run for every syscall, so
- * the syscall number is checked before anything else.
- */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+/* File mappings are page cache, not leaks; fd -1 or MAP_ANONYMOUS is anon. */
+static __always_inline bool anon_mapping(__u64 flags, __u64 fd)
 {
-	__u32 tgid;
-	struct pending_call *p;
-	__u64 sp;
+	return (flags & MAP_ANONYMOUS) || (__s32)fd == -1;
+}
 
-	if (!is_mem_syscall(id))
-		return 0;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!pid_traced(tgid))
-		return 0;
+/*
+ * Entry of a mapping call, seen at a syscall or at a libc wrapper: the
+ * arguments (in the syscall's order) wait in the thread's slot for the
+ * result.  The old break is read from the kernel: wrappers and syscall
+ * disagree on what brk returns, mm->brk is the truth for both.
+ */
+static __always_inline struct pending_call *begin_map_call(long nr, __u64 sp, __u64 addr,
+							   __u64 len, __u64 arg2,
+							   __u64 flags, __u64 caller_at)
+{
+	struct pending_call *p;
+
 	p = pending_get(true);
 	if (!p) {
 		stat_add(MEMLEAK_STAT_PENDING_LOST, 1);
-		return 0;
+		return NULL;
 	}
-	sp = regs->sp;
-	p->sys_nr = id;
+	p->sys_nr = nr;
 	p->sys_backing = inside_outer_call(p, sp, bpf_ktime_get_ns());
-	p->sys_args[0] = regs->di;
-	p->sys_args[1] = regs->si;
-	p->sys_args[2] = id == NR_MREMAP ? regs->dx : regs->r8; /* new_len / mmap fd */
-	p->sys_flags = regs->r10;
-	if (id == NR_BRK) {
+	p->sys_args[0] = addr;
+	p->sys_args[1] = len;
+	p->sys_args[2] = arg2;
+	p->sys_flags = flags;
+	p->sys_stack = MEMLEAK_STACK_LOST;
+	if (nr == NR_BRK) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
 		p->sys_args[1] = BPF_CORE_READ(task, mm, brk); /* the break before */
 	}
 	p->sys_caller = 0;
-	bpf_probe_read_user(&p->sys_caller, sizeof(p->sys_caller), (void *)sp);
+	bpf_probe_read_user(&p->sys_caller, sizeof(p->sys_caller), (void *)caller_at);
+	return p;
+}
+
+/*
+ * Raw syscall tracepoints need no tracefs, but while attached they put
+ * every syscall of the host on the slow path: only --syscalls (or a target
+ * without libc wrappers) uses them.  The syscall number is checked first.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	struct pending_call *p;
+
+	if (!is_mem_syscall(id))
+		return 0;
+	if (!pid_traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	/*
+	 * Inside a probed wrapper the wrapper's probes report the call: the
+	 * stack is theirs (here the return address is already the uretprobe
+	 * trampoline's).
+	 */
+	p = pending_get(false);
+	if (p && p->sys_nr == id && p->sys_wrapper)
+		return 0;
+	p = begin_map_call(id, regs->sp, regs->di, regs->si,
+			   id == NR_MREMAP ? regs->dx : regs->r8, /* new_len / mmap fd */
+			   regs->r10, regs->sp);
+	if (p)
+		p->sys_wrapper = 0;
 	return 0;
 }
 
@@ -820,20 +854,44 @@ static __always_inline void send_event(void *ctx, struct pending_call *p, __u32 
 	e->ts_ns = bpf_ktime_get_ns();
 	e->flags = p ? p->sys_flags : 0;
 	e->backing = p ? p->sys_backing : 0;
-	e->stack_id = MEMLEAK_STACK_LOST;
+	e->stack_id = p ? p->sys_stack : MEMLEAK_STACK_LOST;
 	{
 		__u32 *gen = bpf_map_lookup_elem(&traced_pids, &tgid);
 
 		e->gen = gen ? *gen : 0;
 	}
-	if (type == MEMLEAK_EV_MMAP || type == MEMLEAK_EV_MREMAP || type == MEMLEAK_EV_BRK) {
-		/* The user registers saved at syscall entry: ip is in the wrapper. */
-		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-		e->stack_id = capture_stack(ctx, BPF_CORE_READ(regs, ip), BPF_CORE_READ(regs, sp),
-					    BPF_CORE_READ(regs, bp));
-	}
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* The call succeeded with result ret (an address, or the new break). */
+static __always_inline void end_map_call(void *ctx, struct pending_call *p, __u32 tgid,
+					 __s32 nr, __u64 ret)
+{
+	switch (nr) {
+	case NR_MMAP:
+		if (!anon_mapping(p->sys_flags, p->sys_args[2]))
+			return;
+		send_event(ctx, p, MEMLEAK_EV_MMAP, tgid, ret, PAGE_UP(p->sys_args[1]), 0, 0);
+		break;
+	case NR_MUNMAP:
+		send_event(ctx, p, MEMLEAK_EV_MUNMAP, tgid, p->sys_args[0],
+			   PAGE_UP(p->sys_args[1]), 0, 0);
+		break;
+	case NR_MREMAP:
+		send_event(ctx, p, MEMLEAK_EV_MREMAP, tgid, ret, PAGE_UP(p->sys_args[2]),
+			   p->sys_args[0], PAGE_UP(p->sys_args[1]));
+		break;
+	case NR_BRK:
+		if (ret != p->sys_args[1])
+			send_event(ctx, p, MEMLEAK_EV_BRK, tgid, ret, 0, p->sys_args[1], 0);
+		break;
+	}
+}
+
+/* Stacks matter for what maps memory; munmap's is never used. */
+static __always_inline bool map_call_has_stack(__s32 nr)
+{
+	return nr != NR_MUNMAP;
 }
 
 SEC("tp_btf/sys_exit")
@@ -850,30 +908,74 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	p = pending_get(false);
 	if (!p || !p->sys_nr)
 		return 0;
+	if (p->sys_wrapper)
+		return 0;
 	nr = p->sys_nr;
 	p->sys_nr = 0;
 	if (regs->orig_ax != nr || (ret < 0 && ret >= -MAX_ERRNO))
 		return 0;
-	switch (nr) {
-	case NR_MMAP:
-		/* File mappings are page cache, not leaks; fd -1 or MAP_ANONYMOUS is anon. */
-		if (!(p->sys_flags & MAP_ANONYMOUS) && (__s32)p->sys_args[2] != -1)
-			return 0;
-		send_event(ctx, p, MEMLEAK_EV_MMAP, tgid, ret, PAGE_UP(p->sys_args[1]), 0, 0);
-		break;
-	case NR_MUNMAP:
-		send_event(ctx, p, MEMLEAK_EV_MUNMAP, tgid, p->sys_args[0],
-			   PAGE_UP(p->sys_args[1]), 0, 0);
-		break;
-	case NR_MREMAP:
-		send_event(ctx, p, MEMLEAK_EV_MREMAP, tgid, ret, PAGE_UP(p->sys_args[2]),
-			   p->sys_args[0], PAGE_UP(p->sys_args[1]));
-		break;
-	case NR_BRK:
-		if ((__u64)ret != p->sys_args[1])
-			send_event(ctx, p, MEMLEAK_EV_BRK, tgid, ret, 0, p->sys_args[1], 0);
-		break;
+	if (nr == NR_MMAP && !anon_mapping(p->sys_flags, p->sys_args[2]))
+		return 0;
+	/* The user registers saved at syscall entry: ip is in the wrapper. */
+	if (map_call_has_stack(nr))
+		p->sys_stack = capture_stack(ctx, regs->ip, regs->sp, regs->bp);
+	end_map_call(ctx, p, tgid, nr, ret);
+	return 0;
+}
+
+/*
+ * The same calls seen at the C library's wrappers (mmap, munmap, mremap,
+ * brk), whose probes trap only when a traced process maps memory.  The
+ * cookie is the syscall number; arguments follow the C calling convention
+ * (the fourth in rcx).  The stack is taken at the entry, where the caller's
+ * return address is at [sp], as at the syscall.
+ */
+SEC("uprobe")
+int BPF_KPROBE(map_wrapper_enter, __u64 addr, __u64 len, __u64 a2, __u64 a3, __u64 a4)
+{
+	__s32 nr = bpf_get_attach_cookie(ctx);
+	struct pending_call *p;
+	__u64 sp = PT_REGS_SP(ctx);
+
+	if (!pid_traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	/* mmap(addr, len, prot, flags, fd): file mappings need no return probe work. */
+	if (nr == NR_MMAP && !anon_mapping(a3, a4))
+		return 0;
+	p = begin_map_call(nr, sp, addr, len, nr == NR_MREMAP ? a2 : a4,
+			   nr == NR_MMAP ? a3 : 0, sp);
+	if (!p)
+		return 0;
+	p->sys_wrapper = 1;
+	if (map_call_has_stack(nr))
+		p->sys_stack = capture_stack_at_entry(ctx, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx));
+	return 0;
+}
+
+/* The wrappers return -1 (MAP_FAILED) on failure and set errno. */
+SEC("uretprobe")
+int BPF_KRETPROBE(map_wrapper_return, long ret)
+{
+	struct pending_call *p;
+	__u32 tgid;
+	__s32 nr;
+
+	p = pending_get(false);
+	if (!p || !p->sys_nr || !p->sys_wrapper)
+		return 0;
+	nr = p->sys_nr;
+	p->sys_nr = 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (nr == NR_BRK) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		/* brk() returns 0 or -1, sbrk() the old break: read the new one. */
+		end_map_call(ctx, p, tgid, nr, BPF_CORE_READ(task, mm, brk));
+		return 0;
 	}
+	if (ret == -1 || (nr == NR_MUNMAP && ret != 0))
+		return 0;
+	end_map_call(ctx, p, tgid, nr, ret);
 	return 0;
 }
 

@@ -400,7 +400,7 @@ static __always_inline long store_stack(struct memleak_stack *buf, __u64 hash)
  * A global function: the verifier checks it once, on its own, instead of
  * once per path of every program that captures a stack.
  */
-__noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp)
+__noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry)
 {
 	struct ustack_walk st = {
 		.pc = ip, .sp = sp, .rbp = bp, .hash = 0xcbf29ce484222325ULL,
@@ -411,6 +411,19 @@ __noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp)
 	buf = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	if (!buf)
 		return -ENOMEM;
+	/*
+	 * At a function's first instruction ip is no return address (ip - 1
+	 * is another function), and every function's frame is the same: the
+	 * return address at [sp], nothing else pushed yet.
+	 */
+	if (at_entry) {
+		buf->ips[0] = ip;
+		st.n = 1;
+		st.hash = (st.hash ^ ip) * 0x100000001b3ULL;
+		if (!read_word(&st.pc, sp))
+			st.pc = 0;
+		st.sp = sp + 8;
+	}
 	if (bpf_loop(MEMLEAK_MAX_STACK_DEPTH, unwind_step, &st, 0) < 0)
 		return -EINVAL;
 	/* Depth exhausted with frames left, or the walk gave up: say so. */
@@ -438,20 +451,33 @@ __noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp)
  * sp and bp the user registers there), or MEMLEAK_STACK_LOST after
  * counting why.  ctx is the program's context (for the kernel's walker).
  */
-static __always_inline __s32 capture_stack(void *ctx, __u64 ip, __u64 sp, __u64 bp)
+static __always_inline __s32 capture_stack_from(void *ctx, __u64 ip, __u64 sp, __u64 bp,
+						 bool at_entry)
 {
 	long sid;
 
 	if (unwind_mode == MEMLEAK_UNWIND_FP_KERNEL)
 		sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
 	else
-		sid = unwind_user_stack(ip, sp, bp);
+		sid = unwind_user_stack(ip, sp, bp, at_entry);
 	if (sid < 0) {
 		stat_add(sid == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
 					: MEMLEAK_STAT_STACK_MAP_FULL, 1);
 		return MEMLEAK_STACK_LOST;
 	}
 	return (__s32)sid;
+}
+
+/* ip: a return address, or the point a syscall returns to. */
+static __always_inline __s32 capture_stack(void *ctx, __u64 ip, __u64 sp, __u64 bp)
+{
+	return capture_stack_from(ctx, ip, sp, bp, false);
+}
+
+/* ip: the first instruction of a function (an entry uprobe). */
+static __always_inline __s32 capture_stack_at_entry(void *ctx, __u64 ip, __u64 sp, __u64 bp)
+{
+	return capture_stack_from(ctx, ip, sp, bp, true);
 }
 
 #endif

@@ -71,19 +71,25 @@ static bool role_frees(enum alloc_role role)
 /* Functions listed by name in the one-line summary of an object (-v). */
 #define SUMMARY_NAMES 8
 
+static int push_link_to(struct bpf_link ***v, size_t *n, size_t *cap,
+			struct bpf_link *link)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct bpf_link **nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = link;
+	return 0;
+}
+
 static int push_link(struct attach_state *st, struct bpf_link *link)
 {
-	if (st->nlinks == st->cap_links) {
-		size_t cap = st->cap_links ? st->cap_links * 2 : 64;
-		struct bpf_link **v = realloc(st->links, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		st->links = v;
-		st->cap_links = cap;
-	}
-	st->links[st->nlinks++] = link;
-	return 0;
+	return push_link_to(&st->links, &st->nlinks, &st->cap_links, link);
 }
 
 static int push_fd(struct attach_state *st, int fd)
@@ -337,26 +343,32 @@ static bool already_attached(const struct attach_state *st, pid_t pid, uint64_t 
 	return false;
 }
 
-static int remember_object(struct attach_state *st, pid_t pid, uint64_t inode,
-			   const char *path, int nfuncs)
+static int remember_in(struct attached_object **v, size_t *n, size_t *cap, pid_t pid,
+		       uint64_t inode, const char *path, int nfuncs)
 {
 	struct attached_object *o;
 
-	if (st->nobjs == st->cap_objs) {
-		size_t cap = st->cap_objs ? st->cap_objs * 2 : 16;
-		struct attached_object *v = realloc(st->objs, cap * sizeof(*v));
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct attached_object *nv = realloc(*v, ncap * sizeof(*nv));
 
-		if (!v)
+		if (!nv)
 			return -ENOMEM;
-		st->objs = v;
-		st->cap_objs = cap;
+		*v = nv;
+		*cap = ncap;
 	}
-	o = &st->objs[st->nobjs++];
+	o = &(*v)[(*n)++];
 	o->pid = pid;
 	o->inode = inode;
 	o->nfuncs = nfuncs;
 	snprintf(o->path, sizeof(o->path), "%s", path);
 	return 0;
+}
+
+static int remember_object(struct attach_state *st, pid_t pid, uint64_t inode,
+			   const char *path, int nfuncs)
+{
+	return remember_in(&st->objs, &st->nobjs, &st->cap_objs, pid, inode, path, nfuncs);
 }
 
 static bool has_custom(const struct attach_state *st)
@@ -412,6 +424,131 @@ static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
 	return remember_object(st, pid, inode, shown, n) ?: n > 0;
 }
 
+/*
+ * The C library's mapping wrappers and the syscall each stands for (the
+ * BPF cookie).  mmap64 is mmap under another name in glibc.  glibc's sbrk
+ * calls brk, so brk sees it; a probe on sbrk too would hide the callers of
+ * the inner brk (its return address becomes the uretprobe trampoline).
+ * musl's malloc calls neither.
+ */
+static const struct {
+	const char *name;
+	uint64_t nr;
+} map_wrappers[] = {
+	{ "mmap", 9 }, { "mmap64", 9 }, { "munmap", 11 }, { "mremap", 25 },
+	{ "brk", 12 },
+};
+
+#define NWRAPPERS (sizeof(map_wrappers) / sizeof(map_wrappers[0]))
+
+static const struct attached_object *wrapper_object(const struct attach_state *st,
+						    pid_t pid, uint64_t inode)
+{
+	size_t i;
+
+	for (i = 0; i < st->nwobjs; i++)
+		if ((st->system_wide || st->wobjs[i].pid == pid) && st->wobjs[i].inode == inode)
+			return &st->wobjs[i];
+	return NULL;
+}
+
+static bool wrappers_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+{
+	return wrapper_object(st, pid, inode) != NULL;
+}
+
+/*
+ * Programs that map memory without the C library's wrappers: Go's runtime
+ * makes its own syscalls (even when linked with libc), and so does a
+ * static executable that defines no wrapper (or has no symbols at all).
+ */
+bool attach_maps_without_wrappers(const char *exe)
+{
+	struct elf_func f[] = {
+		{ .name = "runtime.mmap" }, { .name = "runtime.sysMmap" }, { .name = "mmap" },
+	};
+	struct elf_info info = { 0 };
+	int fd, n;
+
+	fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = elf_find_funcs(fd, f, 3, &info);
+	close(fd);
+	if (n < 0)
+		return false;
+	return f[0].found || f[1].found || (!info.has_interp && !f[2].found);
+}
+
+static int attach_wrapper(struct attach_state *st, pid_t pid, const char *kpath,
+			  uint64_t off, uint64_t nr, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = nr);
+	struct bpf_program *prog = retprobe ? st->skel->progs.map_wrapper_return
+					    : st->skel->progs.map_wrapper_enter;
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_uprobe_opts(prog, st->system_wide ? -1 : pid, kpath, off, &uo);
+	if (!link)
+		return -errno;
+	err = push_link_to(&st->wlinks, &st->nwlinks, &st->cap_wlinks, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+/* Probe the mapping wrappers one object defines (each address once). */
+static int probe_wrappers(struct attach_state *st, pid_t pid, const char *kpath,
+			  const char *shown)
+{
+	struct elf_func funcs[NWRAPPERS];
+	struct stat sb;
+	size_t i, j;
+	int fd, err = 0, n = 0;
+
+	fd = open(kpath, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (wrappers_attached(st, pid, sb.st_ino)) {
+		close(fd);
+		return 0;
+	}
+	for (i = 0; i < NWRAPPERS; i++)
+		funcs[i] = (struct elf_func){ .name = map_wrappers[i].name };
+	if (elf_find_funcs(fd, funcs, NWRAPPERS, NULL) <= 0)
+		goto out;
+	for (i = 0; i < NWRAPPERS && !err; i++) {
+		bool alias = false;
+
+		for (j = 0; j < i; j++)
+			alias |= funcs[j].found && funcs[j].file_offset == funcs[i].file_offset;
+		if (!funcs[i].found || alias)
+			continue;
+		err = attach_wrapper(st, pid, kpath, funcs[i].file_offset, map_wrappers[i].nr,
+				     false);
+		if (!err)
+			err = attach_wrapper(st, pid, kpath, funcs[i].file_offset,
+					     map_wrappers[i].nr, true);
+		n += !err;
+	}
+	if (err)
+		verbose_msg(0, "pid %d: cannot probe the mapping wrappers of %s: %s", (int)pid,
+			    shown, strerror(-err));
+	else if (n)
+		verbose_msg(1, "pid %d: %s: %d mapping wrapper%s (mmap, munmap, mremap, brk)",
+			    (int)pid, shown, n, n == 1 ? "" : "s");
+out:
+	close(fd);
+	return err ?: remember_in(&st->wobjs, &st->nwobjs, &st->cap_wobjs, pid, sb.st_ino,
+				  shown, n);
+}
+
 /* --allocator-object: probe it by its path, mapped yet or not. */
 static int probe_only_object(struct attach_state *st, pid_t pid, bool *has_core)
 {
@@ -422,33 +559,45 @@ static int probe_only_object(struct attach_state *st, pid_t pid, bool *has_core)
 
 int attach_process(struct attach_state *st, pid_t pid)
 {
+	/* Growth mode probes allocators only while escalated; wrappers always. */
+	bool allocators = !st->growth_only || st->escalating == pid;
+	bool wrappers = st->map_wrappers && !st->escalating;
 	struct map_entry *maps;
 	bool has_core = false;
 	size_t i, nmaps;
 	int err, newly = 0;
 
-	if (st->growth_only && st->escalating != pid)
+	if (!allocators && !wrappers)
 		return 0;
-	err = probe_only_object(st, pid, &has_core);
-	if (err < 0)
-		return procfs_alive(pid) ? err : -ESRCH;
-	newly += err;
+	if (allocators) {
+		err = probe_only_object(st, pid, &has_core);
+		if (err < 0)
+			return procfs_alive(pid) ? err : -ESRCH;
+		newly += err;
+	}
 	err = procfs_read_maps(pid, &maps, &nmaps);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
 	for (i = 0; i < nmaps; i++) {
 		const struct map_entry *m = &maps[i];
 		char kpath[PATH_MAX];
+		bool objs, wraps;
 
 		/* One probe set per object: its first mapping stands for it. */
-		if (!m->inode || m->path[0] != '/' || already_attached(st, pid, m->inode))
+		if (!m->inode || m->path[0] != '/')
+			continue;
+		objs = allocators && !already_attached(st, pid, m->inode);
+		wraps = wrappers && !wrappers_attached(st, pid, m->inode);
+		if (!objs && !wraps)
 			continue;
 		/* map_files reaches deleted, replaced and other-namespace files. */
 		snprintf(kpath, sizeof(kpath), "/proc/%d/map_files/%llx-%llx", (int)pid,
 			 (unsigned long long)m->start, (unsigned long long)m->end);
 		if (access(kpath, R_OK))
 			procfs_root_path(pid, m->path, kpath, sizeof(kpath));
-		err = probe_object(st, pid, kpath, m->path, &has_core);
+		err = wraps ? probe_wrappers(st, pid, kpath, m->path) : 0;
+		if (!err && objs)
+			err = probe_object(st, pid, kpath, m->path, &has_core);
 		if (err < 0 && err != -ENOENT && err != -EACCES) {
 			free(maps);
 			return procfs_alive(pid) ? err : -ESRCH;
@@ -459,7 +608,7 @@ int attach_process(struct attach_state *st, pid_t pid)
 	free(maps);
 	if (!procfs_alive(pid))
 		return -ESRCH;
-	if (!attach_count_objects(st, pid))
+	if (allocators && !attach_count_objects(st, pid))
 		return -ENOENT;
 	return newly;
 }
@@ -470,6 +619,11 @@ int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
 	size_t i;
 	int err;
 
+	for (i = 0; st->map_wrappers && i < n; i++) {
+		err = probe_wrappers(st, pid, paths[i], paths[i]);
+		if (err < 0)
+			return err;
+	}
 	if (st->growth_only)
 		return 0;
 	err = probe_only_object(st, pid, &has_core);
@@ -483,22 +637,17 @@ int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
 	return has_core ? 0 : -ENOENT;
 }
 
-int attach_tracepoints(struct attach_state *st)
+static int attach_programs(struct attach_state *st, struct bpf_program **progs, size_t n)
 {
-	struct bpf_program *progs[] = {
-		st->skel->progs.sys_enter, st->skel->progs.sys_exit,
-		st->skel->progs.oom_victim, st->skel->progs.on_fork,
-		st->skel->progs.on_exec, st->skel->progs.on_exit,
-	};
 	size_t i;
 	int err;
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+	for (i = 0; i < n; i++) {
 		struct bpf_link *link = bpf_program__attach(progs[i]);
 
 		if (!link)
 			return -errno;
-		err = push_link(st, link);
+		err = push_link_to(&st->wlinks, &st->nwlinks, &st->cap_wlinks, link);
 		if (err) {
 			bpf_link__destroy(link);
 			return err;
@@ -506,6 +655,28 @@ int attach_tracepoints(struct attach_state *st)
 		verbose_msg(1, "attached %s", bpf_program__name(progs[i]));
 	}
 	return 0;
+}
+
+int attach_tracepoints(struct attach_state *st)
+{
+	struct bpf_program *progs[] = {
+		st->skel->progs.oom_victim, st->skel->progs.on_fork,
+		st->skel->progs.on_exec, st->skel->progs.on_exit,
+	};
+
+	return attach_programs(st, progs, sizeof(progs) / sizeof(progs[0]));
+}
+
+int attach_syscall_tracepoints(struct attach_state *st)
+{
+	struct bpf_program *progs[] = { st->skel->progs.sys_enter, st->skel->progs.sys_exit };
+	int err;
+
+	if (st->syscall_tracepoints)
+		return 0;
+	err = attach_programs(st, progs, 2);
+	st->syscall_tracepoints = !err;
+	return err;
 }
 
 int attach_init(struct attach_state *st, const struct alloc_table *table,
@@ -590,6 +761,14 @@ void attach_destroy(struct attach_state *st)
 
 	for (i = 0; i < st->nlinks; i++)
 		bpf_link__destroy(st->links[i]);
+	for (i = 0; i < st->nwlinks; i++)
+		bpf_link__destroy(st->wlinks[i]);
+	free(st->wlinks);
+	free(st->wobjs);
+	st->wlinks = NULL;
+	st->wobjs = NULL;
+	st->nwlinks = st->cap_wlinks = st->nwobjs = st->cap_wobjs = 0;
+	st->syscall_tracepoints = false;
 	for (i = 0; i < st->nfds; i++)
 		close(st->fds[i]);
 	free(st->fds);

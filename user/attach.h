@@ -44,6 +44,19 @@ struct attach_state {
 	 * the object then pays the trap, traced or not.
 	 */
 	bool system_wide;
+	/*
+	 * mmap, munmap, mremap, brk and sbrk are followed at the C library's
+	 * wrappers (uprobes that trap only when a traced process maps memory),
+	 * unless --syscalls asks for the raw syscall tracepoints, which slow
+	 * every syscall of the host.  Their links and objects are kept apart
+	 * from the allocator probes': an escalation comes and goes without them.
+	 */
+	bool map_wrappers;
+	bool syscall_tracepoints;  /* attached (idempotent attach) */
+	struct bpf_link **wlinks;
+	size_t nwlinks, cap_wlinks;
+	struct attached_object *wobjs;
+	size_t nwobjs, cap_wobjs;
 	struct bpf_link **links;
 	size_t nlinks, cap_links;
 	struct attached_object *objs;
@@ -83,10 +96,20 @@ int attach_process(struct attach_state *st, pid_t pid);
 int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n);
 
 /*
- * Attach the mapping (mmap/munmap/mremap/brk) and OOM tracepoints: raw
- * and BTF tracepoints, which need no tracefs.  Returns 0 or -errno.
+ * Attach the OOM and process tracepoints: BTF tracepoints, which need no
+ * tracefs.  Returns 0 or -errno.
  */
 int attach_tracepoints(struct attach_state *st);
+
+/*
+ * Attach the raw syscall tracepoints that follow mmap/munmap/mremap/brk in
+ * every process, wrappers or not (--syscalls, or a traced process without
+ * C library wrappers: Go, raw syscalls).  Idempotent.  Returns 0 or -errno.
+ */
+int attach_syscall_tracepoints(struct attach_state *st);
+
+/* Does the program at exe map memory without C library wrappers (Go, static)? */
+bool attach_maps_without_wrappers(const char *exe);
 
 /*
  * --escalate: probe pid alone (never system-wide), even in growth mode.

@@ -232,6 +232,9 @@ static int load_bpf(struct tracer *t, const char *btf)
 	err = mappings_open(&t->maps, bpf_map__fd(skel->maps.events), targets_on_event, t);
 	if (!err)
 		err = attach_tracepoints(&t->att);
+	if (!err && t->opts.syscalls)
+		err = attach_syscall_tracepoints(&t->att);
+	t->att.map_wrappers = !t->opts.syscalls;
 	if (err) {
 		err_msg("cannot attach the mapping and OOM tracepoints: %s", strerror(-err));
 		return EXIT_BPF;
@@ -292,6 +295,32 @@ static int check_custom_found(struct tracer *t, const char *target)
 	return EXIT_NO_ALLOCATOR;
 }
 
+/*
+ * A program that maps memory without the C library's wrappers (Go, a
+ * static binary making its own syscalls) is followed at the syscall
+ * tracepoints instead, which every syscall of the host then pays for.
+ * exe: the program's path, or NULL for /proc/PID/exe.
+ */
+static void cover_mapping_calls(struct tracer *t, pid_t pid, const char *exe)
+{
+	char path[64];
+	int err;
+
+	if (!t->att.map_wrappers || t->att.syscall_tracepoints)
+		return;
+	if (!exe) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+		exe = path;
+	}
+	if (!attach_maps_without_wrappers(exe))
+		return;
+	verbose_msg(0, "pid %d: maps memory without C library wrappers (Go or static): "
+		    "following mmap/brk at the syscall tracepoints", (int)pid);
+	err = attach_syscall_tracepoints(&t->att);
+	if (err)
+		verbose_msg(0, "cannot attach the syscall tracepoints: %s", strerror(-err));
+}
+
 static int attach_pids(struct tracer *t)
 {
 	char what[64];
@@ -307,6 +336,7 @@ static int attach_pids(struct tracer *t)
 		err = attach_process(&t->att, pid);
 		if (err < 0)
 			return attach_error(t, err, pid);
+		cover_mapping_calls(t, pid, NULL);
 		symbolizer_add_process(t->sym, pid);
 		unwinder_update_process(t->unw, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
@@ -333,6 +363,8 @@ static int start_command(struct tracer *t)
 	if (target_add(t, t->launch.pid, 0, 0) < 0)
 		return EXIT_BPF;
 	e = attach_paths(&t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
+	if (e >= 0)
+		cover_mapping_calls(t, t->launch.pid, t->launch.exe);
 	if (e == -ENOENT && t->opts.allocator_object)
 		return attach_error(t, e, t->launch.pid);
 	/* Its tables too: the walker finds them from its first instruction. */
@@ -458,6 +490,8 @@ static void maintain(struct tracer *t)
 		if (err < 0 && err != -ESRCH && err != -ENOENT)
 			verbose_msg(0, "pid %d: cannot probe new objects: %s", (int)tg->pid,
 				    strerror(-err));
+		if (err >= 0 || err == -ENOENT)
+			cover_mapping_calls(t, tg->pid, NULL);
 		symbolizer_add_process(t->sym, tg->pid);
 		procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
 		/* Last: a new object's table takes milliseconds to build. */
@@ -661,7 +695,8 @@ static int start_matching_targets(struct tracer *t)
 		return attach_error(t, err, getpid());
 	scan_matching(t);
 	for (i = 0; i < t->ntargets; i++) {
-		attach_process(&t->att, t->targets[i].pid);
+		if (attach_process(&t->att, t->targets[i].pid) >= 0)
+			cover_mapping_calls(t, t->targets[i].pid, NULL);
 		symbolizer_add_process(t->sym, t->targets[i].pid);
 		unwinder_update_process(t->unw, t->targets[i].pid);
 		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);
@@ -763,8 +798,9 @@ int main(int argc, char **argv)
 	if (!rc && setup_signals(&t))
 		rc = EXIT_RUNTIME;
 	if (!rc) {
-		verbose_msg(1, "tracing %zu process(es), %zu probes; reports every %g s",
-			    t.ntargets, t.att.nlinks, t.opts.interval_s);
+		verbose_msg(1, "tracing %zu process(es), %zu allocator probes, %zu mapping and "
+			    "process probes; reports every %g s", t.ntargets,
+			    t.att.nlinks + t.att.nfds, t.att.nwlinks, t.opts.interval_s);
 		rc = run_loop(&t);
 	}
 	cleanup(&t);

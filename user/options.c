@@ -20,6 +20,7 @@ enum {
 	OPT_SAMPLE_BYTES,
 	OPT_SAMPLE_SEED,
 	OPT_NO_SESSIONS,
+	OPT_SYSCALLS,
 	OPT_MODE,
 	OPT_ESCALATE,
 	OPT_ESCALATE_WINDOW,
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "sample-seed", required_argument, NULL, OPT_SAMPLE_SEED },
 	{ "no-sessions", no_argument, NULL, OPT_NO_SESSIONS },
+	{ "syscalls", no_argument, NULL, OPT_SYSCALLS },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "escalate", required_argument, NULL, OPT_ESCALATE },
 	{ "escalate-window", required_argument, NULL, OPT_ESCALATE_WINDOW },
@@ -131,6 +133,10 @@ void options_usage(FILE *out)
 "      --escalate MB_PER_MIN  growth mode: a process whose RSS grows faster\n"
 "                           gets precise probes of its own for a while\n"
 "      --escalate-window S  how long an escalation lasts (60)\n"
+"      --syscalls           follow mmap/munmap/mremap/brk at the syscall\n"
+"                           tracepoints, not at the C library's wrappers:\n"
+"                           sees raw syscalls too, slows every syscall of\n"
+"                           the host\n"
 "\n"
 "Allocators (found automatically: glibc, musl, jemalloc, tcmalloc, mimalloc,\n"
 "C++ operators, in any mapped object or the executable):\n"
@@ -491,6 +497,9 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 		}
 		case OPT_NO_SESSIONS:
 			o->no_sessions = true;
+			break;
+		case OPT_SYSCALLS:
+			o->syscalls = true;
 			break;
 		case OPT_PROBE_AT_ENTRY:
 			o->probe_at_entry = true;

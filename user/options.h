@@ -40,6 +40,7 @@ struct options {
 	uint64_t sample_seed;     /* --sample-seed: reproducible sampling, 0 = random */
 	bool no_sessions;         /* --no-sessions: sampled without uprobe sessions */
 	bool growth_mode;         /* --mode growth: mappings and brk only, no malloc probes */
+	bool syscalls;            /* --syscalls: mapping calls at the syscall tracepoints */
 	double escalate_mb_per_min;   /* --escalate: 0 = never */
 	double escalate_window_s;     /* --escalate-window (60) */
 	bool follow;              /* -f: trace children from fork */

@@ -2,22 +2,30 @@
 # mapping growth is attributed to stacks.  --escalate gives a fast grower
 # precise probes of its own for a bounded window, then takes them away.
 
-# Uprobe links of this tracer's programs, as bpftool lists them.
-tracer_uprobes() {
-	local ids
-	ids=$(grep -h '^prog_id:' /proc/"$TR_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' |
-		sort -un | jq -sc .)
-	bpftool link show -j 2>/dev/null | jq --argjson ids "$ids" \
-		'[.[] | select((.prog_id as $p | $ids | index($p)) and
-		  (.type == "perf_event" or .type == "uprobe_multi"))] | length'
+# tracer_links TYPE PROG_REGEX: links of this tracer of a bpftool link type
+# (perf_event: uprobes; raw_tracepoint: BTF tracepoints) whose program name matches.
+tracer_links() {
+	local progs
+	progs=$(grep -h '^prog_id:' /proc/"$TR_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' |
+		sort -un | while read -r id; do bpftool prog show id "$id" -j; done |
+		jq -sc --arg re "$2" '[.[] | select(.name | test($re)) | .id]')
+	bpftool link show -j 2>/dev/null | jq --argjson ids "$progs" --arg t "$1" \
+		'[.[] | select((.prog_id as $p | $ids | index($p)) and .type == $t)] | length'
 }
+
+# Allocator uprobes (everything but the mapping wrappers' probes).
+tracer_uprobes() { tracer_links perf_event '^(?!map_wrapper)'; }
 
 test_growth_mode_no_allocator_probes() {
 	local pid
 	start_target pid "$(target growth_leak)" 64 20 4000
 	tracer_bg -v --format json --mode growth -o 0 -p "$pid" 1
 	tracer_attached
-	assert_eq 0 "$(tracer_uprobes)" "uprobes in growth mode"
+	assert_eq 0 "$(tracer_uprobes)" "allocator uprobes in growth mode"
+	# mmap, munmap, mremap, brk: entry and return (mmap64 is mmap).
+	assert_eq 8 "$(tracer_links perf_event '^map_wrapper')" "mapping wrapper uprobes"
+	# No syscall tracepoint: those would slow every syscall of the host.
+	assert_eq 0 "$(tracer_links raw_tracepoint '^sys_')" "syscall tracepoints"
 	wait_pid "$pid" 20
 	tracer_wait 20
 	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
@@ -66,4 +74,24 @@ test_escalate_needs_growth_mode() {
 	tracer --escalate 10 -p $$
 	assert_error 2
 	assert_match "needs --mode growth" "$(cat "$TR_ERR")" "message"
+}
+
+# A static program without symbols has no wrapper to probe: growth mode
+# follows it at the syscall tracepoints, and still sees its heap grow.
+test_growth_mode_static_falls_back_to_syscalls() {
+	local pid
+	start_target pid "$(target growth_leak_static_stripped)" 64 20 30000
+	tracer_bg -v --format json --mode growth -o 0 -p "$pid" 1
+	tracer_attached
+	assert_eq 2 "$(tracer_links raw_tracepoint '^sys_')" "syscall tracepoints"
+	assert_match "pid $pid: maps memory without C library wrappers" "$(cat "$TR_ERR")" \
+		"fallback notice"
+	sleep 2
+	kill "$pid"
+	tracer_wait 20
+	final_report
+	# 64 KiB every 20 ms for 2 s: several MiB of heap growth.
+	assert_gt "$(jf '[.stacks[] | select(.kind == "brk") | .bytes] | add // 0')" \
+		$((1024 * 1024)) "heap growth seen at the brk syscall"
+	assert_no_probes
 }

@@ -7,9 +7,10 @@ mmap_stack() {
 	jf --arg s "$1" '[.stacks[] | select(.kind != "malloc" and any(.frames[]; .symbol == $s))]'
 }
 
-test_mappings_exact() {
+# check_mappings_exact [ARGS...]: the exact figures, with the tracer's ARGS.
+check_mappings_exact() {
 	local s line mib=$((1024 * 1024))
-	tracer --format json -o 0 -c "$(target mappings) 3 400" 0.3
+	tracer "$@" --format json -o 0 -c "$(target mappings) 3 400" 0.3
 	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
 	final_report
 
@@ -18,7 +19,7 @@ test_mappings_exact() {
 	assert_eq mmap "$(jq -r '.[0].kind' <<<"$s")" "kind"
 	assert_eq $((3 * 16 * mib)) "$(jq '.[0].bytes' <<<"$s")" "bytes still mapped by map_block"
 	assert_eq 3 "$(jq '.[0].allocs' <<<"$s")" "mappings by map_block"
-	# frames[0] is the libc wrapper; its caller is recovered at the syscall.
+	# frames[0] is the libc wrapper, frames[1] its caller.
 	# (libc's debug info may add the wrapper's inlined helper as a frame:
 	# callers are counted among the frames that are not inlined.)
 	s=$(jq '[.[] | .frames |= map(select(.inlined | not))]' <<<"$s")
@@ -50,6 +51,16 @@ test_mappings_exact() {
 	assert_le $((3 * 16 * mib + 4 * mib + 3 * mib + 5 * 4096)) \
 		"$(jf '.processes[0].direct_mapped_bytes')" "direct mapped bytes"
 	assert_no_probes
+}
+
+# At the C library's wrappers (the default).
+test_mappings_exact() {
+	check_mappings_exact
+}
+
+# At the syscall tracepoints: the same figures and stacks.
+test_mappings_exact_syscalls() {
+	check_mappings_exact --syscalls
 }
 
 # -p: mappings made after attach are tracked the same way.
