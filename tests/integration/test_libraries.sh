@@ -16,7 +16,7 @@ test_shared_library_leak() {
 
 # The library is mapped only after tracing started.
 test_dlopen_library_leak() {
-	tracer --format json -o 0 -c "$(target dlopen_leak) $(target libleakshared.so) 10 1000 300 500" 0.2
+	tracer --format json -o 0 -c "$(target dlopen_leak) $(target libleakshared.so) 10 1000 300 1500" 0.2
 	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
 	final_report
 	assert_stack lib_leak_fn 10000 10 "$(src_line LIB_LEAK_LINE libleakshared.c)" \
