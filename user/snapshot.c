@@ -46,7 +46,8 @@ static int each_by_key(int fd, size_t ksz, size_t vsz, char *keys, char *values,
 	return n ? fn(keys, values, n, ctx) : 0;
 }
 
-int map_for_each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+/* Batched lookups, or lookups that also delete (drain): one loop for both. */
+static int each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx, bool drain)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 in_batch = 0, out_batch = 0;
@@ -64,11 +65,19 @@ int map_for_each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ct
 		__u32 count = BATCH;
 		bool last;
 
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys,
-					   values, &count, &opts);
+		if (drain)
+			err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch,
+							      &out_batch, keys, values, &count,
+							      &opts);
+		else
+			err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
+						   keys, values, &count, &opts);
 		if (err && errno != ENOENT) {
 			err = -errno;
-			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
+			/* Before 5.6, no batch ops: one key at a time.  Draining
+			 * only serves the aggregate program (5.14+). */
+			if (!drain && first &&
+			    (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
 				err = each_by_key(fd, ksz, vsz, keys, values, fn, ctx);
 			goto out;
 		}
@@ -83,6 +92,16 @@ out:
 	free(keys);
 	free(values);
 	return err;
+}
+
+int map_for_each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+{
+	return each_batch(fd, ksz, vsz, fn, ctx, false);
+}
+
+int map_drain_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+{
+	return each_batch(fd, ksz, vsz, fn, ctx, true);
 }
 
 /* Appends every batch to growing arrays (map_read_all). */

@@ -68,6 +68,13 @@ typedef int (*map_batch_fn)(const void *keys, const void *values, size_t n, void
 int map_for_each_batch(int fd, size_t key_size, size_t value_size, map_batch_fn fn,
 		       void *ctx);
 
+/*
+ * The same, deleting the entries as they are read (a hash map's batched
+ * lookup-and-delete): the map is empty after a complete walk.  No fallback
+ * for kernels without batch ops.
+ */
+int map_drain_batch(int fd, size_t key_size, size_t value_size, map_batch_fn fn, void *ctx);
+
 /* Read every entry of a hash map into arrays the caller frees. Exposed for tests. */
 int map_read_all(int fd, size_t key_size, size_t value_size, void **keys,
 		 void **values, size_t *n);
