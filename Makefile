@@ -17,6 +17,10 @@ OUT      := build
 BPF_SRC  := bpf/memleak.bpf.c
 BPF_OBJ  := $(OUT)/memleak.bpf.o
 SKEL     := $(OUT)/memleak.skel.h
+# In-kernel aggregation for age-filtered reports: its own object, so that a
+# kernel refusing it leaves the tracer working (user/aggregate.c).
+AGG_OBJ  := $(OUT)/aggregate.bpf.o
+AGG_SKEL := $(OUT)/aggregate.skel.h
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o \
@@ -68,6 +72,14 @@ $(BPF_OBJ): $(BPF_SRC) bpf/memleak.h bpf/unwind.bpf.h vmlinux/vmlinux.h | $(OUT)
 
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@.tmp && mv $@.tmp $@
+
+$(AGG_OBJ): bpf/aggregate.bpf.c bpf/aggregate_types.h bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
+
+$(AGG_SKEL): $(AGG_OBJ)
+	$(BPFTOOL) gen skeleton $< name aggregate_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/aggregate.o: $(AGG_SKEL) bpf/aggregate_types.h
 
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
