@@ -7,6 +7,8 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "aggregate.h"
+#include "errors.h"
 #include "snapshot.h"
 
 #define BATCH 4096
@@ -342,6 +344,29 @@ static int read_records(int fd, uint64_t now, uint64_t min_age_ns, uint64_t peri
 	return 0;
 }
 
+/*
+ * The age filter's per-stack sums: in the kernel when the aggregator is
+ * loaded, else by copying every record out.  The kernel's sums fall back
+ * to the copy when they do not fit, so the figures are the same.
+ */
+static int read_aged(const struct snapshot_source *src, uint64_t min_age_ns,
+		     struct snapshot *s)
+{
+	int err;
+
+	if (!src->agg)
+		return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+	err = aggregator_run(src->agg, s->now_ns, min_age_ns, &s->stacks, &s->nstacks);
+	if (!err)
+		return 0;
+	verbose_msg(2, "age filter summed in user space: in-kernel sums failed: %s",
+		    strerror(-err));
+	/* Counted by the kernel after this report's stats were read. */
+	if (err == -ENOSPC)
+		s->stats[MEMLEAK_STAT_AGGREGATE_FULL]++;
+	return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+}
+
 static int read_totals(int fd, struct snapshot *s)
 {
 	struct stack_key *keys;
@@ -424,7 +449,7 @@ int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 		err = read_totals(src->totals_fd, s);
 	if (!err && min_age_ms) {
 		s->aged = true;
-		err = read_records(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL, 0, s);
+		err = read_aged(src, min_age_ms * 1000000ULL, s);
 	} else if (!err) {
 		s->stacks = malloc((s->ntotals ? s->ntotals : 1) * sizeof(*s->stacks));
 		if (!s->stacks)
