@@ -110,6 +110,11 @@ memleakbpf: $(OUT)/main.o $(LIB)
 $(OUT)/tests/%: tests/unit/%.c $(LIB) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
+# The age filter's sums, in the kernel against the user-space walk (root).
+$(OUT)/bench/aggbench: bench/aggbench.c $(LIB) | $(OUT)
+	mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(LIB) $(LDLIBS)
+
 # Test targets: frame pointers and debug info so exact stacks and lines are known.
 $(OUT)/targets/%: tests/targets/%.c tests/targets/target_util.h | $(OUT)
 	$(CC) -O0 -g -fno-omit-frame-pointer -o $@ $< $(TARGET_LDLIBS_$*)
