@@ -9,6 +9,7 @@
 
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
+LLVM_STRIP ?= llvm-strip
 CC       ?= cc
 CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter
 ARCH     := x86
@@ -73,8 +74,10 @@ $(BPF_OBJ): $(BPF_SRC) bpf/memleak.h bpf/unwind.bpf.h vmlinux/vmlinux.h | $(OUT)
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@.tmp && mv $@.tmp $@
 
+# DWARF stripped (BTF kept): vmlinux.h's would add 600 KiB to the binary.
 $(AGG_OBJ): bpf/aggregate.bpf.c bpf/aggregate_types.h bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
 	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
+	$(LLVM_STRIP) -g $@
 
 $(AGG_SKEL): $(AGG_OBJ)
 	$(BPFTOOL) gen skeleton $< name aggregate_bpf > $@.tmp && mv $@.tmp $@
