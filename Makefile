@@ -9,6 +9,7 @@
 
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
+LLVM_STRIP ?= llvm-strip
 CC       ?= cc
 CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter
 ARCH     := x86
@@ -17,6 +18,10 @@ OUT      := build
 BPF_SRC  := bpf/memleak.bpf.c
 BPF_OBJ  := $(OUT)/memleak.bpf.o
 SKEL     := $(OUT)/memleak.skel.h
+# In-kernel aggregation for age-filtered reports: its own object, so that a
+# kernel refusing it leaves the tracer working (user/aggregate.c).
+AGG_OBJ  := $(OUT)/aggregate.bpf.o
+AGG_SKEL := $(OUT)/aggregate.skel.h
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o \
@@ -69,6 +74,16 @@ $(BPF_OBJ): $(BPF_SRC) bpf/memleak.h bpf/unwind.bpf.h vmlinux/vmlinux.h | $(OUT)
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@.tmp && mv $@.tmp $@
 
+# DWARF stripped (BTF kept): vmlinux.h's would add 600 KiB to the binary.
+$(AGG_OBJ): bpf/aggregate.bpf.c bpf/aggregate_types.h bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(AGG_SKEL): $(AGG_OBJ)
+	$(BPFTOOL) gen skeleton $< name aggregate_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/aggregate.o: $(AGG_SKEL) bpf/aggregate_types.h
+
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
@@ -97,6 +112,11 @@ memleakbpf: $(OUT)/main.o $(LIB)
 # Unit tests: cmocka, linked against the user-space library.
 $(OUT)/tests/%: tests/unit/%.c $(LIB) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+# The age filter's sums, in the kernel against the user-space walk (root).
+$(OUT)/bench/aggbench: bench/aggbench.c $(LIB) | $(OUT)
+	mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(LIB) $(LDLIBS)
 
 # Test targets: frame pointers and debug info so exact stacks and lines are known.
 $(OUT)/targets/%: tests/targets/%.c tests/targets/target_util.h | $(OUT)

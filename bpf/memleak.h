@@ -145,6 +145,8 @@ enum memleak_stat {
 	MEMLEAK_STAT_PENDING_LOST,      /* no per-thread state: call not followed */
 	MEMLEAK_STAT_EVENTS_LOST,       /* ring buffer full: mapping event dropped */
 	MEMLEAK_STAT_RETURNS_LOST,      /* sampled call whose return was never seen */
+	MEMLEAK_STAT_AGGREGATE_FULL,    /* age-filtered report summed in user space
+					 * instead: aged_totals full (aggregate_types.h) */
 	MEMLEAK_STAT__MAX,
 };
 

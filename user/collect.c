@@ -60,6 +60,7 @@ int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		.totals_fd = bpf_map__fd(t->skel->maps.stack_totals),
 		.stats_fd = bpf_map__fd(t->skel->maps.stats),
 		.sample_bytes = t->opts.sample_bytes,
+		.agg = t->agg,
 	};
 	struct analysis_input in = {
 		.sym = t->sym,

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "aggregate.h"
 #include "cost.h"
 #include "errors.h"
 #include "history.h"
@@ -155,6 +156,32 @@ static void choose_sampled_programs(struct tracer *t, struct memleak_bpf *skel)
 		skel->rodata->log2_mant[j] = (uint32_t)(log2(1.0 + (j + 0.5) / 256.0) * 65536.0 + 0.5);
 }
 
+/*
+ * Age-filtered reports sum the records in the kernel where it can load the
+ * aggregate program (a syscall program: 5.14+), else copy every record out:
+ * same figures, more CPU.  Sampled mode weights each record in user space,
+ * so it keeps the copy.  MEMLEAKBPF_USER_WALK=1 forces the copy (tests).
+ */
+static void load_aggregator(struct tracer *t)
+{
+	const char *walk = getenv("MEMLEAKBPF_USER_WALK");
+
+	if (!t->opts.min_age_ms || t->opts.sample_bytes)
+		return;
+	if (walk && *walk && strcmp(walk, "0")) {
+		verbose_msg(1, "MEMLEAKBPF_USER_WALK: the age filter reads every record");
+		return;
+	}
+	/* As many sums as stack_totals has entries. */
+	t->agg = aggregator_new(bpf_map__fd(t->skel->maps.allocs),
+				bpf_map__fd(t->skel->maps.stats), t->opts.max_stacks * 4);
+	if (t->agg)
+		verbose_msg(1, "age filter: records summed in the kernel");
+	else
+		verbose_msg(1, "no in-kernel sums for the age filter (%s): reports read "
+			    "every record", strerror(errno));
+}
+
 /* Rows of the unwind tables (8 bytes each, preallocated): 8 MiB. */
 #define UNWIND_ROWS (1u << 20)
 
@@ -207,6 +234,7 @@ static int load_bpf(struct tracer *t, const char *btf)
 	}
 	t->skel = skel;
 	t->att.skel = skel;
+	load_aggregator(t);
 	/* Without run-time stats the reports say the BPF cost is unknown. */
 	/*
 	 * Kernel BPF run-time stats cost every BPF program of the host two
@@ -661,6 +689,7 @@ static void cleanup(struct tracer *t)
 		launch_abort(&t->launch);
 	launch_free(&t->launch);
 	unwinder_free(t->unw);
+	aggregator_free(t->agg);
 	memleak_bpf__destroy(t->skel);
 	if (t->bpf_stats_fd >= 0)
 		close(t->bpf_stats_fd);

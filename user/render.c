@@ -63,6 +63,7 @@ static const char *const stat_names[MEMLEAK_STAT__MAX] = {
 	[MEMLEAK_STAT_PENDING_LOST] = "pending_lost",
 	[MEMLEAK_STAT_EVENTS_LOST] = "events_lost",
 	[MEMLEAK_STAT_RETURNS_LOST] = "returns_lost",
+	[MEMLEAK_STAT_AGGREGATE_FULL] = "aggregate_full",
 };
 
 const char *stat_name(unsigned int stat)

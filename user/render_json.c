@@ -18,6 +18,7 @@ static const unsigned int counted_stats[] = {
 	MEMLEAK_STAT_UNKNOWN_FREES,
 	MEMLEAK_STAT_FAILED_ALLOCS,
 	MEMLEAK_STAT_NESTED_CALLS,
+	MEMLEAK_STAT_AGGREGATE_FULL,
 };
 
 static const unsigned int lost_stats[] = {

@@ -289,6 +289,11 @@ static void print_stats(FILE *out, const struct report *r)
 		st[MEMLEAK_STAT_ALLOCS], st[MEMLEAK_STAT_FREES], st[MEMLEAK_STAT_UNKNOWN_FREES]);
 	if (st[MEMLEAK_STAT_FAILED_ALLOCS])
 		fprintf(out, ", %" PRIu64 " failed allocs", st[MEMLEAK_STAT_FAILED_ALLOCS]);
+	/* Not a loss: those reports read every record instead. */
+	if (st[MEMLEAK_STAT_AGGREGATE_FULL])
+		fprintf(out, ", %" PRIu64 " age-filtered %s summed in user space (kernel map full)",
+			st[MEMLEAK_STAT_AGGREGATE_FULL],
+			plural(st[MEMLEAK_STAT_AGGREGATE_FULL], "report", "reports"));
 	if (!any_loss(r)) {
 		fputs("; lost: none\n", out);
 		return;

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "aggregate.h"
+#include "errors.h"
 #include "snapshot.h"
 
 #define BATCH 4096
@@ -46,7 +48,8 @@ static int each_by_key(int fd, size_t ksz, size_t vsz, char *keys, char *values,
 	return n ? fn(keys, values, n, ctx) : 0;
 }
 
-int map_for_each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+/* Batched lookups, or lookups that also delete (drain): one loop for both. */
+static int each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx, bool drain)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 in_batch = 0, out_batch = 0;
@@ -64,11 +67,19 @@ int map_for_each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ct
 		__u32 count = BATCH;
 		bool last;
 
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys,
-					   values, &count, &opts);
+		if (drain)
+			err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch,
+							      &out_batch, keys, values, &count,
+							      &opts);
+		else
+			err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
+						   keys, values, &count, &opts);
 		if (err && errno != ENOENT) {
 			err = -errno;
-			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
+			/* Before 5.6, no batch ops: one key at a time.  Draining
+			 * only serves the aggregate program (5.14+). */
+			if (!drain && first &&
+			    (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
 				err = each_by_key(fd, ksz, vsz, keys, values, fn, ctx);
 			goto out;
 		}
@@ -83,6 +94,16 @@ out:
 	free(keys);
 	free(values);
 	return err;
+}
+
+int map_for_each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+{
+	return each_batch(fd, ksz, vsz, fn, ctx, false);
+}
+
+int map_drain_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+{
+	return each_batch(fd, ksz, vsz, fn, ctx, true);
 }
 
 /* Appends every batch to growing arrays (map_read_all). */
@@ -323,6 +344,29 @@ static int read_records(int fd, uint64_t now, uint64_t min_age_ns, uint64_t peri
 	return 0;
 }
 
+/*
+ * The age filter's per-stack sums: in the kernel when the aggregator is
+ * loaded, else by copying every record out.  The kernel's sums fall back
+ * to the copy when they do not fit, so the figures are the same.
+ */
+static int read_aged(const struct snapshot_source *src, uint64_t min_age_ns,
+		     struct snapshot *s)
+{
+	int err;
+
+	if (!src->agg)
+		return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+	err = aggregator_run(src->agg, s->now_ns, min_age_ns, &s->stacks, &s->nstacks);
+	if (!err)
+		return 0;
+	verbose_msg(2, "age filter summed in user space: in-kernel sums failed: %s",
+		    strerror(-err));
+	/* Counted by the kernel after this report's stats were read. */
+	if (err == -ENOSPC)
+		s->stats[MEMLEAK_STAT_AGGREGATE_FULL]++;
+	return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+}
+
 static int read_totals(int fd, struct snapshot *s)
 {
 	struct stack_key *keys;
@@ -405,7 +449,7 @@ int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 		err = read_totals(src->totals_fd, s);
 	if (!err && min_age_ms) {
 		s->aged = true;
-		err = read_records(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL, 0, s);
+		err = read_aged(src, min_age_ms * 1000000ULL, s);
 	} else if (!err) {
 		s->stacks = malloc((s->ntotals ? s->ntotals : 1) * sizeof(*s->stacks));
 		if (!s->stacks)

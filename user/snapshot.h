@@ -33,12 +33,16 @@ struct snapshot {
 	uint64_t stats[MEMLEAK_STAT__MAX];
 };
 
+struct aggregator;
+
 struct snapshot_source {
 	int allocs_fd;
 	int totals_fd;
 	int stats_fd;
 	/* --sample-bytes: records are samples, scaled into estimates; 0 = exact */
 	uint64_t sample_bytes;
+	/* Sums the age filter in the kernel (aggregate.h); NULL = walk the records */
+	struct aggregator *agg;
 };
 
 /*
@@ -49,9 +53,10 @@ struct snapshot_source {
 double sample_weight(uint64_t size, uint64_t period);
 
 /*
- * Read the maps.  With min_age_ms > 0 every live allocation is read and
- * only those at least that old are aggregated into stacks; otherwise the
- * running totals are used as they are.  Returns 0 or -errno.
+ * Read the maps.  With min_age_ms > 0 only the live allocations at least
+ * that old are aggregated into stacks (in the kernel when src->agg can,
+ * else by reading every record); otherwise the running totals are used as
+ * they are.  Returns 0 or -errno.
  */
 int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 		  struct snapshot *s);
@@ -67,6 +72,13 @@ typedef int (*map_batch_fn)(const void *keys, const void *values, size_t n, void
  */
 int map_for_each_batch(int fd, size_t key_size, size_t value_size, map_batch_fn fn,
 		       void *ctx);
+
+/*
+ * The same, deleting the entries as they are read (a hash map's batched
+ * lookup-and-delete): the map is empty after a complete walk.  No fallback
+ * for kernels without batch ops.
+ */
+int map_drain_batch(int fd, size_t key_size, size_t value_size, map_batch_fn fn, void *ctx);
 
 /* Read every entry of a hash map into arrays the caller frees. Exposed for tests. */
 int map_read_all(int fd, size_t key_size, size_t value_size, void **keys,

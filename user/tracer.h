@@ -23,6 +23,7 @@ struct memleak_bpf;
 struct symbolizer;
 struct history;
 struct unwinder;
+struct aggregator;
 
 struct tracer {
 	struct options opts;
@@ -55,6 +56,7 @@ struct tracer {
 	int sigfd;
 	struct history *history;   /* per-stack growth over the periodic reports */
 	int bpf_stats_fd;          /* keeps BPF run-time stats on; -1 = off */
+	struct aggregator *agg;    /* age filter summed in the kernel; NULL = walk */
 };
 
 /*

@@ -271,6 +271,7 @@ static void test_names(void **state)
 	assert_string_equal(stat_name(MEMLEAK_STAT_NESTED_CALLS), "nested_calls");
 	assert_string_equal(stat_name(MEMLEAK_STAT_PENDING_LOST), "pending_lost");
 	assert_string_equal(stat_name(MEMLEAK_STAT_EVENTS_LOST), "events_lost");
+	assert_string_equal(stat_name(MEMLEAK_STAT_AGGREGATE_FULL), "aggregate_full");
 	assert_string_equal(stat_name(MEMLEAK_STAT__MAX), "unknown");
 }
 
@@ -379,7 +380,7 @@ static const char full_expected[] =
 	"\"growth_bytes_per_min\":0,\"score\":0,\"truncated\":false,\"frames\":[]}],"
 	"\"stacks_matched\":23,"
 	"\"stats\":{\"allocs\":100,\"frees\":101,\"unknown_frees\":102,\"failed_allocs\":103,"
-	"\"nested_calls\":110,"
+	"\"nested_calls\":110,\"aggregate_full\":114,"
 	"\"lost\":{\"alloc_map_full\":104,\"alloc_map_full_bytes\":105,\"stack_map_full\":106,"
 	"\"stack_collision\":107,\"totals_full\":108,\"stale_replaced\":109,"
 	"\"pending_lost\":111,\"events_lost\":112,\"returns_lost\":113}},"
@@ -428,7 +429,7 @@ static void test_render_json_empty(void **state)
 		"\"sort\":\"growth\","
 		"\"processes\":[],\"stacks\":[],\"stacks_matched\":0,"
 		"\"stats\":{\"allocs\":0,\"frees\":0,\"unknown_frees\":0,\"failed_allocs\":0,"
-		"\"nested_calls\":0,"
+		"\"nested_calls\":0,\"aggregate_full\":0,"
 		"\"lost\":{\"alloc_map_full\":0,\"alloc_map_full_bytes\":0,\"stack_map_full\":0,"
 		"\"stack_collision\":0,\"totals_full\":0,\"stale_replaced\":0,"
 		"\"pending_lost\":0,\"events_lost\":0,\"returns_lost\":0}},"

@@ -224,6 +224,21 @@ static void test_no_loss_line(void **state)
 	free(out);
 }
 
+/* Reports whose age filter was summed in user space: said, not a loss. */
+static void test_aggregate_full_not_a_loss(void **state)
+{
+	struct report r;
+	char *out;
+
+	(void)state;
+	fill_report(&r);
+	r.stats[MEMLEAK_STAT_AGGREGATE_FULL] = 2;
+	out = render(&r);
+	assert_line(out, "  stats: 120 allocs, 100 frees, 3 unknown frees, 2 age-filtered reports "
+			 "summed in user space (kernel map full); lost: none");
+	free(out);
+}
+
 static void test_every_loss_printed(void **state)
 {
 	struct report r;
@@ -402,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_stacks),
 		cmocka_unit_test(test_tracer_cost),
 		cmocka_unit_test(test_no_loss_line),
+		cmocka_unit_test(test_aggregate_full_not_a_loss),
 		cmocka_unit_test(test_truncated_and_inlined),
 		cmocka_unit_test(test_unwind_footer),
 		cmocka_unit_test(test_every_loss_printed),

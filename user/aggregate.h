@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Age-filtered sums computed in the kernel (bpf/aggregate.bpf.c): one run
+ * of a syscall program walks the live allocation records where they are
+ * and sums those old enough per (process, stack); user space reads back
+ * one entry per stack instead of copying every record (~250 ns each).
+ */
+#ifndef MEMLEAK_AGGREGATE_USER_H
+#define MEMLEAK_AGGREGATE_USER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct aggregator;
+struct snap_stack;
+
+/*
+ * Load the program over the tracer's allocs and stats maps (their fds),
+ * with room for max_stacks sums.  NULL with errno set when this kernel
+ * cannot load or run it: reports then copy the records (same figures).
+ */
+struct aggregator *aggregator_new(int allocs_fd, int stats_fd, uint32_t max_stacks);
+
+/*
+ * Sum the records at least min_age_ns old at now_ns (CLOCK_MONOTONIC) per
+ * (process, stack, kind, generation), exactly as the user-space walk does,
+ * into a new array *stacks of *n entries (key, bytes, count, oldest_ts_ns;
+ * NULL when none).  Returns 0; -ENOSPC when the sums did not fit (counted
+ * in the stats map as MEMLEAK_STAT_AGGREGATE_FULL); or -errno.  On error
+ * nothing is returned and the caller should walk the records itself.
+ */
+int aggregator_run(struct aggregator *a, uint64_t now_ns, uint64_t min_age_ns,
+		   struct snap_stack **stacks, size_t *n);
+
+void aggregator_free(struct aggregator *a);
+
+#endif
