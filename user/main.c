@@ -753,6 +753,8 @@ int main(int argc, char **argv)
 	/* Following forks or matching new processes needs probes for all. */
 	t.att.system_wide = t.service;
 	t.sym = symbolizer_new();
+	if (t.sym)
+		symbolizer_use_debug_files(t.sym, t.opts.debug_files);
 	/* Every stack the kernel can record, of every kind, fits in the history. */
 	t.history = history_new((size_t)t.opts.max_stacks * MEMLEAK_KIND__MAX);
 	rc = t.sym && t.history ? setup_allocators(&t) : EXIT_RUNTIME;
