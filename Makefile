@@ -24,7 +24,12 @@ USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o 
 LIB       := $(OUT)/libmemleak.a
 
 INCLUDES := -Ibpf -Iuser -I$(OUT)
-LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -lprotobuf-c -lstdc++ -lm
+LDLIBS   := -lbpf -ldw -lelf -lz -lprotobuf-c -lstdc++ -lm
+
+# Capstone is not linked: probe placement loads it by soname only while it
+# places probes (user/probe_place.c), keeping its tables out of the RSS.
+CAPSTONE_SONAME = $(shell readelf -d "$$($(CC) -print-file-name=libcapstone.so)" 2>/dev/null | \
+	sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -71,6 +76,8 @@ $(SKEL): $(BPF_OBJ)
 
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUT)/probe_place.o: override CFLAGS += $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"')
 
 # The pprof encoder, generated from proto/profile.proto.
 $(OUT)/profile.pb-c.c $(OUT)/profile.pb-c.h: proto/profile.proto | $(OUT)
