@@ -29,6 +29,7 @@
 #include "errors.h"
 #include "history.h"
 #include "privileges.h"
+#include "probe_place.h"
 #include "procfs.h"
 #include "snapshot.h"
 #include "symbolize.h"
@@ -482,6 +483,8 @@ static int report(struct tracer *t, bool final)
 	int err;
 
 	drain_events(t);
+	/* The disassembler placed the probes attached since the last report. */
+	probe_place_unload();
 	err = tracer_build_report(t, 0, &r);
 	if (err)
 		return err;
@@ -762,6 +765,7 @@ int main(int argc, char **argv)
 		rc = load_bpf(&t, btf);
 	if (!rc)
 		rc = start_targets(&t);
+	probe_place_unload();	/* loaded again for objects attached later */
 	if (!rc && setup_signals(&t))
 		rc = EXIT_RUNTIME;
 	if (!rc) {
