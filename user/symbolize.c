@@ -36,6 +36,7 @@
 #include <dwarf.h>
 #include <gelf.h>
 #include <elfutils/libdwfl.h>
+#include "debuginfo.h"
 #include "perfmap.h"
 #include "symbolize.h"
 
@@ -85,7 +86,7 @@ struct group {
 
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = debuginfo_find_local,
 	.section_address = dwfl_offline_section_address,
 };
 
