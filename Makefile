@@ -43,7 +43,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc \
 	$(OUT)/targets/leak_exact_musl_dynamic $(OUT)/targets/alloc_direct_mimalloc \
 	$(OUT)/targets/alloc_direct_tcmalloc $(OUT)/targets/prefixed_jemalloc_my \
-	$(OUT)/targets/jemalloc_extended
+	$(OUT)/targets/jemalloc_extended $(OUT)/targets/leak_exact_debuglink
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
@@ -166,6 +166,14 @@ $(OUT)/targets/deep_nofp: tests/targets/deep_nofp.c tests/targets/target_util.h 
 
 $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 	strip -s -o $@ $<
+
+# Stripped like a distribution's binary: its symbols and DWARF are in a
+# debug file in .debug/ beside it, named by .gnu_debuglink.
+$(OUT)/targets/leak_exact_debuglink: $(OUT)/targets/leak_exact
+	mkdir -p $(OUT)/targets/.debug
+	objcopy --only-keep-debug $< $(OUT)/targets/.debug/leak_exact_debuglink.debug
+	strip -s -o $@ $<
+	objcopy --add-gnu-debuglink=$(OUT)/targets/.debug/leak_exact_debuglink.debug $@
 
 demo/leaky: demo/leaky.c
 	$(CC) -O1 -g -fno-omit-frame-pointer -o $@ $<
