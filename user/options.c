@@ -115,7 +115,7 @@ void options_usage(FILE *out)
 "      --live               a top-like screen, refreshed every INTERVAL (terminal)\n"
 "      --debug-files        file:line and inlined functions also from separate\n"
 "                           debug files (/usr/lib/debug, e.g. libc6-dbg), not\n"
-"                           only from objects built with -g; costs memory (~16 MiB\n"
+"                           only from objects built with -g; costs memory (~15 MiB\n"
 "                           for libc's)\n"
 "\n"
 "Continuous mode:\n"

@@ -18,7 +18,7 @@
  * its full symbol table, but its DWARF is read only when asked for
  * (symbolizer_use_debug_files): libdw inflates all of a file's compressed
  * DWARF at the first line looked up in it and keeps it for the run
- * (libc's: ~16 MiB), only to place frames inside malloc or libc's start
+ * (libc's: ~15 MiB), only to place frames inside malloc or libc's start
  * code; the frames worth a line are in the code being debugged.
  */
 #ifndef _GNU_SOURCE

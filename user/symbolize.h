@@ -23,7 +23,7 @@ void symbolizer_free(struct symbolizer *s);
  * Also read source lines and inlined functions from separate debug files
  * (/usr/lib/debug, found by build id or .gnu_debuglink), not only from
  * objects that carry their DWARF.  Off by default: a distribution's debug
- * file is inflated whole and kept (libc's: ~16 MiB).  Symbol names come
+ * file is inflated whole and kept (libc's: ~15 MiB).  Symbol names come
  * from a debug file's symbol table either way.
  */
 void symbolizer_use_debug_files(struct symbolizer *s, bool on);
