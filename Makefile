@@ -29,7 +29,12 @@ USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o 
 LIB       := $(OUT)/libmemleak.a
 
 INCLUDES := -Ibpf -Iuser -I$(OUT)
-LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -lprotobuf-c -lstdc++ -lm
+LDLIBS   := -lbpf -ldw -lelf -lz -lprotobuf-c -lstdc++ -lm
+
+# Capstone is not linked: probe placement loads it by soname only while it
+# places probes (user/probe_place.c), keeping its tables out of the RSS.
+CAPSTONE_SONAME = $(shell readelf -d "$$($(CC) -print-file-name=libcapstone.so)" 2>/dev/null | \
+	sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -43,7 +48,8 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc \
 	$(OUT)/targets/leak_exact_musl_dynamic $(OUT)/targets/alloc_direct_mimalloc \
 	$(OUT)/targets/alloc_direct_tcmalloc $(OUT)/targets/prefixed_jemalloc_my \
-	$(OUT)/targets/jemalloc_extended $(OUT)/targets/growth_leak_static_stripped
+	$(OUT)/targets/jemalloc_extended $(OUT)/targets/growth_leak_static_stripped \
+	$(OUT)/targets/leak_exact_debuglink
 
 DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
@@ -86,6 +92,8 @@ $(OUT)/aggregate.o: $(AGG_SKEL) bpf/aggregate_types.h
 
 $(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUT)/probe_place.o: override CFLAGS += $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"')
 
 # The pprof encoder, generated from proto/profile.proto.
 $(OUT)/profile.pb-c.c $(OUT)/profile.pb-c.h: proto/profile.proto | $(OUT)
@@ -185,6 +193,14 @@ $(OUT)/targets/static_leak_stripped: $(OUT)/targets/static_leak
 $(OUT)/targets/growth_leak_static_stripped: tests/targets/growth_leak.c tests/targets/target_util.h | $(OUT)
 	$(CC) -O0 -g -fno-omit-frame-pointer -static -o $@.full $<
 	strip -s -o $@ $@.full
+
+# Stripped like a distribution's binary: its symbols and DWARF are in a
+# debug file in .debug/ beside it, named by .gnu_debuglink.
+$(OUT)/targets/leak_exact_debuglink: $(OUT)/targets/leak_exact
+	mkdir -p $(OUT)/targets/.debug
+	objcopy --only-keep-debug $< $(OUT)/targets/.debug/leak_exact_debuglink.debug
+	strip -s -o $@ $<
+	objcopy --add-gnu-debuglink=$(OUT)/targets/.debug/leak_exact_debuglink.debug $@
 
 demo/leaky: demo/leaky.c
 	$(CC) -O1 -g -fno-omit-frame-pointer -o $@ $<

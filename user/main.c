@@ -30,6 +30,7 @@
 #include "errors.h"
 #include "history.h"
 #include "privileges.h"
+#include "probe_place.h"
 #include "procfs.h"
 #include "snapshot.h"
 #include "symbolize.h"
@@ -544,6 +545,8 @@ static int report(struct tracer *t, bool final)
 	int err;
 
 	drain_events(t);
+	/* The disassembler placed the probes attached since the last report. */
+	probe_place_unload();
 	err = tracer_build_report(t, 0, &r);
 	if (err)
 		return err;
@@ -817,6 +820,8 @@ int main(int argc, char **argv)
 	/* Following forks or matching new processes needs probes for all. */
 	t.att.system_wide = t.service;
 	t.sym = symbolizer_new();
+	if (t.sym)
+		symbolizer_use_debug_files(t.sym, t.opts.debug_files);
 	/* Every stack the kernel can record, of every kind, fits in the history. */
 	t.history = history_new((size_t)t.opts.max_stacks * MEMLEAK_KIND__MAX);
 	rc = t.sym && t.history ? setup_allocators(&t) : EXIT_RUNTIME;
@@ -824,6 +829,7 @@ int main(int argc, char **argv)
 		rc = load_bpf(&t, btf);
 	if (!rc)
 		rc = start_targets(&t);
+	probe_place_unload();	/* loaded again for objects attached later */
 	if (!rc && setup_signals(&t))
 		rc = EXIT_RUNTIME;
 	if (!rc) {

@@ -52,6 +52,7 @@ struct options {
 	const char *allocator_object; /* --allocator-object: probe only this file */
 	struct custom_fn_spec custom[ALLOC_MAX_CUSTOM]; /* --alloc-fn, --free-fn */
 	int ncustom;
+	bool debug_files;         /* --debug-files: lines from separate debug files */
 };
 
 /* Outcome of parsing: go on, stop successfully (--help), or usage error. */

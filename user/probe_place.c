@@ -5,7 +5,12 @@
  * emulates is decided on the raw opcode, the way arch/x86/kernel/uprobes.c
  * decides it, so a prefix the kernel would refuse to emulate is never
  * taken for an emulated instruction.
+ *
+ * Capstone is loaded only while probes are being placed: its decoder
+ * tables, once relocated by the dynamic loader, are ~5 MiB of the
+ * tracer's RSS, for a decision made when an object is attached.
  */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +20,50 @@
 
 /* Functions larger than this are checked on their first part only. */
 #define SCAN_LIMIT (256 * 1024)
+
+/* The library the build linked against (Makefile), else its dev symlink. */
+#ifndef CAPSTONE_SONAME
+#define CAPSTONE_SONAME "libcapstone.so"
+#endif
+
+/* The capstone functions used, while the library is loaded. */
+static struct {
+	void *handle;
+	__typeof__(cs_open) *open_handle;
+	__typeof__(cs_option) *set_option;
+	__typeof__(cs_disasm) *disasm;
+	__typeof__(cs_free) *free_insns;
+	__typeof__(cs_close) *close_handle;
+	__typeof__(cs_regs_access) *regs_access;
+} cs;
+
+static bool capstone_load(void)
+{
+	if (cs.handle)
+		return true;
+	cs.handle = dlopen(CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!cs.handle)
+		return false;
+	cs.open_handle = dlsym(cs.handle, "cs_open");
+	cs.set_option = dlsym(cs.handle, "cs_option");
+	cs.disasm = dlsym(cs.handle, "cs_disasm");
+	cs.free_insns = dlsym(cs.handle, "cs_free");
+	cs.close_handle = dlsym(cs.handle, "cs_close");
+	cs.regs_access = dlsym(cs.handle, "cs_regs_access");
+	if (!cs.open_handle || !cs.set_option || !cs.disasm || !cs.free_insns ||
+	    !cs.close_handle || !cs.regs_access) {
+		probe_place_unload();
+		return false;
+	}
+	return true;
+}
+
+void probe_place_unload(void)
+{
+	if (cs.handle)
+		dlclose(cs.handle);
+	memset(&cs, 0, sizeof(cs));
+}
 
 /*
  * Emulated by the kernel: jmp rel8/rel32, call rel32, jcc rel8/rel32, and
@@ -84,7 +133,7 @@ static bool harmless_before_probe(csh h, const cs_insn *in)
 	for (i = 0; i < x->op_count; i++)
 		if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_WRITE))
 			return false;
-	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+	if (cs.regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
 		return false;
 	for (i = 0; i < nwr; i++)
 		if (entry_register(wr[i]))
@@ -133,13 +182,13 @@ void probe_place_code(const uint8_t *code, uint64_t size, uint64_t file_off,
 		out->why = "function size unknown";
 		return;
 	}
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+	if (!capstone_load() || cs.open_handle(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
 		out->why = "disassembler unavailable";
 		return;
 	}
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cs.set_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	/* Addresses are file offsets: branch targets come out in the same space. */
-	n = cs_disasm(h, code, size, file_off, 0, &insns);
+	n = cs.disasm(h, code, size, file_off, 0, &insns);
 	for (i = 0; i < n; i++)
 		decoded += insns[i].size;
 	if (!n || decoded != size) {
@@ -170,8 +219,8 @@ void probe_place_code(const uint8_t *code, uint64_t size, uint64_t file_off,
 	out->skipped = i;
 out:
 	if (insns)
-		cs_free(insns, n);
-	cs_close(&h);
+		cs.free_insns(insns, n);
+	cs.close_handle(&h);
 }
 
 void probe_place(int fd, uint64_t file_off, uint64_t size, struct probe_place *out)

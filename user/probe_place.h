@@ -41,4 +41,10 @@ void probe_place(int fd, uint64_t file_off, uint64_t size, struct probe_place *o
 void probe_place_code(const uint8_t *code, uint64_t size, uint64_t file_off,
 		      struct probe_place *out);
 
+/*
+ * Unload the disassembler, which the first probe_place() after loads
+ * again (~10 ms).  Call when a round of attaching is over.
+ */
+void probe_place_unload(void);
+
 #endif

@@ -11,6 +11,15 @@
  *
  * Every string handed out is interned in the symbolizer, and resolved frames
  * are cached per (pid, addr): reports repeat the same stacks every interval.
+ *
+ * Source lines and inlined functions come from DWARF the object carries
+ * itself (a program or library built with -g).  A separate debug file
+ * (/usr/lib/debug, a distribution's -dbg package) gives a stripped object
+ * its full symbol table, but its DWARF is read only when asked for
+ * (symbolizer_use_debug_files): libdw inflates all of a file's compressed
+ * DWARF at the first line looked up in it and keeps it for the run
+ * (libc's: ~15 MiB), only to place frames inside malloc or libc's start
+ * code; the frames worth a line are in the code being debugged.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -25,7 +34,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <dwarf.h>
+#include <gelf.h>
 #include <elfutils/libdwfl.h>
+#include "debuginfo.h"
 #include "perfmap.h"
 #include "symbolize.h"
 
@@ -55,6 +66,13 @@ struct symbolizer {
 	void *strs;		/* tree of interned strings */
 	void *cache;		/* tree of cache_entry, key (pid, addr) */
 	struct perfmaps *jit;	/* /tmp/perf-PID.map of JIT compilers */
+	bool debug_files;	/* DWARF of separate debug files too */
+};
+
+/* What we keep per module: the user data of its Dwfl_Module. */
+struct module_info {
+	const char *path;	/* interned, as /proc/PID/maps shows it */
+	bool own_dwarf;		/* the object file itself carries DWARF */
 };
 
 /* One object mapped by the process: consecutive mappings of one file. */
@@ -68,7 +86,7 @@ struct group {
 
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = debuginfo_find_local,
 	.section_address = dwfl_offline_section_address,
 };
 
@@ -357,8 +375,53 @@ static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 		return -1;
 	}
 	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
-	*ud = (void *)intern(s, g->path);
+	if (!*ud) {
+		struct module_info *info = calloc(1, sizeof(*info));
+
+		if (!info)
+			return -1;
+		info->path = intern(s, g->path);
+		*ud = info;
+	}
 	return 1;
+}
+
+static int free_module_info(Dwfl_Module *mod, void **ud, const char *name,
+			    Dwarf_Addr start, void *arg)
+{
+	free(*ud);
+	*ud = NULL;
+	return DWARF_CB_OK;
+}
+
+static void end_dwfl(Dwfl *dwfl)
+{
+	dwfl_getmodules(dwfl, free_module_info, NULL, 0);
+	dwfl_end(dwfl);
+}
+
+/*
+ * Whether the object has DWARF of its own: a .debug_info section with
+ * contents (stripped objects have none, or a NOBITS one in a debug file).
+ */
+static bool elf_has_dwarf(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS || !sh.sh_size)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -371,10 +434,16 @@ static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 static int preload_module(Dwfl_Module *mod, void **ud, const char *name,
 			  Dwarf_Addr start, void *arg)
 {
+	struct module_info *info = *ud;
 	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
 
-	if (dwfl_module_getelf(mod, &bias))
+	if (elf) {
 		dwfl_module_getsymtab(mod);
+		/* getelf gives the object itself, never its debug file. */
+		if (info)
+			info->own_dwarf = elf_has_dwarf(elf);
+	}
 	return DWARF_CB_OK;
 }
 
@@ -402,7 +471,7 @@ static Dwfl *build_dwfl(struct symbolizer *s, pid_t pid, struct group *g,
 		if (g[i].exec && report_group(s, dwfl, pid, &g[i], root) < 0)
 			(*failed)++;
 	if (dwfl_report_end(dwfl, NULL, NULL)) {
-		dwfl_end(dwfl);
+		end_dwfl(dwfl);
 		return NULL;
 	}
 	dwfl_getmodules(dwfl, preload_module, NULL, 0);
@@ -438,12 +507,12 @@ static int proc_refresh(struct symbolizer *s, struct proc *p)
 		err = read_maps(p->pid, &g, &n, &again);
 		free_groups(g, n);
 		if (err) {
-			dwfl_end(dwfl);
+			end_dwfl(dwfl);
 			return err;
 		}
 	}
 	if (p->dwfl)
-		dwfl_end(p->dwfl);
+		end_dwfl(p->dwfl);
 	p->dwfl = dwfl;
 	/* Incomplete (EMFILE...): the next refresh must rebuild. */
 	p->maps_hash = failed ? 0 : hash;
@@ -502,12 +571,27 @@ static Dwfl_Module *find_module(struct symbolizer *s, struct proc *p,
 	return dwfl_addrmodule(p->dwfl, addr);
 }
 
-static const char *module_path(Dwfl_Module *mod)
+static struct module_info *module_info(Dwfl_Module *mod)
 {
 	void **ud;
 
 	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
 	return *ud;
+}
+
+static const char *module_path(Dwfl_Module *mod)
+{
+	struct module_info *info = module_info(mod);
+
+	return info ? info->path : NULL;
+}
+
+/* Whether lines, inlined functions and .debug_frame are read for mod. */
+static bool reads_dwarf(const struct symbolizer *s, Dwfl_Module *mod)
+{
+	struct module_info *info = module_info(mod);
+
+	return s->debug_files || (info && info->own_dwarf);
 }
 
 /* ---- public API ----------------------------------------------------- */
@@ -533,7 +617,7 @@ void symbolizer_free(struct symbolizer *s)
 		for (; p; p = next) {
 			next = p->next;
 			if (p->dwfl)
-				dwfl_end(p->dwfl);
+				end_dwfl(p->dwfl);
 			free(p);
 		}
 	}
@@ -541,6 +625,11 @@ void symbolizer_free(struct symbolizer *s)
 	tdestroy(s->strs, free);
 	tdestroy(s->cache, cache_entry_free);
 	free(s);
+}
+
+void symbolizer_use_debug_files(struct symbolizer *s, bool on)
+{
+	s->debug_files = on;
 }
 
 int symbolizer_add_process(struct symbolizer *s, pid_t pid)
@@ -609,6 +698,8 @@ static void lookup_frame(struct symbolizer *s, Dwfl_Module *mod,
 		f->symbol = intern_demangled(s, name);
 		f->offset = off + 1;
 	}
+	if (!reads_dwarf(s, mod))
+		return;
 	line = dwfl_module_getsrc(mod, pc);
 	file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL)
 		    : NULL;
@@ -705,7 +796,7 @@ size_t symbolizer_resolve_inline(struct symbolizer *s, pid_t pid, uint64_t addr,
 		return n;
 	}
 	mod = p && p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
-	if (!mod || !out[0].module)
+	if (!mod || !out[0].module || !reads_dwarf(s, mod))
 		return 1;
 	n = expand_inlines(s, mod, &out[0], chain, SYMBOLIZER_MAX_INLINE + 1);
 	if (e && (e->chain = malloc(n * sizeof(*chain)))) {
@@ -763,7 +854,7 @@ enum frame_rule symbolizer_frame_rule(struct symbolizer *s, pid_t pid, uint64_t 
 	if (!mod)
 		return FRAME_UNKNOWN;
 	cfi = dwfl_module_eh_cfi(mod, &bias);
-	if (!cfi)
+	if (!cfi && reads_dwarf(s, mod))
 		cfi = dwfl_module_dwarf_cfi(mod, &bias);
 	if (!cfi || dwarf_cfi_addrframe(cfi, addr - 1 - bias, &fr))
 		return FRAME_UNKNOWN;

@@ -20,6 +20,15 @@ struct symbolizer *symbolizer_new(void);
 void symbolizer_free(struct symbolizer *s);
 
 /*
+ * Also read source lines and inlined functions from separate debug files
+ * (/usr/lib/debug, found by build id or .gnu_debuglink), not only from
+ * objects that carry their DWARF.  Off by default: a distribution's debug
+ * file is inflated whole and kept (libc's: ~15 MiB).  Symbol names come
+ * from a debug file's symbol table either way.
+ */
+void symbolizer_use_debug_files(struct symbolizer *s, bool on);
+
+/*
  * Read the modules of pid from /proc/PID/maps and open them.  Called at
  * attach; calling it again refreshes (dlopen).  Returns 0 or -errno.
  */
@@ -36,8 +45,9 @@ bool symbolizer_locate(struct symbolizer *s, pid_t pid, uint64_t addr,
 
 /*
  * Fill f for a return address: symbol and offset, module, file and line of
- * the call (looked up at addr - 1).  Unknown fields are NULL / 0.  Strings
- * stay valid until symbolizer_free().
+ * the call (looked up at addr - 1).  Unknown fields are NULL / 0: file and
+ * line for an object without DWARF of its own, unless debug files are used.
+ * Strings stay valid until symbolizer_free().
  */
 void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 			struct frame *f);

@@ -2,7 +2,7 @@
 /*
  * Unwind tables into BPF maps.
  *
- * Rows go into one mmap'ed BPF array, appended object after object, and
+ * Rows go into one BPF array, appended object after object, and
  * each object is entered in unwind_objects under its file's device and
  * inode, which is how the BPF walker finds it from a VMA: no per-process
  * state, so a process that maps the object later (exec, dlopen, fork)
@@ -40,8 +40,7 @@ struct unw_object {
 struct unwinder {
 	enum memleak_unwind_mode mode;
 	int rows_fd, objects_fd;
-	struct memleak_unwind_row *rows;  /* the array, mmap'ed */
-	size_t rows_len;
+	size_t page;
 	uint32_t rows_cap, rows_used;
 	struct unw_object *objs;
 	size_t nobjs, cap_objs;
@@ -64,11 +63,52 @@ static bool uses_tables(enum memleak_unwind_mode mode)
 	return mode == MEMLEAK_UNWIND_DWARF || mode == MEMLEAK_UNWIND_AUTO;
 }
 
+/*
+ * Map the pages of the rows array holding bytes [start, end): *base is
+ * the mapping, *len its length, and the return value points at start.
+ *
+ * The array is never mapped whole: mmap of a BPF array maps every page
+ * at once, so a mapping kept for the run would count all of it (8 MiB)
+ * in the tracer's RSS however few rows are used.  The memory itself is
+ * the kernel's and is reported as such (unwinder_usage).
+ */
+static void *map_rows(const struct unwinder *u, size_t start, size_t end, void **base,
+		      size_t *len)
+{
+	size_t off = start & ~(u->page - 1);
+	char *p;
+
+	*len = ((end + u->page - 1) & ~(u->page - 1)) - off;
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, u->rows_fd, (off_t)off);
+	if (p == MAP_FAILED)
+		return NULL;
+	*base = p;
+	return p + (start - off);
+}
+
+/* Copy n rows into the array from index first on. */
+static int write_rows(const struct unwinder *u, uint32_t first,
+		      const struct memleak_unwind_row *rows, size_t n)
+{
+	size_t start = (size_t)first * sizeof(*rows), len;
+	void *base, *p;
+
+	if (!n)
+		return 0;
+	p = map_rows(u, start, start + n * sizeof(*rows), &base, &len);
+	if (!p)
+		return -errno;
+	memcpy(p, rows, n * sizeof(*rows));
+	munmap(base, len);
+	return 0;
+}
+
 struct unwinder *unwinder_new(enum memleak_unwind_mode mode, int rows_fd, uint32_t rows_cap,
 			      int objects_fd)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
-	long page = sysconf(_SC_PAGESIZE);
+	size_t len;
+	void *base;
 
 	if (!u)
 		return NULL;
@@ -76,16 +116,17 @@ struct unwinder *unwinder_new(enum memleak_unwind_mode mode, int rows_fd, uint32
 	u->rows_fd = rows_fd;
 	u->objects_fd = objects_fd;
 	u->rows_cap = rows_cap;
+	u->page = (size_t)sysconf(_SC_PAGESIZE);
+	/* A map that cannot be written fails here, not at the first table. */
 	if (uses_tables(mode)) {
-		u->rows_len = ((size_t)rows_cap * sizeof(*u->rows) + page - 1) & ~(size_t)(page - 1);
-		u->rows = mmap(NULL, u->rows_len, PROT_READ | PROT_WRITE, MAP_SHARED, rows_fd, 0);
-		if (u->rows == MAP_FAILED) {
+		if (!map_rows(u, 0, sizeof(struct memleak_unwind_row), &base, &len)) {
 			int e = errno;
 
 			free(u);
 			errno = e;
 			return NULL;
 		}
+		munmap(base, len);
 	}
 	return u;
 }
@@ -94,8 +135,6 @@ void unwinder_free(struct unwinder *u)
 {
 	if (!u)
 		return;
-	if (u->rows && u->rows != MAP_FAILED)
-		munmap(u->rows, u->rows_len);
 	free(u->objs);
 	free(u);
 }
@@ -177,10 +216,11 @@ static struct unw_object *add_object(struct unwinder *u, int fd, const struct st
 			    "frame pointers there", t.nrows, path, u->rows_used, u->rows_cap);
 	} else {
 		/* The rows are in place before the walker can find them. */
-		memcpy(&u->rows[u->rows_used], t.rows, t.nrows * sizeof(*t.rows));
 		o->first_row = u->rows_used;
 		o->nrows = (uint32_t)t.nrows;
-		err = publish(u, o);
+		err = write_rows(u, o->first_row, t.rows, t.nrows);
+		if (!err)
+			err = publish(u, o);
 		if (err) {
 			verbose_msg(0, "unwind: cannot enter the table of %s: %s", path,
 				    strerror(-err));
@@ -255,7 +295,7 @@ void unwinder_usage(const struct unwinder *u, struct unwind_usage *out)
 	if (!u)
 		return;
 	out->mode = unwind_mode_name(u->mode);
-	if (!u->rows)
+	if (!uses_tables(u->mode))
 		return;
 	out->rows_used = u->rows_used;
 	out->rows_capacity = u->rows_cap;

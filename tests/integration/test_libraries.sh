@@ -52,6 +52,26 @@ test_static_leak() {
 	assert_no_probes
 }
 
+# Stripped, its debug file in .debug/ beside it (.gnu_debuglink): frames
+# are named from the debug file's symbol table; its DWARF (file:line) is
+# read only with --debug-files.
+test_debuglink_lines_on_request() {
+	local exe line
+	exe=$(target leak_exact_debuglink)
+	line=$(src_line LEAK_LINE leak_exact.c)
+	tracer --format json -o 0 -c "$exe 10 1000 300" 0.2
+	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
+	final_report
+	assert_stack leak_exact_fn 10000 10
+	assert_eq main "$(jq -r '.[0].frames[1].symbol' <<<"$STACK")" "frames[1]"
+	assert_eq null "$(jq -r '.[0].frames[0].file' <<<"$STACK")" "no file without --debug-files"
+
+	tracer --format json -o 0 --debug-files -c "$exe 10 1000 300" 0.2
+	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
+	final_report
+	assert_stack leak_exact_fn 10000 10 "$line" leak_exact.c leak_exact_debuglink
+}
+
 # No symbols at all: no allocator to probe.  The held child never runs.
 test_stripped_static_command() {
 	local stripped

@@ -196,6 +196,18 @@ static void test_unwind_modes(void **state)
 	assert_string_equal(err, "unknown unwind mode 'lbr' (fp, dwarf, auto)");
 }
 
+/* Separate debug files give lines only when asked. */
+static void test_debug_files(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "-p", "1", NULL), PARSE_OK);
+	assert_false(o.debug_files);
+	assert_int_equal(parse(&o, err, "-p", "1", "--debug-files", NULL), PARSE_OK);
+	assert_true(o.debug_files);
+}
+
 static void test_parse_size(void **state)
 {
 	uint64_t v;
@@ -274,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_custom_functions_bounded),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_unwind_modes),
+		cmocka_unit_test(test_debug_files),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

@@ -28,7 +28,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <gelf.h>
 
+#include "build_id.h"
 #include "symbolize.h"
 
 /* Keep the call, its return address and the function names as written. */
@@ -220,6 +222,82 @@ static void test_resolve_libc(void **state)
 	symbolizer_free(s);
 }
 
+/* Whether the ELF file at path has a .debug_info section with contents. */
+static bool file_has_dwarf(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf_Scn *scn = NULL;
+	bool found = false;
+	size_t shstrndx;
+	Elf *elf;
+
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
+	while (!found && (scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		GElf_Shdr sh;
+
+		assert_non_null(gelf_getshdr(scn, &sh));
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		found = name && !strcmp(name, ".debug_info") && sh.sh_type != SHT_NOBITS;
+	}
+	elf_end(elf);
+	close(fd);
+	return found;
+}
+
+/* Whether path's debug file is installed under /usr/lib/debug/.build-id. */
+static bool has_build_id_debug_file(const char *path)
+{
+	char hex[2 * 64 + 1], debug[PATH_MAX];
+
+	if (build_id_read(path, 0, hex, sizeof(hex)))
+		return false;
+	snprintf(debug, sizeof(debug), "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
+	return !access(debug, R_OK);
+}
+
+/*
+ * libc carries no DWARF of its own (distributions strip it): it is named
+ * from its symbol table, and its lines come from a separate debug file
+ * (libc6-dbg) only when asked for.
+ */
+static void test_libc_lines_from_debug_files(void **state)
+{
+	struct frame f[SYMBOLIZER_MAX_INLINE + 1];
+	uint64_t addr = (uintptr_t)&abort + 1;
+	struct symbolizer *s;
+	Dl_info info;
+
+	assert_true(dladdr((void *)(uintptr_t)&abort, &info));
+	if (file_has_dwarf(info.dli_fname))
+		skip();	/* a libc built with -g: lines are its own */
+	s = symbolizer_new();
+	assert_int_equal(symbolizer_add_process(s, getpid()), 0);
+	assert_int_equal(symbolizer_resolve_inline(s, getpid(), addr, f, SYMBOLIZER_MAX_INLINE + 1), 1);
+	assert_string_equal(f[0].symbol, "abort");
+	assert_null(f[0].file);
+	assert_int_equal(f[0].line, 0);
+	/* The program's own frames keep their lines. */
+	symbolizer_resolve(s, getpid(), caller_ret(), &f[0]);
+	assert_int_equal(f[0].line, call_line);
+	symbolizer_free(s);
+
+	if (!has_build_id_debug_file(info.dli_fname))
+		skip();	/* no libc6-dbg */
+	s = symbolizer_new();
+	symbolizer_use_debug_files(s, true);
+	assert_int_equal(symbolizer_add_process(s, getpid()), 0);
+	symbolizer_resolve(s, getpid(), addr, &f[0]);
+	assert_string_equal(f[0].symbol, "abort");
+	assert_non_null(f[0].file);
+	assert_true(f[0].line > 0);
+	symbolizer_free(s);
+}
+
 /* Same code in a forked child (same layout) and a re-executed one (ASLR). */
 static void test_locate_across_processes(void **state)
 {
@@ -283,6 +361,7 @@ static void test_exited_process(void **state)
 	uint64_t rel;
 	int err;
 
+	symbolizer_use_debug_files(s, true);
 	err = symbolizer_add_process(s, child);
 	reap(child);
 	assert_int_equal(err, 0);
@@ -295,7 +374,8 @@ static void test_exited_process(void **state)
 	assert_true(ends_with(f.file, "test_symbolize.c"));
 	assert_int_equal(f.line, call_line);
 
-	/* libc's line info too (if installed), DWARF loaded only now. */
+	/* libc's line info too (if its debug file is installed), DWARF
+	 * loaded only now. */
 	symbolizer_resolve(s, child, (uintptr_t)&abort + 1, &f);
 	assert_int_equal(symbolizer_add_process(s, getpid()), 0);
 	symbolizer_resolve(s, getpid(), (uintptr_t)&abort + 1, &live);
@@ -410,6 +490,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_resolve_own_call),
 		cmocka_unit_test(test_resolve_inlined),
 		cmocka_unit_test(test_resolve_libc),
+		cmocka_unit_test(test_libc_lines_from_debug_files),
 		cmocka_unit_test(test_locate_across_processes),
 		cmocka_unit_test(test_exited_process),
 		cmocka_unit_test(test_unknown),
