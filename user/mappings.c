@@ -61,14 +61,25 @@ void mappings_remove_pid(struct mapping_tracker *m, pid_t pid)
 	}
 }
 
-static void mappings_apply(struct mapping_tracker *m, const void *data)
+void mappings_apply(struct mapping_tracker *m, const struct memleak_event *e)
 {
-	const struct memleak_event *e = data;
 	struct region_set *s;
 	struct region r;
 
 	m->events++;
 	if (e->type >= MEMLEAK_EV_OOM_VICTIM) {
+		/*
+		 * Process events are acted on after the batch, but the region
+		 * sets follow them here, in event order: a new image's or a
+		 * child's first mmaps may come in this same batch.
+		 */
+		s = set_of(m, (pid_t)e->tgid);
+		if (e->type == MEMLEAK_EV_EXEC && s) {
+			regions_free(s);
+			regions_init(s, 0);
+		} else if (e->type == MEMLEAK_EV_FORK || e->type == MEMLEAK_EV_MATCHED) {
+			mappings_add_pid(m, (pid_t)e->tgid);
+		}
 		if (m->on_process)
 			m->on_process(m->ctx, e);
 		return;

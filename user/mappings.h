@@ -43,6 +43,13 @@ int mappings_add_pid(struct mapping_tracker *m, pid_t pid);
 int mappings_fd(const struct mapping_tracker *m);
 int mappings_consume(struct mapping_tracker *m);
 
+/*
+ * One event, as the ring buffer delivers them: mapping events change the
+ * process's regions; process events reset (exec) or create (fork, match)
+ * its region set in event order, then go to the process callback.
+ */
+void mappings_apply(struct mapping_tracker *m, const struct memleak_event *e);
+
 /* Stop following pid (it exited or exec'd): its regions are dropped. */
 void mappings_remove_pid(struct mapping_tracker *m, pid_t pid);
 

@@ -245,9 +245,8 @@ static void renew_at_exec(struct tracer *t, const struct memleak_event *e)
 	if (i < 0)
 		return;
 	tg = &t->targets[i];
+	/* Its mapped regions were reset in event order (mappings.c). */
 	queue_drop(t, tg->pid, tg->gen);
-	mappings_remove_pid(&t->maps, tg->pid);
-	mappings_add_pid(&t->maps, tg->pid);
 	tg->gen = e->gen;
 	tg->maps_sig = 0; /* the next maintenance probes and symbolizes it */
 	t->maintain_soon = true;
