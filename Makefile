@@ -55,7 +55,7 @@ DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
 	libcapstone-dev libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux python3 \
 	binutils libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 libmimalloc-dev \
-	redis-server redis-tools \
+	redis-server redis-tools libc6-dbg \
 	openjdk-17-jdk-headless
 
 .PHONY: all deps demo test unit integration bench bench-cost clean

@@ -773,17 +773,9 @@ static __always_inline bool anon_mapping(__u64 flags, __u64 fd)
  * result.  The old break is read from the kernel: wrappers and syscall
  * disagree on what brk returns, mm->brk is the truth for both.
  */
-static __always_inline struct pending_call *begin_map_call(long nr, __u64 sp, __u64 addr,
-							   __u64 len, __u64 arg2,
-							   __u64 flags, __u64 caller_at)
+static __always_inline void begin_map_call(struct pending_call *p, long nr, __u64 sp,
+					   __u64 addr, __u64 len, __u64 arg2, __u64 flags)
 {
-	struct pending_call *p;
-
-	p = pending_get(true);
-	if (!p) {
-		stat_add(MEMLEAK_STAT_PENDING_LOST, 1);
-		return NULL;
-	}
 	p->sys_nr = nr;
 	p->sys_backing = inside_outer_call(p, sp, bpf_ktime_get_ns());
 	p->sys_args[0] = addr;
@@ -796,8 +788,18 @@ static __always_inline struct pending_call *begin_map_call(long nr, __u64 sp, __
 
 		p->sys_args[1] = BPF_CORE_READ(task, mm, brk); /* the break before */
 	}
+	/* The caller's return address, for the frame-pointer walk (analysis.c). */
 	p->sys_caller = 0;
-	bpf_probe_read_user(&p->sys_caller, sizeof(p->sys_caller), (void *)caller_at);
+	bpf_probe_read_user(&p->sys_caller, sizeof(p->sys_caller), (void *)sp);
+}
+
+/* The thread's slot, created if need be; NULL (counted) if none can be had. */
+static __always_inline struct pending_call *map_call_slot(void)
+{
+	struct pending_call *p = pending_get(true);
+
+	if (!p)
+		stat_add(MEMLEAK_STAT_PENDING_LOST, 1);
 	return p;
 }
 
@@ -820,14 +822,13 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	 * stack is theirs (here the return address is already the uretprobe
 	 * trampoline's).
 	 */
-	p = pending_get(false);
-	if (p && p->sys_nr == id && p->sys_wrapper)
+	p = map_call_slot();
+	if (!p || (p->sys_nr == id && p->sys_wrapper))
 		return 0;
-	p = begin_map_call(id, regs->sp, regs->di, regs->si,
-			   id == NR_MREMAP ? regs->dx : regs->r8, /* new_len / mmap fd */
-			   regs->r10, regs->sp);
-	if (p)
-		p->sys_wrapper = 0;
+	begin_map_call(p, id, regs->sp, regs->di, regs->si,
+		       id == NR_MREMAP ? regs->dx : regs->r8, /* new_len / mmap fd */
+		       regs->r10);
+	p->sys_wrapper = 0;
 	return 0;
 }
 
@@ -942,10 +943,10 @@ int BPF_KPROBE(map_wrapper_enter, __u64 addr, __u64 len, __u64 a2, __u64 a3, __u
 	/* mmap(addr, len, prot, flags, fd): file mappings need no return probe work. */
 	if (nr == NR_MMAP && !anon_mapping(a3, a4))
 		return 0;
-	p = begin_map_call(nr, sp, addr, len, nr == NR_MREMAP ? a2 : a4,
-			   nr == NR_MMAP ? a3 : 0, sp);
+	p = map_call_slot();
 	if (!p)
 		return 0;
+	begin_map_call(p, nr, sp, addr, len, nr == NR_MREMAP ? a2 : a4, nr == NR_MMAP ? a3 : 0);
 	p->sys_wrapper = 1;
 	if (map_call_has_stack(nr))
 		p->sys_stack = capture_stack_at_entry(ctx, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx));

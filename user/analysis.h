@@ -31,6 +31,7 @@ struct target {
 	unsigned int exited_children;
 	int pidfd;
 	uint64_t maps_sig;
+	bool exe_checked;      /* its program was checked for mapping wrappers */
 	int64_t rss_at_attach; /* RSS when tracing began, -1 = unknown */
 	int64_t prev_bytes;    /* outstanding at the previous report, -1 = none */
 	/* --escalate (escalate.c): precise probes until esc_until_ms, 0 = none */

@@ -107,8 +107,14 @@ static int push_fd(struct attach_state *st, int fd)
 	return 0;
 }
 
+/*
+ * One uprobe on path at off, for pid (or every process, system-wide).
+ * Mapping-wrapper probes are kept apart from the allocator probes, which
+ * an escalation attaches and detaches as a range of st->links.
+ */
 static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t pid,
-		      const char *path, uint64_t off, bool retprobe, uint64_t cookie)
+		      const char *path, uint64_t off, bool retprobe, uint64_t cookie,
+		      bool wrapper)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
@@ -118,7 +124,8 @@ static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t p
 					       off, &uo);
 	if (!link)
 		return -errno;
-	err = push_link(st, link);
+	err = wrapper ? push_link_to(&st->wlinks, &st->nwlinks, &st->cap_wlinks, link)
+		      : push_link(st, link);
 	if (err)
 		bpf_link__destroy(link);
 	return err;
@@ -220,9 +227,9 @@ static int attach_fn(struct attach_state *st, pid_t pid, int fd, const char *kpa
 		ret = skel->progs.sampled_return;
 		cookie = sampled_fn(f->role);
 	}
-	err = attach_one(st, entry, pid, kpath, pl.offset, false, cookie);
+	err = attach_one(st, entry, pid, kpath, pl.offset, false, cookie, false);
 	if (!err && has_return)
-		err = attach_one(st, ret, pid, kpath, pl.offset, true, 0);
+		err = attach_one(st, ret, pid, kpath, pl.offset, true, 0, false);
 	if (err) {
 		verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid, f->name, shown,
 			    strerror(-err));
@@ -333,14 +340,25 @@ static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *
  * Objects are known by inode: the same file reached through a host path
  * before exec and through /proc/PID/map_files afterwards is one object.
  */
-static bool already_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+static bool in_objects(const struct attach_state *st, const struct attached_object *v,
+		       size_t n, pid_t pid, uint64_t inode)
 {
 	size_t i;
 
-	for (i = 0; i < st->nobjs; i++)
-		if ((st->system_wide || st->objs[i].pid == pid) && st->objs[i].inode == inode)
+	for (i = 0; i < n; i++)
+		if ((st->system_wide || v[i].pid == pid) && v[i].inode == inode)
 			return true;
 	return false;
+}
+
+static bool already_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+{
+	return in_objects(st, st->objs, st->nobjs, pid, inode);
+}
+
+static bool wrappers_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+{
+	return in_objects(st, st->wobjs, st->nwobjs, pid, inode);
 }
 
 static int remember_in(struct attached_object **v, size_t *n, size_t *cap, pid_t pid,
@@ -441,22 +459,6 @@ static const struct {
 
 #define NWRAPPERS (sizeof(map_wrappers) / sizeof(map_wrappers[0]))
 
-static const struct attached_object *wrapper_object(const struct attach_state *st,
-						    pid_t pid, uint64_t inode)
-{
-	size_t i;
-
-	for (i = 0; i < st->nwobjs; i++)
-		if ((st->system_wide || st->wobjs[i].pid == pid) && st->wobjs[i].inode == inode)
-			return &st->wobjs[i];
-	return NULL;
-}
-
-static bool wrappers_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
-{
-	return wrapper_object(st, pid, inode) != NULL;
-}
-
 /*
  * Programs that map memory without the C library's wrappers: Go's runtime
  * makes its own syscalls (even when linked with libc), and so does a
@@ -478,24 +480,6 @@ bool attach_maps_without_wrappers(const char *exe)
 	if (n < 0)
 		return false;
 	return f[0].found || f[1].found || (!info.has_interp && !f[2].found);
-}
-
-static int attach_wrapper(struct attach_state *st, pid_t pid, const char *kpath,
-			  uint64_t off, uint64_t nr, bool retprobe)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = nr);
-	struct bpf_program *prog = retprobe ? st->skel->progs.map_wrapper_return
-					    : st->skel->progs.map_wrapper_enter;
-	struct bpf_link *link;
-	int err;
-
-	link = bpf_program__attach_uprobe_opts(prog, st->system_wide ? -1 : pid, kpath, off, &uo);
-	if (!link)
-		return -errno;
-	err = push_link_to(&st->wlinks, &st->nwlinks, &st->cap_wlinks, link);
-	if (err)
-		bpf_link__destroy(link);
-	return err;
 }
 
 /* Probe the mapping wrappers one object defines (each address once). */
@@ -530,11 +514,11 @@ static int probe_wrappers(struct attach_state *st, pid_t pid, const char *kpath,
 			alias |= funcs[j].found && funcs[j].file_offset == funcs[i].file_offset;
 		if (!funcs[i].found || alias)
 			continue;
-		err = attach_wrapper(st, pid, kpath, funcs[i].file_offset, map_wrappers[i].nr,
-				     false);
+		err = attach_one(st, st->skel->progs.map_wrapper_enter, pid, kpath,
+				 funcs[i].file_offset, false, map_wrappers[i].nr, true);
 		if (!err)
-			err = attach_wrapper(st, pid, kpath, funcs[i].file_offset,
-					     map_wrappers[i].nr, true);
+			err = attach_one(st, st->skel->progs.map_wrapper_return, pid, kpath,
+					 funcs[i].file_offset, true, 0, true);
 		n += !err;
 	}
 	if (err)

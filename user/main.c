@@ -328,23 +328,24 @@ static int check_custom_found(struct tracer *t, const char *target)
  * A program that maps memory without the C library's wrappers (Go, a
  * static binary making its own syscalls) is followed at the syscall
  * tracepoints instead, which every syscall of the host then pays for.
- * exe: the program's path, or NULL for /proc/PID/exe.
+ * exe: the program's path, or NULL for /proc/PID/exe.  Once per image.
  */
-static void cover_mapping_calls(struct tracer *t, pid_t pid, const char *exe)
+static void cover_mapping_calls(struct tracer *t, struct target *tg, const char *exe)
 {
 	char path[64];
 	int err;
 
-	if (!t->att.map_wrappers || t->att.syscall_tracepoints)
+	if (!t->att.map_wrappers || t->att.syscall_tracepoints || tg->exe_checked)
 		return;
+	tg->exe_checked = true;
 	if (!exe) {
-		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)tg->pid);
 		exe = path;
 	}
 	if (!attach_maps_without_wrappers(exe))
 		return;
 	verbose_msg(0, "pid %d: maps memory without C library wrappers (Go or static): "
-		    "following mmap/brk at the syscall tracepoints", (int)pid);
+		    "following mmap/brk at the syscall tracepoints", (int)tg->pid);
 	err = attach_syscall_tracepoints(&t->att);
 	if (err)
 		verbose_msg(0, "cannot attach the syscall tracepoints: %s", strerror(-err));
@@ -365,7 +366,7 @@ static int attach_pids(struct tracer *t)
 		err = attach_process(&t->att, pid);
 		if (err < 0)
 			return attach_error(t, err, pid);
-		cover_mapping_calls(t, pid, NULL);
+		cover_mapping_calls(t, &t->targets[idx], NULL);
 		symbolizer_add_process(t->sym, pid);
 		unwinder_update_process(t->unw, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
@@ -380,7 +381,7 @@ static int attach_pids(struct tracer *t)
 static int start_command(struct tracer *t)
 {
 	char err[512];
-	int e;
+	int e, idx;
 
 	if (launch_prepare(&t->launch, t->opts.command, err, sizeof(err))) {
 		err_msg("%s", err);
@@ -389,11 +390,13 @@ static int start_command(struct tracer *t)
 	}
 	t->launched = true;
 	no_debuginfod();
-	if (target_add(t, t->launch.pid, 0, 0) < 0)
+	idx = target_add(t, t->launch.pid, 0, 0);
+	if (idx < 0)
 		return EXIT_BPF;
 	e = attach_paths(&t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
+	/* Checked again at exec, from /proc: the same program, as it runs. */
 	if (e >= 0)
-		cover_mapping_calls(t, t->launch.pid, t->launch.exe);
+		cover_mapping_calls(t, &t->targets[idx], t->launch.exe);
 	if (e == -ENOENT && t->opts.allocator_object)
 		return attach_error(t, e, t->launch.pid);
 	/* Its tables too: the walker finds them from its first instruction. */
@@ -520,7 +523,7 @@ static void maintain(struct tracer *t)
 			verbose_msg(0, "pid %d: cannot probe new objects: %s", (int)tg->pid,
 				    strerror(-err));
 		if (err >= 0 || err == -ENOENT)
-			cover_mapping_calls(t, tg->pid, NULL);
+			cover_mapping_calls(t, tg, NULL);
 		symbolizer_add_process(t->sym, tg->pid);
 		procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
 		/* Last: a new object's table takes milliseconds to build. */
@@ -728,7 +731,7 @@ static int start_matching_targets(struct tracer *t)
 	scan_matching(t);
 	for (i = 0; i < t->ntargets; i++) {
 		if (attach_process(&t->att, t->targets[i].pid) >= 0)
-			cover_mapping_calls(t, t->targets[i].pid, NULL);
+			cover_mapping_calls(t, &t->targets[i], NULL);
 		symbolizer_add_process(t->sym, t->targets[i].pid);
 		unwinder_update_process(t->unw, t->targets[i].pid);
 		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);

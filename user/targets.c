@@ -249,6 +249,7 @@ static void renew_at_exec(struct tracer *t, const struct memleak_event *e)
 	queue_drop(t, tg->pid, tg->gen);
 	tg->gen = e->gen;
 	tg->maps_sig = 0; /* the next maintenance probes and symbolizes it */
+	tg->exe_checked = false;
 	t->maintain_soon = true;
 	tg->prev_bytes = -1;
 	procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
