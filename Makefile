@@ -19,12 +19,15 @@ BPF_SRC  := bpf/memleak.bpf.c
 BPF_OBJ  := $(OUT)/memleak.bpf.o
 SKEL     := $(OUT)/memleak.skel.h
 # In-kernel aggregation for age-filtered reports: its own object, so that a
-# kernel refusing it leaves the tracer working (user/aggregate.c).
+# kernel refusing it leaves the tracer working (user/collect/aggregate.c).
 AGG_OBJ  := $(OUT)/aggregate.bpf.o
 AGG_SKEL := $(OUT)/aggregate.skel.h
 
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
-USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o \
+# user/: main.c and the event loop on top, one directory per stage of the
+# data flow (README "Source map").
+USER_SRCS := $(filter-out user/main.c,$(shell find user -name '*.c'))
+USER_HDRS := $(shell find user -name '*.h')
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o \
 	$(OUT)/report_html.o
 LIB       := $(OUT)/libmemleak.a
 
@@ -32,7 +35,7 @@ INCLUDES := -Ibpf -Iuser -I$(OUT)
 LDLIBS   := -lbpf -ldw -lelf -lz -lprotobuf-c -lstdc++ -lm
 
 # Capstone is not linked: probe placement loads it by soname only while it
-# places probes (user/probe_place.c), keeping its tables out of the RSS.
+# places probes (user/probes/probe_place.c), keeping its tables out of the RSS.
 CAPSTONE_SONAME = $(shell readelf -d "$$($(CC) -print-file-name=libcapstone.so)" 2>/dev/null | \
 	sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 
@@ -88,12 +91,13 @@ $(AGG_OBJ): bpf/aggregate.bpf.c bpf/aggregate_types.h bpf/memleak.h vmlinux/vmli
 $(AGG_SKEL): $(AGG_OBJ)
 	$(BPFTOOL) gen skeleton $< name aggregate_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/aggregate.o: $(AGG_SKEL) bpf/aggregate_types.h
+$(OUT)/user/collect/aggregate.o: $(AGG_SKEL) bpf/aggregate_types.h
 
-$(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/memleak.h $(SKEL) | $(OUT)
+$(OUT)/user/%.o: user/%.c $(USER_HDRS) bpf/memleak.h $(SKEL) | $(OUT)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUT)/probe_place.o: override CFLAGS += $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"')
+$(OUT)/user/probes/probe_place.o: override CFLAGS += $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"')
 
 # The pprof encoder, generated from proto/profile.proto.
 $(OUT)/profile.pb-c.c $(OUT)/profile.pb-c.h: proto/profile.proto | $(OUT)
@@ -102,11 +106,11 @@ $(OUT)/profile.pb-c.c $(OUT)/profile.pb-c.h: proto/profile.proto | $(OUT)
 $(OUT)/profile.pb-c.o: $(OUT)/profile.pb-c.c $(OUT)/profile.pb-c.h
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUT)/render_pprof.o: $(OUT)/profile.pb-c.h
+$(OUT)/user/out/render_pprof.o: $(OUT)/profile.pb-c.h
 
-# The --html page template, embedded as a byte array (user/html/).
-$(OUT)/report_html.c: user/html/report.html | $(OUT)
-	cd user/html && xxd -i report.html > ../../$@.tmp && mv ../../$@.tmp ../../$@
+# The --html page template, embedded as a byte array (user/out/html/).
+$(OUT)/report_html.c: user/out/html/report.html | $(OUT)
+	cd user/out/html && xxd -i report.html > ../../../$@.tmp && mv ../../../$@.tmp ../../../$@
 
 $(OUT)/report_html.o: $(OUT)/report_html.c
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -114,7 +118,7 @@ $(OUT)/report_html.o: $(OUT)/report_html.c
 $(LIB): $(USER_OBJS)
 	ar rcs $@ $^
 
-memleakbpf: $(OUT)/main.o $(LIB)
+memleakbpf: $(OUT)/user/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: cmocka, linked against the user-space library.

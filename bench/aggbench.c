@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * CPU time per record of the age filter's sums: in the kernel (the
- * aggregate program, user/aggregate.c) against the user-space walk (every
+ * aggregate program, user/collect/aggregate.c) against the user-space walk (every
  * record copied out), on an allocation map like the tracer's filled with
  * N records of 32 bytes spread evenly over S stacks, all old enough.
  *   aggbench N S [ROUNDS]     (root; make build/bench/aggbench)
@@ -14,8 +14,8 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "aggregate.h"
-#include "snapshot.h"
+#include "collect/aggregate.h"
+#include "collect/snapshot.h"
 
 #define SEC_NS 1000000000ULL
 #define FILL_BATCH 4096

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Types shared by the in-kernel aggregation (bpf/aggregate.bpf.c) and user
- * space (user/aggregate.c).
+ * space (user/collect/aggregate.c).
  *
  * An age-filtered report needs, per (process, stack), the bytes, count and
  * oldest time of the live allocations at least min_age old.  Copying every

@@ -21,7 +21,7 @@
 
 /*
  * User stacks unwound by the BPF side (bpf/unwind.bpf.h) from compact CFI
- * tables that user space builds per object (user/unwind_tables.c).
+ * tables that user space builds per object (user/unwind/unwind_tables.c).
  *
  * A stack is stored as MEMLEAK_MAX_STACK_DEPTH u64 return addresses, like
  * the kernel's stack maps, zero-terminated; when the walk stopped before

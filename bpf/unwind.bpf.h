@@ -7,7 +7,7 @@
  * Why our own walk: code built without frame pointers (Debian's libc and
  * most distribution binaries) keeps no chain of saved rbp, so the kernel's
  * walker loses or garbles every frame above it.  User space turns each
- * object's .eh_frame into sorted rows (user/unwind_tables.c) in
+ * object's .eh_frame into sorted rows (user/unwind/unwind_tables.c) in
  * unwind_rows, and enters each object in unwind_objects under the file's
  * device and inode.  Per frame the walker finds the VMA holding the
  * address (bpf_find_vma: its file and offset give the object and its load

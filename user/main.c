@@ -25,19 +25,19 @@
 #include <sys/wait.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "aggregate.h"
-#include "cost.h"
-#include "errors.h"
-#include "history.h"
-#include "privileges.h"
-#include "probe_place.h"
-#include "procfs.h"
-#include "snapshot.h"
-#include "symbolize.h"
-#include "escalate.h"
+#include "collect/aggregate.h"
+#include "analyze/cost.h"
+#include "cli/errors.h"
+#include "analyze/history.h"
+#include "procs/privileges.h"
+#include "probes/probe_place.h"
+#include "procs/procfs.h"
+#include "collect/snapshot.h"
+#include "symbols/symbolize.h"
+#include "procs/escalate.h"
 #include "tracer.h"
-#include "uprobe_session.h"
-#include "unwind_loader.h"
+#include "probes/uprobe_session.h"
+#include "unwind/unwind_loader.h"
 #include "memleak.skel.h"
 
 #define MAINT_FAST_MS 100   /* look for new mappings often right after start */

@@ -8,14 +8,14 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "allocators.h"
-#include "analysis.h"
-#include "attach.h"
-#include "launch.h"
-#include "mappings.h"
-#include "options.h"
-#include "output.h"
-#include "render.h"
+#include "probes/allocators.h"
+#include "analyze/analysis.h"
+#include "probes/attach.h"
+#include "procs/launch.h"
+#include "collect/mappings.h"
+#include "cli/options.h"
+#include "out/output.h"
+#include "out/render.h"
 
 #define EVENT_QUEUE 256
 

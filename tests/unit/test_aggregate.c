@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The in-kernel sums of the age filter (user/aggregate.c,
+ * The in-kernel sums of the age filter (user/collect/aggregate.c,
  * bpf/aggregate.bpf.c) against the user-space walk, on real maps filled
  * with known records: more stacks than the program's cache has slots, the
  * age boundaries, repeated runs, and a result map too small (the report
@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "aggregate.h"
-#include "snapshot.h"
+#include "collect/aggregate.h"
+#include "collect/snapshot.h"
 #include "aggregate_types.h"
 
 #define SEC_NS 1000000000ULL

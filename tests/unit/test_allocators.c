@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "allocators.h"
+#include "probes/allocators.h"
 
 static int find(const struct alloc_table *t, const char *name)
 {

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "history.h"
+#include "analyze/history.h"
 
 #define SEC 1000000000ULL
 #define LEAK_RATE 40960.0  /* bytes per second: 2457600 per minute */

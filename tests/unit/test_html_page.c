@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "html_page.h"
-#include "report.h"
+#include "out/html_page.h"
+#include "analyze/report.h"
 
 static pid_t pids0[] = { 42 };
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "json_writer.h"
-#include "render.h"
-#include "report.h"
+#include "out/json_writer.h"
+#include "out/render.h"
+#include "analyze/report.h"
 
 /* Output of one writer session, NUL-terminated, caller frees. */
 struct capture {

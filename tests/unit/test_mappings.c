@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mappings.h"
+#include "collect/mappings.h"
 
 #define MIB (1024ULL * 1024)
 

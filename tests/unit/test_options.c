@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "options.h"
+#include "cli/options.h"
 
 static enum parse_result parse(struct options *o, char *err, ...)
 {

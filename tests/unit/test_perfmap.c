@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "perfmap.h"
+#include "symbols/perfmap.h"
 
 static char path[64];
 

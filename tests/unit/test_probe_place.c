@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "probe_place.h"
+#include "probes/probe_place.h"
 
 #define BASE 0x98ef0
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "launch.h"
-#include "procfs.h"
+#include "procs/launch.h"
+#include "procs/procfs.h"
 
 static void test_maps_file_line(void **state)
 {

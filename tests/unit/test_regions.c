@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "regions.h"
+#include "collect/regions.h"
 
 static uint64_t page_size(void)
 {

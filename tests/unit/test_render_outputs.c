@@ -11,9 +11,9 @@
 #include <cmocka.h>
 
 #include "profile.pb-c.h"
-#include "render.h"
-#include "report.h"
-#include "strmap.h"
+#include "out/render.h"
+#include "analyze/report.h"
+#include "out/strmap.h"
 
 static pid_t pids0[] = { 1234 };
 static pid_t pids1[] = { 1234, 4321 };

@@ -10,9 +10,9 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "render.h"
-#include "report.h"
-#include "units.h"
+#include "out/render.h"
+#include "analyze/report.h"
+#include "out/units.h"
 
 /* 2026-11-23T11:40:02Z; printed in local time, which the tests pin to UTC. */
 #define FIXED_SEC 1795434002

@@ -15,10 +15,10 @@
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "analysis.h"
-#include "history.h"
-#include "records.h"
-#include "symbolize.h"
+#include "analyze/analysis.h"
+#include "analyze/history.h"
+#include "collect/records.h"
+#include "symbols/symbolize.h"
 
 struct maps {
 	int allocs, totals, stats, stacks;

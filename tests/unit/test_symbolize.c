@@ -30,8 +30,8 @@
 #include <unistd.h>
 #include <gelf.h>
 
-#include "build_id.h"
-#include "symbolize.h"
+#include "symbols/build_id.h"
+#include "symbols/symbolize.h"
 
 /* Keep the call, its return address and the function names as written. */
 #if defined(__GNUC__) && !defined(__clang__)

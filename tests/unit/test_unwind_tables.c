@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "unwind_tables.h"
+#include "unwind/unwind_tables.h"
 
 #define KEEP __attribute__((noinline, used))
 

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+#include "analyze/report.h"
+
+/*
+ * The struct itself is the caller's (often on the stack); it is left empty
+ * but reusable, so freeing twice is harmless.  Frame strings are not freed:
+ * they belong to the symbolizer and outlive the report.
+ */
+void report_free(struct report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nstacks && r->stacks; i++) {
+		free(r->stacks[i].pids);
+		free(r->stacks[i].frames);
+	}
+	free(r->stacks);
+	free(r->procs);
+	r->stacks = NULL;
+	r->nstacks = 0;
+	r->procs = NULL;
+	r->nprocs = 0;
+}

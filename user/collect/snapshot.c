@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Reading the BPF maps into a snapshot. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collect/aggregate.h"
+#include "cli/errors.h"
+#include "collect/snapshot.h"
+
+#define BATCH 4096
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Fallback for kernels without batch ops: one key at a time, in batches. */
+static int each_by_key(int fd, size_t ksz, size_t vsz, char *keys, char *values,
+		       map_batch_fn fn, void *ctx)
+{
+	char prev[64], cur[64];
+	void *pk = NULL;
+	size_t n = 0;
+	int err;
+
+	if (ksz > sizeof(prev))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, pk, cur)) {
+		if (!bpf_map_lookup_elem(fd, cur, values + n * vsz)) {
+			memcpy(keys + n * ksz, cur, ksz);
+			if (++n == BATCH) {
+				err = fn(keys, values, n, ctx);
+				if (err)
+					return err;
+				n = 0;
+			}
+		}
+		memcpy(prev, cur, ksz);
+		pk = prev;
+	}
+	return n ? fn(keys, values, n, ctx) : 0;
+}
+
+/* Batched lookups, or lookups that also delete (drain): one loop for both. */
+static int each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx, bool drain)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 in_batch = 0, out_batch = 0;
+	char *keys, *values;
+	bool first = true;
+	int err;
+
+	keys = malloc(BATCH * ksz);
+	values = malloc(BATCH * vsz);
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = BATCH;
+		bool last;
+
+		if (drain)
+			err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch,
+							      &out_batch, keys, values, &count,
+							      &opts);
+		else
+			err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
+						   keys, values, &count, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			/* Before 5.6, no batch ops: one key at a time.  Draining
+			 * only serves the aggregate program (5.14+). */
+			if (!drain && first &&
+			    (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
+				err = each_by_key(fd, ksz, vsz, keys, values, fn, ctx);
+			goto out;
+		}
+		last = err; /* ENOENT: that was the last batch */
+		err = count ? fn(keys, values, count, ctx) : 0;
+		if (err || last)
+			goto out;
+		in_batch = out_batch;
+		first = false;
+	}
+out:
+	free(keys);
+	free(values);
+	return err;
+}
+
+int map_for_each_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+{
+	return each_batch(fd, ksz, vsz, fn, ctx, false);
+}
+
+int map_drain_batch(int fd, size_t ksz, size_t vsz, map_batch_fn fn, void *ctx)
+{
+	return each_batch(fd, ksz, vsz, fn, ctx, true);
+}
+
+/* Appends every batch to growing arrays (map_read_all). */
+struct read_all {
+	size_t ksz, vsz;
+	char *keys, *values;
+	size_t n, cap;
+};
+
+static int append_batch(const void *keys, const void *values, size_t n, void *p)
+{
+	struct read_all *a = p;
+
+	if (a->n + n > a->cap) {
+		size_t cap = a->cap ? a->cap : BATCH;
+		void *k, *v;
+
+		while (cap < a->n + n)
+			cap *= 2;
+		k = realloc(a->keys, cap * a->ksz);
+		if (!k)
+			return -ENOMEM;
+		a->keys = k;
+		v = realloc(a->values, cap * a->vsz);
+		if (!v)
+			return -ENOMEM;
+		a->values = v;
+		a->cap = cap;
+	}
+	memcpy(a->keys + a->n * a->ksz, keys, n * a->ksz);
+	memcpy(a->values + a->n * a->vsz, values, n * a->vsz);
+	a->n += n;
+	return 0;
+}
+
+int map_read_all(int fd, size_t ksz, size_t vsz, void **keys, void **values, size_t *n)
+{
+	struct read_all a = { .ksz = ksz, .vsz = vsz };
+	int err = map_for_each_batch(fd, ksz, vsz, append_batch, &a);
+
+	if (err) {
+		free(a.keys);
+		free(a.values);
+		a.keys = a.values = NULL;
+		a.n = 0;
+	}
+	*keys = a.keys;
+	*values = a.values;
+	*n = a.n;
+	return err;
+}
+
+/* Open-addressing table from stack_key to its aggregate, for the age walk. */
+struct agg_table {
+	struct snap_stack *slots;
+	size_t cap, used;
+};
+
+static size_t key_hash(const struct stack_key *k)
+{
+	uint64_t h = ((uint64_t)k->tgid << 32 | (uint32_t)k->stack_id) * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((uint64_t)k->gen << 8 | k->kind) * 0xff51afd7ed558ccdULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static bool key_eq(const struct stack_key *a, const struct stack_key *b)
+{
+	return a->tgid == b->tgid && a->stack_id == b->stack_id && a->kind == b->kind &&
+	       a->gen == b->gen;
+}
+
+static int agg_grow(struct agg_table *t)
+{
+	struct agg_table nt = { .cap = t->cap ? t->cap * 2 : 1024 };
+	size_t i;
+
+	nt.slots = calloc(nt.cap, sizeof(*nt.slots));
+	if (!nt.slots)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++) {
+		struct snap_stack *s = &t->slots[i];
+		size_t j;
+
+		if (!s->count)
+			continue;
+		for (j = key_hash(&s->key) & (nt.cap - 1); nt.slots[j].count;
+		     j = (j + 1) & (nt.cap - 1))
+			;
+		nt.slots[j] = *s;
+		nt.used++;
+	}
+	free(t->slots);
+	*t = nt;
+	return 0;
+}
+
+static int agg_add(struct agg_table *t, const struct stack_key *k, uint64_t bytes,
+		   uint64_t ts, struct snap_stack **slot)
+{
+	struct snap_stack *s;
+	size_t j;
+
+	if ((t->used + 1) * 2 > t->cap && agg_grow(t))
+		return -ENOMEM;
+	for (j = key_hash(k) & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		s = &t->slots[j];
+		if (!s->count) {
+			s->key = *k;
+			s->oldest_ts_ns = ts;
+			t->used++;
+			break;
+		}
+		if (key_eq(&s->key, k))
+			break;
+	}
+	s->bytes += bytes;
+	s->count++;
+	if (ts < s->oldest_ts_ns)
+		s->oldest_ts_ns = ts;
+	if (slot)
+		*slot = s;
+	return 0;
+}
+
+/* Compact the table's occupied slots into an array. */
+static int agg_finish(struct agg_table *t, struct snap_stack **out, size_t *n)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < t->cap; i++)
+		if (t->slots[i].count)
+			t->slots[j++] = t->slots[i];
+	*out = t->slots;
+	*n = j;
+	t->slots = NULL;
+	return 0;
+}
+
+double sample_weight(uint64_t size, uint64_t period)
+{
+	double x = (double)size / (double)period;
+
+	/* -expm1(-x) = 1 - exp(-x) without cancellation for small blocks. */
+	return x > 40 ? 1.0 : 1.0 / -expm1(-x);
+}
+
+/*
+ * The walk over live allocations.  The age filter sums into "aged";
+ * sampled mode (period > 0) also weights every record and sums all of them
+ * into "all", since then the kernel's totals are samples, not the truth.
+ */
+struct walk_ctx {
+	struct agg_table all, aged;
+	uint64_t now, min_age_ns, period;
+};
+
+static int agg_add_weighted(struct agg_table *t, const struct stack_key *k,
+			    uint64_t size, uint64_t ts, double w)
+{
+	struct snap_stack *s;
+	int err;
+
+	err = agg_add(t, k, size, ts, &s);
+	if (err)
+		return err;
+	s->wbytes += w * (double)size;
+	s->wcount += w;
+	return 0;
+}
+
+static int add_records(const void *k, const void *v, size_t n, void *p)
+{
+	const struct alloc_key *keys = k;
+	const struct alloc_info *vals = v;
+	struct walk_ctx *c = p;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		struct stack_key sk = {
+			.tgid = keys[i].tgid, .stack_id = vals[i].stack_id,
+			.kind = vals[i].kind, .gen = keys[i].gen,
+		};
+		double w = c->period ? sample_weight(vals[i].size, c->period) : 1.0;
+
+		if (c->period) {
+			err = agg_add_weighted(&c->all, &sk, vals[i].size, vals[i].ts_ns, w);
+			if (err)
+				return err;
+		}
+		/* Allocations made after "now" was read count as young. */
+		if (vals[i].ts_ns > c->now || c->now - vals[i].ts_ns < c->min_age_ns)
+			continue;
+		err = agg_add_weighted(&c->aged, &sk, vals[i].size, vals[i].ts_ns, w);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Replace the sampled sums by the rounded estimates. */
+static void agg_estimate(struct snap_stack *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v[i].bytes = (uint64_t)llround(v[i].wbytes);
+		v[i].count = (uint64_t)llround(v[i].wcount);
+		if (!v[i].count)
+			v[i].count = 1;
+	}
+}
+
+/*
+ * Batch by batch, so that memory stays that of one batch and of the
+ * aggregates (one slot per process and stack), whatever the number of
+ * live allocations.
+ */
+static int read_records(int fd, uint64_t now, uint64_t min_age_ns, uint64_t period,
+			struct snapshot *s)
+{
+	struct walk_ctx c = { .now = now, .min_age_ns = min_age_ns, .period = period };
+	int err;
+
+	err = map_for_each_batch(fd, sizeof(struct alloc_key), sizeof(struct alloc_info),
+				 add_records, &c);
+	if (!err && c.all.slots)
+		err = agg_finish(&c.all, &s->totals, &s->ntotals);
+	if (!err && c.aged.slots)
+		err = agg_finish(&c.aged, &s->stacks, &s->nstacks);
+	free(c.all.slots);
+	free(c.aged.slots);
+	if (err || !period)
+		return err;
+	agg_estimate(s->totals, s->ntotals);
+	agg_estimate(s->stacks, s->nstacks);
+	return 0;
+}
+
+/*
+ * The age filter's per-stack sums: in the kernel when the aggregator is
+ * loaded, else by copying every record out.  The kernel's sums fall back
+ * to the copy when they do not fit, so the figures are the same.
+ */
+static int read_aged(const struct snapshot_source *src, uint64_t min_age_ns,
+		     struct snapshot *s)
+{
+	int err;
+
+	if (!src->agg)
+		return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+	err = aggregator_run(src->agg, s->now_ns, min_age_ns, &s->stacks, &s->nstacks);
+	if (!err)
+		return 0;
+	verbose_msg(2, "age filter summed in user space: in-kernel sums failed: %s",
+		    strerror(-err));
+	/* Counted by the kernel after this report's stats were read. */
+	if (err == -ENOSPC)
+		s->stats[MEMLEAK_STAT_AGGREGATE_FULL]++;
+	return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+}
+
+static int read_totals(int fd, struct snapshot *s)
+{
+	struct stack_key *keys;
+	struct stack_total *vals;
+	size_t i, j = 0, n;
+	int err;
+
+	err = map_read_all(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
+			   (void **)&vals, &n);
+	if (err)
+		return err;
+	s->totals = calloc(n ? n : 1, sizeof(*s->totals));
+	if (!s->totals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		/* Entries stay behind at zero once everything was freed. */
+		if (!vals[i].count && !vals[i].bytes)
+			continue;
+		s->totals[j].key = keys[i];
+		s->totals[j].bytes = vals[i].bytes;
+		s->totals[j].count = vals[i].count;
+		j++;
+	}
+	s->ntotals = j;
+	free(keys);
+	free(vals);
+	return 0;
+}
+
+static int read_stats(int fd, uint64_t *stats)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *vals;
+	__u32 i;
+	int c;
+
+	if (ncpus <= 0)
+		return -EINVAL;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (i = 0; i < MEMLEAK_STAT__MAX; i++) {
+		stats[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (c = 0; c < ncpus; c++)
+			stats[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
+		  struct snapshot *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->now_ns = monotonic_ns();
+	err = read_stats(src->stats_fd, s->stats);
+	if (!err && src->sample_bytes) {
+		s->aged = min_age_ms > 0;
+		s->estimated = true;
+		err = read_records(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL,
+				   src->sample_bytes, s);
+		if (!err && !s->stacks)
+			s->stacks = calloc(1, sizeof(*s->stacks));
+		if (!err && !s->totals)
+			s->totals = calloc(1, sizeof(*s->totals));
+		if (!err && (!s->stacks || !s->totals))
+			err = -ENOMEM;
+		if (err)
+			snapshot_free(s);
+		return err;
+	}
+	if (!err)
+		err = read_totals(src->totals_fd, s);
+	if (!err && min_age_ms) {
+		s->aged = true;
+		err = read_aged(src, min_age_ms * 1000000ULL, s);
+	} else if (!err) {
+		s->stacks = malloc((s->ntotals ? s->ntotals : 1) * sizeof(*s->stacks));
+		if (!s->stacks)
+			err = -ENOMEM;
+		else
+			memcpy(s->stacks, s->totals, s->ntotals * sizeof(*s->stacks));
+		s->nstacks = s->ntotals;
+	}
+	if (err)
+		snapshot_free(s);
+	return err;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	free(s->totals);
+	free(s->stacks);
+	s->totals = s->stacks = NULL;
+	s->ntotals = s->nstacks = 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Renderers: one file each, all reading the same struct report. */
+#ifndef MEMLEAK_RENDER_H
+#define MEMLEAK_RENDER_H
+
+#include <stdio.h>
+#include "analyze/report.h"
+
+enum output_format {
+	FORMAT_TEXT = 0,
+	FORMAT_JSON,
+	FORMAT_FOLDED,  /* one line per stack: frames outermost first, bytes */
+	FORMAT_PPROF,   /* gzipped profile.proto */
+};
+
+/* Human-readable report. */
+int render_text(FILE *out, const struct report *r);
+/* One JSON object on one line (the documented contract, README "JSON output"). */
+int render_json(FILE *out, const struct report *r);
+/* Folded stacks (flame-graph input): "outer;...;inner BYTES" per stack. */
+int render_folded(FILE *out, const struct report *r);
+/* A gzipped pprof profile.proto of the report. */
+int render_pprof(FILE *out, const struct report *r);
+
+/* The OOM killer chose a traced process. Unknown strings NULL, sizes -1. */
+struct oom_event {
+	pid_t pid;
+	char comm[17];
+	uint64_t anon_rss_bytes;
+	const char *cgroup;          /* memory cgroup path */
+	int64_t cgroup_limit_bytes;
+	int64_t cgroup_usage_bytes;
+};
+
+/* {"type":"oom_kill",...,"report":{...the victim's report...}} */
+int render_json_oom(FILE *out, const struct oom_event *o, const struct report *r);
+/* A banner, then the victim's report. */
+int render_text_oom(FILE *out, const struct oom_event *o, const struct report *r);
+int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
+	       const struct report *r);
+
+/* A traced process exited (--follow, --comm, --cgroup): what it still held. */
+struct exit_event {
+	struct timespec time;
+	pid_t pid;
+	pid_t ppid;          /* traced parent, 0 = none */
+	char comm[17];
+	uint64_t outstanding_bytes;
+	uint64_t outstanding_allocs;
+	bool respawn;
+};
+
+int render_json_exit(FILE *out, const struct exit_event *e);
+int render_text_exit(FILE *out, const struct exit_event *e);
+int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e);
+
+/* Dispatch on format; returns 0 or -errno from the stream. */
+int render_report(FILE *out, enum output_format fmt, const struct report *r);
+
+/* Names of kinds and stats as used in every output. */
+const char *kind_name(unsigned int kind);
+const char *stat_name(unsigned int stat);
+const char *sort_name(enum stack_sort sort);
+/*
+ * The identity of a stack across reports: a hash of its kind and of every
+ * frame's module and module offset (as analysis merges them).
+ */
+uint64_t stack_identity(const struct stack_report *s);
+/* The stat counts something lost (README "stats.lost"). */
+bool stat_is_loss(unsigned int stat);
+
+#endif

@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Uprobe attachment.  The dynamic linker binds a call to the first object
+ * that defines a function (jemalloc before libc, the executable itself for
+ * static builds), so every mapped object that defines allocation functions
+ * is probed; the ones never called cost nothing.  Probes are attached per
+ * pid, so the breakpoints exist only in the traced processes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include "probes/allocators.h"
+#include "probes/attach.h"
+#include "probes/elf_syms.h"
+#include "cli/errors.h"
+#include "memleak.h"
+#include "probes/probe_place.h"
+#include "procs/procfs.h"
+#include "probes/uprobe_session.h"
+#include "memleak.skel.h"
+
+/* The entry program of each argument layout (allocators.h). */
+static struct bpf_program *role_program(struct memleak_bpf *skel, enum alloc_role role)
+{
+	switch (role) {
+	case ROLE_MALLOC: return skel->progs.malloc_enter;
+	case ROLE_CALLOC: return skel->progs.calloc_enter;
+	case ROLE_REALLOC: return skel->progs.realloc_enter;
+	case ROLE_REALLOCARRAY: return skel->progs.reallocarray_enter;
+	case ROLE_POSIX_MEMALIGN: return skel->progs.posix_memalign_enter;
+	case ROLE_ALIGNED: return skel->progs.aligned_enter;
+	case ROLE_FREE: return skel->progs.free_enter;
+	case ROLE_DELETE: return skel->progs.delete_enter;
+	case ROLE_CUSTOM_ALLOC: return skel->progs.custom_alloc_enter;
+	case ROLE_CUSTOM_FREE: return skel->progs.custom_free_enter;
+	case ROLE_MARKER: break;
+	}
+	return NULL;
+}
+
+/* free only needs its entry; everything else is a call followed to its return. */
+static bool role_has_return(enum alloc_role role)
+{
+	return role != ROLE_FREE;
+}
+
+/* Sampled mode: the call the session program follows, as its BPF cookie. */
+static uint64_t sampled_fn(enum alloc_role role)
+{
+	switch (role) {
+	case ROLE_CALLOC: return MEMLEAK_FN_CALLOC;
+	case ROLE_REALLOC: return MEMLEAK_FN_REALLOC;
+	case ROLE_REALLOCARRAY: return MEMLEAK_FN_REALLOCARRAY;
+	case ROLE_POSIX_MEMALIGN: return MEMLEAK_FN_POSIX_MEMALIGN;
+	case ROLE_ALIGNED: return MEMLEAK_FN_ALIGNED_ALLOC;
+	default: return MEMLEAK_FN_MALLOC;
+	}
+}
+
+/* Sampled mode: frees forget recorded blocks and need no return. */
+static bool role_frees(enum alloc_role role)
+{
+	return role == ROLE_FREE || role == ROLE_DELETE || role == ROLE_CUSTOM_FREE;
+}
+
+/* Functions listed by name in the one-line summary of an object (-v). */
+#define SUMMARY_NAMES 8
+
+static int push_link_to(struct bpf_link ***v, size_t *n, size_t *cap,
+			struct bpf_link *link)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct bpf_link **nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = link;
+	return 0;
+}
+
+static int push_link(struct attach_state *st, struct bpf_link *link)
+{
+	return push_link_to(&st->links, &st->nlinks, &st->cap_links, link);
+}
+
+static int push_fd(struct attach_state *st, int fd)
+{
+	if (st->nfds == st->cap_fds) {
+		size_t cap = st->cap_fds ? st->cap_fds * 2 : 16;
+		int *v = realloc(st->fds, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		st->fds = v;
+		st->cap_fds = cap;
+	}
+	st->fds[st->nfds++] = fd;
+	return 0;
+}
+
+/*
+ * One uprobe on path at off, for pid (or every process, system-wide).
+ * Mapping-wrapper probes are kept apart from the allocator probes, which
+ * an escalation attaches and detaches as a range of st->links.
+ */
+static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t pid,
+		      const char *path, uint64_t off, bool retprobe, uint64_t cookie,
+		      bool wrapper)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_uprobe_opts(prog, st->system_wide ? -1 : pid, path,
+					       off, &uo);
+	if (!link)
+		return -errno;
+	err = wrapper ? push_link_to(&st->wlinks, &st->nwlinks, &st->cap_wlinks, link)
+		      : push_link(st, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+/*
+ * Several names of one address (tcmalloc's malloc and tc_malloc, mimalloc's
+ * free, mi_free and operator delete) are one function: two probes there
+ * would see every call twice.  The first name in the table is probed.
+ */
+static int alias_of(const struct elf_func *funcs, const bool *probed, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (probed[j] && funcs[j].file_offset == funcs[i].file_offset)
+			return (int)j;
+	return -1;
+}
+
+/* name is base, or ends with "_" base (je_malloc, tc_free). */
+static bool named(const char *name, const char *base)
+{
+	size_t n = strlen(name), b = strlen(base);
+
+	return n >= b && !strcmp(name + n - b, base) && (n == b || name[n - b - 1] == '_');
+}
+
+/* Summary order: malloc and free, then the allocator's own API, then the rest. */
+static int summary_rank(const struct alloc_fn *f)
+{
+	if (f->family != FAM_CUSTOM && (named(f->name, "malloc") || named(f->name, "free")))
+		return 0;
+	return f->family == FAM_STANDARD || f->family == FAM_CXX ? 2 : 1;
+}
+
+/* "malloc, free, mallocx, ..., 32 functions" */
+static void summary_names(const struct alloc_table *t, const bool *probed, int n,
+			  char *buf, size_t len)
+{
+	size_t i, used = 0;
+	int rank, listed = 0;
+
+	buf[0] = '\0';
+	for (rank = 0; rank < 3; rank++) {
+		for (i = 0; i < t->n && listed < SUMMARY_NAMES; i++) {
+			if (!probed[i] || summary_rank(&t->fns[i]) != rank)
+				continue;
+			used += snprintf(buf + used, used < len ? len - used : 0, "%s, ",
+					 t->fns[i].name);
+			listed++;
+		}
+	}
+	snprintf(buf + used, used < len ? len - used : 0, "%s%d function%s",
+		 n > listed ? "..., " : "", n, n == 1 ? "" : "s");
+}
+
+/* A uprobe session over the allocating functions of one object (sampled mode). */
+struct session_set {
+	uint64_t *offs;      /* room for every function of the table */
+	uint64_t *cookies;
+	size_t n;
+};
+
+/*
+ * Entry probe (with the argument position as cookie), and return probe,
+ * at the place probe_place() chose.  Entry and return share it, so one
+ * trap serves both: a return probe still finds the return address at [sp]
+ * there, since nothing before it moves the stack pointer.  In sampled mode
+ * with uprobe sessions, allocating functions join the object's session.
+ */
+static int attach_fn(struct attach_state *st, pid_t pid, int fd, const char *kpath,
+		     const char *shown, const struct alloc_fn *f, const struct elf_func *ef,
+		     struct session_set *sess)
+{
+	struct memleak_bpf *skel = st->skel;
+	bool sampled = st->sample_bytes && !st->probe_floor;
+	bool has_return = role_has_return(f->role);
+	struct bpf_program *entry, *ret;
+	uint64_t cookie = f->arg;
+	struct probe_place pl;
+	int err;
+
+	if (st->probe_at_entry)
+		pl = (struct probe_place){ .offset = ef->file_offset, .why = "--probe-at-entry" };
+	else
+		probe_place(fd, ef->file_offset, ef->size, &pl);
+	entry = st->probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
+	ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
+	if (sampled && role_frees(f->role)) {
+		entry = skel->progs.free_enter;
+		has_return = false;
+	} else if (sampled && st->sessions) {
+		sess->offs[sess->n] = pl.offset;
+		sess->cookies[sess->n++] = sampled_fn(f->role);
+		return 0;
+	} else if (sampled) {
+		entry = skel->progs.sampled_enter;
+		ret = skel->progs.sampled_return;
+		cookie = sampled_fn(f->role);
+	}
+	err = attach_one(st, entry, pid, kpath, pl.offset, false, cookie, false);
+	if (!err && has_return)
+		err = attach_one(st, ret, pid, kpath, pl.offset, true, 0, false);
+	if (err) {
+		verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid, f->name, shown,
+			    strerror(-err));
+		return err;
+	}
+	verbose_msg(2, "pid %d: %s: probed %s at file offset 0x%llx+%llu (%s%s%s)%s",
+		    (int)pid, shown, f->name, (unsigned long long)ef->file_offset,
+		    (unsigned long long)(pl.offset - ef->file_offset),
+		    pl.emulated ? pl.insn : "entry", pl.emulated ? ", emulated" : ": ",
+		    pl.emulated ? "" : pl.why, has_return ? " entry+return" : "");
+	return 0;
+}
+
+static int attach_session(struct attach_state *st, pid_t pid, const char *kpath,
+			  const char *shown, const struct session_set *sess)
+{
+	int fd, err;
+
+	fd = uprobe_session_attach(bpf_program__fd(st->skel->progs.sampled_alloc), kpath,
+				   sess->offs, sess->cookies, sess->n,
+				   st->system_wide ? -1 : pid);
+	if (fd < 0 || push_fd(st, fd)) {
+		err = fd < 0 ? fd : -ENOMEM;
+		if (fd >= 0)
+			close(fd);
+		verbose_msg(0, "pid %d: cannot attach a uprobe session in %s: %s", (int)pid,
+			    shown, strerror(-err));
+		return err;
+	}
+	verbose_msg(1, "pid %d: %s: one uprobe session on %zu allocation functions",
+		    (int)pid, shown, sess->n);
+	return 0;
+}
+
+/*
+ * Probe the functions of one object. kpath is how the kernel reaches the
+ * file (it resolves it to an inode); the functions were found in it already.
+ * custom_only: probe the --alloc-fn/--free-fn functions only.
+ */
+static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *kpath,
+			const char *shown, struct elf_func *funcs, bool custom_only,
+			bool *has_core)
+{
+	const struct alloc_table *t = st->table;
+	uint64_t sess_offs[t->n], sess_cookies[t->n];
+	struct session_set sess = { .offs = sess_offs, .cookies = sess_cookies };
+	char names[512], families[128];
+	bool probed[t->n], found[t->n];
+	size_t i;
+	int err, n = 0, aliases = 0;
+	bool allocator = false;
+
+	for (i = 0; i < t->n; i++) {
+		const struct alloc_fn *f = &t->fns[i];
+
+		probed[i] = false;
+		found[i] = funcs[i].found && (!custom_only || f->family == FAM_CUSTOM);
+		allocator |= found[i] && f->family != FAM_CUSTOM && f->family != FAM_CXX &&
+			     f->role != ROLE_MARKER;
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct alloc_fn *f = &t->fns[i];
+		int alias;
+
+		if (!found[i]) {
+			if (allocator && f->core)
+				verbose_msg(2, "pid %d: %s: no %s, skipped", (int)pid, shown,
+					    f->name);
+			continue;
+		}
+		if (f->role == ROLE_MARKER)
+			continue;
+		if (f->family == FAM_CUSTOM)
+			st->custom_hits[i - st->first_custom]++;
+		alias = alias_of(funcs, probed, i);
+		if (alias >= 0) {
+			verbose_msg(2, "pid %d: %s: %s is %s (one address), probed once",
+				    (int)pid, shown, f->name, t->fns[alias].name);
+			aliases++;
+			continue;
+		}
+		err = attach_fn(st, pid, fd, kpath, shown, f, &funcs[i], &sess);
+		if (err)
+			return err;
+		probed[i] = true;
+		*has_core |= alloc_role_allocates(f->role);
+		n++;
+	}
+	if (sess.n) {
+		err = attach_session(st, pid, kpath, shown, &sess);
+		if (err)
+			return err;
+	}
+	if (n) {
+		alloc_describe_families(t, found, shown, families, sizeof(families));
+		summary_names(t, probed, n, names, sizeof(names));
+		if (aliases)
+			verbose_msg(1, "pid %d: %s: %s (%s; %d more name%s of the same "
+				    "addresses, probed once)", (int)pid, shown, families, names,
+				    aliases, aliases == 1 ? "" : "s");
+		else
+			verbose_msg(1, "pid %d: %s: %s (%s)", (int)pid, shown, families, names);
+	}
+	return n;
+}
+
+/*
+ * Objects are known by inode: the same file reached through a host path
+ * before exec and through /proc/PID/map_files afterwards is one object.
+ */
+static bool in_objects(const struct attach_state *st, const struct attached_object *v,
+		       size_t n, pid_t pid, uint64_t inode)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((st->system_wide || v[i].pid == pid) && v[i].inode == inode)
+			return true;
+	return false;
+}
+
+static bool already_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+{
+	return in_objects(st, st->objs, st->nobjs, pid, inode);
+}
+
+static bool wrappers_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+{
+	return in_objects(st, st->wobjs, st->nwobjs, pid, inode);
+}
+
+static int remember_in(struct attached_object **v, size_t *n, size_t *cap, pid_t pid,
+		       uint64_t inode, const char *path, int nfuncs)
+{
+	struct attached_object *o;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct attached_object *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	o = &(*v)[(*n)++];
+	o->pid = pid;
+	o->inode = inode;
+	o->nfuncs = nfuncs;
+	snprintf(o->path, sizeof(o->path), "%s", path);
+	return 0;
+}
+
+static int remember_object(struct attach_state *st, pid_t pid, uint64_t inode,
+			   const char *path, int nfuncs)
+{
+	return remember_in(&st->objs, &st->nobjs, &st->cap_objs, pid, inode, path, nfuncs);
+}
+
+static bool has_custom(const struct attach_state *st)
+{
+	return st->first_custom < st->table->n;
+}
+
+/* Probe one object if it defines any allocation function. */
+static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
+			const char *shown, bool *has_core)
+{
+	const struct alloc_table *t = st->table;
+	struct elf_func *funcs;
+	bool custom_only;
+	uint64_t inode;
+	struct stat sb;
+	int fd, found, n;
+	size_t i;
+
+	fd = open(kpath, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb)) {
+		close(fd);
+		return -errno;
+	}
+	inode = sb.st_ino;
+	if (already_attached(st, pid, inode)) {
+		close(fd);
+		return 0;
+	}
+	/* --allocator-object: the allocator is there, elsewhere only custom functions. */
+	custom_only = st->only_path &&
+		      (sb.st_ino != st->only_ino || sb.st_dev != st->only_dev);
+	if (custom_only && !has_custom(st)) {
+		close(fd);
+		return remember_object(st, pid, inode, shown, 0);
+	}
+	funcs = calloc(t->n, sizeof(*funcs));
+	if (!funcs) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++)
+		funcs[i].name = t->fns[i].name;
+	found = elf_find_funcs(fd, funcs, t->n, NULL);
+	n = found > 0 ? attach_funcs(st, pid, fd, kpath, shown, funcs, custom_only, has_core)
+		      : 0;
+	close(fd);
+	free(funcs);
+	if (n < 0)
+		return n;
+	return remember_object(st, pid, inode, shown, n) ?: n > 0;
+}
+
+/*
+ * The C library's mapping wrappers and the syscall each stands for (the
+ * BPF cookie).  mmap64 is mmap under another name in glibc.  glibc's sbrk
+ * calls brk, so brk sees it; a probe on sbrk too would hide the callers of
+ * the inner brk (its return address becomes the uretprobe trampoline).
+ * musl's malloc calls neither.
+ */
+static const struct {
+	const char *name;
+	uint64_t nr;
+} map_wrappers[] = {
+	{ "mmap", 9 }, { "mmap64", 9 }, { "munmap", 11 }, { "mremap", 25 },
+	{ "brk", 12 },
+};
+
+#define NWRAPPERS (sizeof(map_wrappers) / sizeof(map_wrappers[0]))
+
+/*
+ * Programs that map memory without the C library's wrappers: Go's runtime
+ * makes its own syscalls (even when linked with libc), and so does a
+ * static executable that defines no wrapper (or has no symbols at all).
+ */
+bool attach_maps_without_wrappers(const char *exe)
+{
+	struct elf_func f[] = {
+		{ .name = "runtime.mmap" }, { .name = "runtime.sysMmap" }, { .name = "mmap" },
+	};
+	struct elf_info info = { 0 };
+	int fd, n;
+
+	fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = elf_find_funcs(fd, f, 3, &info);
+	close(fd);
+	if (n < 0)
+		return false;
+	return f[0].found || f[1].found || (!info.has_interp && !f[2].found);
+}
+
+/* Probe the mapping wrappers one object defines (each address once). */
+static int probe_wrappers(struct attach_state *st, pid_t pid, const char *kpath,
+			  const char *shown)
+{
+	struct elf_func funcs[NWRAPPERS];
+	struct stat sb;
+	size_t i, j;
+	int fd, err = 0, n = 0;
+
+	fd = open(kpath, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (wrappers_attached(st, pid, sb.st_ino)) {
+		close(fd);
+		return 0;
+	}
+	for (i = 0; i < NWRAPPERS; i++)
+		funcs[i] = (struct elf_func){ .name = map_wrappers[i].name };
+	if (elf_find_funcs(fd, funcs, NWRAPPERS, NULL) <= 0)
+		goto out;
+	for (i = 0; i < NWRAPPERS && !err; i++) {
+		bool alias = false;
+
+		for (j = 0; j < i; j++)
+			alias |= funcs[j].found && funcs[j].file_offset == funcs[i].file_offset;
+		if (!funcs[i].found || alias)
+			continue;
+		err = attach_one(st, st->skel->progs.map_wrapper_enter, pid, kpath,
+				 funcs[i].file_offset, false, map_wrappers[i].nr, true);
+		if (!err)
+			err = attach_one(st, st->skel->progs.map_wrapper_return, pid, kpath,
+					 funcs[i].file_offset, true, 0, true);
+		n += !err;
+	}
+	if (err)
+		verbose_msg(0, "pid %d: cannot probe the mapping wrappers of %s: %s", (int)pid,
+			    shown, strerror(-err));
+	else if (n)
+		verbose_msg(1, "pid %d: %s: %d mapping wrapper%s (mmap, munmap, mremap, brk)",
+			    (int)pid, shown, n, n == 1 ? "" : "s");
+out:
+	close(fd);
+	return err ?: remember_in(&st->wobjs, &st->nwobjs, &st->cap_wobjs, pid, sb.st_ino,
+				  shown, n);
+}
+
+/* --allocator-object: probe it by its path, mapped yet or not. */
+static int probe_only_object(struct attach_state *st, pid_t pid, bool *has_core)
+{
+	if (!st->only_path || already_attached(st, pid, st->only_ino))
+		return 0;
+	return probe_object(st, pid, st->only_path, st->only_path, has_core);
+}
+
+int attach_process(struct attach_state *st, pid_t pid)
+{
+	/* Growth mode probes allocators only while escalated; wrappers always. */
+	bool allocators = !st->growth_only || st->escalating == pid;
+	bool wrappers = st->map_wrappers && !st->escalating;
+	struct map_entry *maps;
+	bool has_core = false;
+	size_t i, nmaps;
+	int err, newly = 0;
+
+	if (!allocators && !wrappers)
+		return 0;
+	if (allocators) {
+		err = probe_only_object(st, pid, &has_core);
+		if (err < 0)
+			return procfs_alive(pid) ? err : -ESRCH;
+		newly += err;
+	}
+	err = procfs_read_maps(pid, &maps, &nmaps);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	for (i = 0; i < nmaps; i++) {
+		const struct map_entry *m = &maps[i];
+		char kpath[PATH_MAX];
+		bool objs, wraps;
+
+		/* One probe set per object: its first mapping stands for it. */
+		if (!m->inode || m->path[0] != '/')
+			continue;
+		objs = allocators && !already_attached(st, pid, m->inode);
+		wraps = wrappers && !wrappers_attached(st, pid, m->inode);
+		if (!objs && !wraps)
+			continue;
+		/* map_files reaches deleted, replaced and other-namespace files. */
+		snprintf(kpath, sizeof(kpath), "/proc/%d/map_files/%llx-%llx", (int)pid,
+			 (unsigned long long)m->start, (unsigned long long)m->end);
+		if (access(kpath, R_OK))
+			procfs_root_path(pid, m->path, kpath, sizeof(kpath));
+		err = wraps ? probe_wrappers(st, pid, kpath, m->path) : 0;
+		if (!err && objs)
+			err = probe_object(st, pid, kpath, m->path, &has_core);
+		if (err < 0 && err != -ENOENT && err != -EACCES) {
+			free(maps);
+			return procfs_alive(pid) ? err : -ESRCH;
+		}
+		if (err > 0)
+			newly++;
+	}
+	free(maps);
+	if (!procfs_alive(pid))
+		return -ESRCH;
+	if (allocators && !attach_count_objects(st, pid))
+		return -ENOENT;
+	return newly;
+}
+
+int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
+{
+	bool has_core = false;
+	size_t i;
+	int err;
+
+	for (i = 0; st->map_wrappers && i < n; i++) {
+		err = probe_wrappers(st, pid, paths[i], paths[i]);
+		if (err < 0)
+			return err;
+	}
+	if (st->growth_only)
+		return 0;
+	err = probe_only_object(st, pid, &has_core);
+	if (err < 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		err = probe_object(st, pid, paths[i], paths[i], &has_core);
+		if (err < 0)
+			return err;
+	}
+	return has_core ? 0 : -ENOENT;
+}
+
+static int attach_programs(struct attach_state *st, struct bpf_program **progs, size_t n)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+
+		if (!link)
+			return -errno;
+		err = push_link_to(&st->wlinks, &st->nwlinks, &st->cap_wlinks, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
+		verbose_msg(1, "attached %s", bpf_program__name(progs[i]));
+	}
+	return 0;
+}
+
+int attach_tracepoints(struct attach_state *st)
+{
+	struct bpf_program *progs[] = {
+		st->skel->progs.oom_victim, st->skel->progs.on_fork,
+		st->skel->progs.on_exec, st->skel->progs.on_exit,
+	};
+
+	return attach_programs(st, progs, sizeof(progs) / sizeof(progs[0]));
+}
+
+int attach_syscall_tracepoints(struct attach_state *st)
+{
+	struct bpf_program *progs[] = { st->skel->progs.sys_enter, st->skel->progs.sys_exit };
+	int err;
+
+	if (st->syscall_tracepoints)
+		return 0;
+	err = attach_programs(st, progs, 2);
+	st->syscall_tracepoints = !err;
+	return err;
+}
+
+int attach_init(struct attach_state *st, const struct alloc_table *table,
+		const char *only_path)
+{
+	struct stat sb;
+	size_t i;
+
+	st->table = table;
+	st->first_custom = table->n;
+	for (i = 0; i < table->n; i++) {
+		if (table->fns[i].family == FAM_CUSTOM) {
+			st->first_custom = i;
+			break;
+		}
+	}
+	st->custom_hits = calloc(table->n - st->first_custom + 1, sizeof(*st->custom_hits));
+	if (!st->custom_hits)
+		return -ENOMEM;
+	if (!only_path)
+		return 0;
+	if (stat(only_path, &sb))
+		return -errno;
+	st->only_path = only_path;
+	st->only_dev = sb.st_dev;
+	st->only_ino = sb.st_ino;
+	return 0;
+}
+
+const char *attach_missing_custom(const struct attach_state *st)
+{
+	size_t i;
+
+	for (i = st->first_custom; i < st->table->n; i++)
+		if (!st->custom_hits[i - st->first_custom])
+			return st->table->fns[i].name;
+	return NULL;
+}
+
+int attach_escalate(struct attach_state *st, pid_t pid, size_t *first, size_t *end)
+{
+	bool system_wide = st->system_wide;
+	int err;
+
+	st->system_wide = false;
+	st->escalating = pid;
+	*first = st->nlinks;
+	err = attach_process(st, pid);
+	*end = st->nlinks;
+	st->escalating = 0;
+	st->system_wide = system_wide;
+	return err;
+}
+
+void attach_deescalate(struct attach_state *st, pid_t pid, size_t first, size_t end)
+{
+	size_t i, j = 0;
+
+	for (i = first; i < end && i < st->nlinks; i++) {
+		bpf_link__destroy(st->links[i]);
+		st->links[i] = NULL;
+	}
+	/* Probed again from scratch if it is escalated again. */
+	for (i = 0; i < st->nobjs; i++)
+		if (st->objs[i].pid != pid)
+			st->objs[j++] = st->objs[i];
+	st->nobjs = j;
+}
+
+size_t attach_count_objects(const struct attach_state *st, pid_t pid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->nobjs; i++)
+		n += (st->system_wide || st->objs[i].pid == pid) && st->objs[i].nfuncs > 0;
+	return n;
+}
+
+void attach_destroy(struct attach_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nlinks; i++)
+		bpf_link__destroy(st->links[i]);
+	for (i = 0; i < st->nwlinks; i++)
+		bpf_link__destroy(st->wlinks[i]);
+	free(st->wlinks);
+	free(st->wobjs);
+	st->wlinks = NULL;
+	st->wobjs = NULL;
+	st->nwlinks = st->cap_wlinks = st->nwobjs = st->cap_wobjs = 0;
+	st->syscall_tracepoints = false;
+	for (i = 0; i < st->nfds; i++)
+		close(st->fds[i]);
+	free(st->fds);
+	st->fds = NULL;
+	st->nfds = st->cap_fds = 0;
+	free(st->links);
+	free(st->objs);
+	free(st->custom_hits);
+	st->custom_hits = NULL;
+	st->links = NULL;
+	st->objs = NULL;
+	st->nlinks = st->cap_links = st->nobjs = st->cap_objs = 0;
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The traced processes: added at start, at fork (--follow), when a process
+ * exec's into a --comm/--cgroup match; renewed at exec; reported and
+ * dropped at exit.  Kernel events arrive through the ring buffer; they are
+ * queued during the drain and handled here after it, because handling them
+ * reads the maps again (an OOM report drains the ring buffer itself).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <bpf/libbpf.h>
+#include "cli/errors.h"
+#include "procs/procfs.h"
+#include "collect/records.h"
+#include "symbols/symbolize.h"
+#include "tracer.h"
+#include "memleak.skel.h"
+
+/* Pid in its innermost pid namespace (NSpid's last field); 0 if the same. */
+static pid_t ns_pid_of(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t last = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (p = line + 6;; p = end) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			last = (pid_t)v;
+		}
+	}
+	fclose(f);
+	return last == pid ? 0 : last;
+}
+
+int target_find(const struct tracer *t, pid_t pid)
+{
+	size_t i;
+
+	for (i = t->ntargets; i-- > 0;)
+		if (t->targets[i].pid == pid && !t->targets[i].gone)
+			return (int)i;
+	return -1;
+}
+
+static int grow_targets(struct tracer *t)
+{
+	size_t cap = t->cap_targets ? t->cap_targets * 2 : 16;
+	struct target *v;
+
+	if (t->ntargets < t->cap_targets)
+		return 0;
+	if (t->ntargets >= MEMLEAK_MAX_PIDS)
+		return -ENOSPC; /* as many as the kernel side can trace */
+	v = realloc(t->targets, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	t->targets = v;
+	t->cap_targets = cap;
+	return 0;
+}
+
+int target_add(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
+{
+	struct target *tg;
+	__u32 key = pid;
+	int pi;
+
+	if (grow_targets(t) || mappings_add_pid(&t->maps, pid)) {
+		err_msg("cannot trace more processes (pid %d not traced)", (int)pid);
+		return -1;
+	}
+	if (!gen) {
+		/* Shared with the kernel side, which numbers forks and execs. */
+		gen = __atomic_fetch_add(&t->skel->data->next_gen, 1, __ATOMIC_SEQ_CST);
+		if (bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &gen,
+					 sizeof(gen), BPF_ANY)) {
+			err_msg("cannot trace pid %d: %s", (int)pid, strerror(errno));
+			return -1;
+		}
+	}
+	tg = &t->targets[t->ntargets];
+	memset(tg, 0, sizeof(*tg));
+	tg->pid = pid;
+	tg->gen = gen;
+	tg->ppid = ppid;
+	tg->ns_pid = ns_pid_of(pid);
+	tg->prev_bytes = -1;
+	tg->rss_at_attach = procfs_rss_bytes(pid);
+	procfs_comm(pid, tg->comm, sizeof(tg->comm));
+	/* Service mode learns of exits from the kernel; saves a descriptor each. */
+	tg->pidfd = t->service ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
+	pi = ppid ? target_find(t, ppid) : -1;
+	if (pi >= 0 && t->targets[pi].exited_children)
+		tg->respawn = true;
+	return (int)t->ntargets++;
+}
+
+/*
+ * The BPF side never touches an old generation again, so its records can
+ * go whenever convenient: queued here, dropped in one pass.
+ */
+static void queue_drop(struct tracer *t, pid_t pid, uint32_t gen)
+{
+	if (t->ndrops == t->cap_drops) {
+		size_t cap = t->cap_drops ? t->cap_drops * 2 : 64;
+		struct proc_id *v = realloc(t->drops, cap * sizeof(*v));
+
+		if (!v) {
+			targets_drop_records(t); /* no room: drop now */
+			if (t->ndrops == t->cap_drops)
+				return;
+		} else {
+			t->drops = v;
+			t->cap_drops = cap;
+		}
+	}
+	t->drops[t->ndrops++] = (struct proc_id){ .tgid = pid, .gen = gen };
+}
+
+void targets_drop_records(struct tracer *t)
+{
+	long n;
+
+	if (!t->ndrops)
+		return;
+	n = records_drop(bpf_map__fd(t->skel->maps.allocs),
+			 bpf_map__fd(t->skel->maps.stack_totals), t->drops, t->ndrops);
+	if (n < 0)
+		verbose_msg(0, "cannot drop records of ended processes: %s", strerror((int)-n));
+	t->ndrops = 0;
+}
+
+static void report_exit(struct tracer *t, struct target *tg)
+{
+	struct exit_event e = { .pid = tg->pid, .ppid = tg->ppid, .respawn = tg->respawn };
+	int totals_fd = bpf_map__fd(t->skel->maps.stack_totals);
+
+	clock_gettime(CLOCK_REALTIME, &e.time);
+	memcpy(e.comm, tg->comm, sizeof(e.comm));
+	records_totals(totals_fd, tg->pid, tg->gen, &e.outstanding_bytes,
+		       &e.outstanding_allocs);
+	if (render_exit(t->out, t->opts.format, &e))
+		err_msg("cannot write: %s", strerror(errno));
+}
+
+void target_exited(struct tracer *t, size_t i)
+{
+	struct target *tg = &t->targets[i];
+	int pi;
+
+	if (tg->exited)
+		return;
+	tg->exited = true;
+	verbose_msg(1, "pid %d (%s) exited", (int)tg->pid, tg->comm);
+	if (t->launched && tg->pid == t->launch.pid)
+		waitpid(tg->pid, NULL, WNOHANG);
+	if (tg->pidfd >= 0) {
+		close(tg->pidfd);
+		tg->pidfd = -1;
+	}
+	if (!t->service)
+		return; /* kept: the final report shows what it held */
+	report_exit(t, tg);
+	queue_drop(t, tg->pid, tg->gen);
+	mappings_remove_pid(&t->maps, tg->pid);
+	tg->gone = true;
+	pi = tg->ppid ? target_find(t, tg->ppid) : -1;
+	if (pi >= 0)
+		t->targets[pi].exited_children++;
+	/* Forgotten, so memory stays flat with workers coming and going. */
+	t->ntargets--;
+	memmove(&t->targets[i], &t->targets[i + 1], (t->ntargets - i) * sizeof(*tg));
+}
+
+bool targets_done(const struct tracer *t)
+{
+	size_t i;
+
+	if (t->open_ended)
+		return false;
+	for (i = 0; i < t->ntargets; i++)
+		if (!t->targets[i].exited)
+			return false;
+	return true;
+}
+
+void targets_on_event(void *ctx, const struct memleak_event *e)
+{
+	struct tracer *t = ctx;
+
+	if (t->nevq == EVENT_QUEUE) {
+		t->evq_lost++;
+		return;
+	}
+	t->evq[t->nevq++] = *e;
+}
+
+/* Report an OOM victim now, before its exit, from the maps. */
+static void report_oom(struct tracer *t, const struct memleak_event *e)
+{
+	struct oom_event o = { .pid = e->tgid, .anon_rss_bytes = e->len };
+	char cgroup[PATH_MAX];
+	struct report r;
+	int i = target_find(t, e->tgid);
+
+	if (i < 0)
+		return;
+	memcpy(o.comm, t->targets[i].comm, sizeof(o.comm));
+	/* By the id the kernel gave: the victim's /proc may be gone already. */
+	if (!procfs_memory_cgroup_by_id(e->old_addr, cgroup, sizeof(cgroup),
+					&o.cgroup_limit_bytes, &o.cgroup_usage_bytes) ||
+	    !procfs_memory_cgroup(e->tgid, cgroup, sizeof(cgroup), &o.cgroup_limit_bytes,
+				  &o.cgroup_usage_bytes))
+		o.cgroup = cgroup;
+	if (tracer_build_report(t, e->tgid, &r))
+		return;
+	if (render_oom(t->out, t->opts.format, &o, &r))
+		err_msg("cannot write OOM report: %s", strerror(errno));
+	report_free(&r);
+}
+
+/* A new image: the old one's records go, the new one is probed afresh. */
+static void renew_at_exec(struct tracer *t, const struct memleak_event *e)
+{
+	int i = target_find(t, e->tgid);
+	struct target *tg;
+
+	if (i < 0)
+		return;
+	tg = &t->targets[i];
+	/* Its mapped regions were reset in event order (mappings.c). */
+	queue_drop(t, tg->pid, tg->gen);
+	tg->gen = e->gen;
+	tg->maps_sig = 0; /* the next maintenance probes and symbolizes it */
+	tg->exe_checked = false;
+	t->maintain_soon = true;
+	tg->prev_bytes = -1;
+	procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
+	verbose_msg(1, "pid %d exec'd %s", (int)tg->pid, tg->comm);
+}
+
+static void handle_event(struct tracer *t, const struct memleak_event *e)
+{
+	int i;
+
+	switch (e->type) {
+	case MEMLEAK_EV_OOM_VICTIM:
+		report_oom(t, e);
+		break;
+	case MEMLEAK_EV_FORK:
+	case MEMLEAK_EV_MATCHED:
+		if (target_find(t, e->tgid) >= 0)
+			break;
+		i = target_add(t, e->tgid, e->gen,
+			       e->type == MEMLEAK_EV_FORK ? (pid_t)e->old_addr : 0);
+		t->maintain_soon = true;
+		if (i >= 0)
+			verbose_msg(1, "pid %d (%s) %s", (int)e->tgid, t->targets[i].comm,
+				    e->type == MEMLEAK_EV_FORK ? "forked: traced" : "matched: traced");
+		break;
+	case MEMLEAK_EV_EXEC:
+		renew_at_exec(t, e);
+		break;
+	case MEMLEAK_EV_EXIT:
+		i = target_find(t, e->tgid);
+		if (i >= 0 && t->targets[i].gen == e->gen)
+			target_exited(t, i);
+		break;
+	}
+}
+
+void targets_flush_events(struct tracer *t)
+{
+	struct memleak_event e;
+	size_t i;
+
+	/* Handling may drain the ring buffer again and queue more: loop. */
+	for (i = 0; i < t->nevq; i++) {
+		e = t->evq[i];
+		handle_event(t, &e);
+	}
+	t->nevq = 0;
+	if (t->evq_lost) {
+		err_msg("%llu process events dropped (queue full)",
+			(unsigned long long)t->evq_lost);
+		t->evq_lost = 0;
+	}
+}
