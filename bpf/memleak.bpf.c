@@ -742,10 +742,6 @@ int sampled_return(struct pt_regs *ctx)
 
 /* ---- Memory that does not go through malloc: mmap, munmap, mremap, brk ---- */
 
-#define NR_MMAP 9
-#define NR_MUNMAP 11
-#define NR_BRK 12
-#define NR_MREMAP 25
 #define MAP_ANONYMOUS 0x20
 #define PAGE_SIZE_ 4096ULL
 #define PAGE_UP(x) (((x) + PAGE_SIZE_ - 1) & ~(PAGE_SIZE_ - 1))
@@ -758,7 +754,8 @@ struct {
 
 static __always_inline bool is_mem_syscall(long id)
 {
-	return id == NR_MMAP || id == NR_MUNMAP || id == NR_BRK || id == NR_MREMAP;
+	return id == MEMLEAK_NR_MMAP || id == MEMLEAK_NR_MUNMAP || id == MEMLEAK_NR_BRK ||
+	       id == MEMLEAK_NR_MREMAP;
 }
 
 /* File mappings are page cache, not leaks; fd -1 or MAP_ANONYMOUS is anon. */
@@ -783,7 +780,7 @@ static __always_inline void begin_map_call(struct pending_call *p, long nr, __u6
 	p->sys_args[2] = arg2;
 	p->sys_flags = flags;
 	p->sys_stack = MEMLEAK_STACK_LOST;
-	if (nr == NR_BRK) {
+	if (nr == MEMLEAK_NR_BRK) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
 		p->sys_args[1] = BPF_CORE_READ(task, mm, brk); /* the break before */
@@ -826,7 +823,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (!p || (p->sys_nr == id && p->sys_wrapper))
 		return 0;
 	begin_map_call(p, id, regs->sp, regs->di, regs->si,
-		       id == NR_MREMAP ? regs->dx : regs->r8, /* new_len / mmap fd */
+		       id == MEMLEAK_NR_MREMAP ? regs->dx : regs->r8, /* new_len / mmap fd */
 		       regs->r10);
 	p->sys_wrapper = 0;
 	return 0;
@@ -869,20 +866,20 @@ static __always_inline void end_map_call(void *ctx, struct pending_call *p, __u3
 					 __s32 nr, __u64 ret)
 {
 	switch (nr) {
-	case NR_MMAP:
+	case MEMLEAK_NR_MMAP:
 		if (!anon_mapping(p->sys_flags, p->sys_args[2]))
 			return;
 		send_event(ctx, p, MEMLEAK_EV_MMAP, tgid, ret, PAGE_UP(p->sys_args[1]), 0, 0);
 		break;
-	case NR_MUNMAP:
+	case MEMLEAK_NR_MUNMAP:
 		send_event(ctx, p, MEMLEAK_EV_MUNMAP, tgid, p->sys_args[0],
 			   PAGE_UP(p->sys_args[1]), 0, 0);
 		break;
-	case NR_MREMAP:
+	case MEMLEAK_NR_MREMAP:
 		send_event(ctx, p, MEMLEAK_EV_MREMAP, tgid, ret, PAGE_UP(p->sys_args[2]),
 			   p->sys_args[0], PAGE_UP(p->sys_args[1]));
 		break;
-	case NR_BRK:
+	case MEMLEAK_NR_BRK:
 		if (ret != p->sys_args[1])
 			send_event(ctx, p, MEMLEAK_EV_BRK, tgid, ret, 0, p->sys_args[1], 0);
 		break;
@@ -892,7 +889,7 @@ static __always_inline void end_map_call(void *ctx, struct pending_call *p, __u3
 /* Stacks matter for what maps memory; munmap's is never used. */
 static __always_inline bool map_call_has_stack(__s32 nr)
 {
-	return nr != NR_MUNMAP;
+	return nr != MEMLEAK_NR_MUNMAP;
 }
 
 SEC("tp_btf/sys_exit")
@@ -915,7 +912,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	p->sys_nr = 0;
 	if (regs->orig_ax != nr || (ret < 0 && ret >= -MAX_ERRNO))
 		return 0;
-	if (nr == NR_MMAP && !anon_mapping(p->sys_flags, p->sys_args[2]))
+	if (nr == MEMLEAK_NR_MMAP && !anon_mapping(p->sys_flags, p->sys_args[2]))
 		return 0;
 	/* The user registers saved at syscall entry: ip is in the wrapper. */
 	if (map_call_has_stack(nr))
@@ -941,12 +938,13 @@ int BPF_KPROBE(map_wrapper_enter, __u64 addr, __u64 len, __u64 a2, __u64 a3, __u
 	if (!pid_traced(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	/* mmap(addr, len, prot, flags, fd): file mappings need no return probe work. */
-	if (nr == NR_MMAP && !anon_mapping(a3, a4))
+	if (nr == MEMLEAK_NR_MMAP && !anon_mapping(a3, a4))
 		return 0;
 	p = map_call_slot();
 	if (!p)
 		return 0;
-	begin_map_call(p, nr, sp, addr, len, nr == NR_MREMAP ? a2 : a4, nr == NR_MMAP ? a3 : 0);
+	begin_map_call(p, nr, sp, addr, len, nr == MEMLEAK_NR_MREMAP ? a2 : a4,
+		       nr == MEMLEAK_NR_MMAP ? a3 : 0);
 	p->sys_wrapper = 1;
 	if (map_call_has_stack(nr))
 		p->sys_stack = capture_stack_at_entry(ctx, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx));
@@ -967,14 +965,14 @@ int BPF_KRETPROBE(map_wrapper_return, long ret)
 	nr = p->sys_nr;
 	p->sys_nr = 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (nr == NR_BRK) {
+	if (nr == MEMLEAK_NR_BRK) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
 		/* brk() returns 0 or -1, sbrk() the old break: read the new one. */
 		end_map_call(ctx, p, tgid, nr, BPF_CORE_READ(task, mm, brk));
 		return 0;
 	}
-	if (ret == -1 || (nr == NR_MUNMAP && ret != 0))
+	if (ret == -1 || (nr == MEMLEAK_NR_MUNMAP && ret != 0))
 		return 0;
 	end_map_call(ctx, p, tgid, nr, ret);
 	return 0;

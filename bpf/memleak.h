@@ -20,6 +20,17 @@
 #define MEMLEAK_STACK_LOST (-1)
 
 /*
+ * The x86-64 syscalls that map memory: the BPF side tells them apart by
+ * these numbers at the raw syscall tracepoints, and user space gives them as
+ * the cookie of the probe on each C library wrapper (user/probes/attach.c).
+ * vmlinux.h carries no __NR_* values, so both sides take them from here.
+ */
+#define MEMLEAK_NR_MMAP 9
+#define MEMLEAK_NR_MUNMAP 11
+#define MEMLEAK_NR_BRK 12
+#define MEMLEAK_NR_MREMAP 25
+
+/*
  * User stacks unwound by the BPF side (bpf/unwind.bpf.h) from compact CFI
  * tables that user space builds per object (user/unwind/unwind_tables.c).
  *

@@ -453,8 +453,9 @@ static const struct {
 	const char *name;
 	uint64_t nr;
 } map_wrappers[] = {
-	{ "mmap", 9 }, { "mmap64", 9 }, { "munmap", 11 }, { "mremap", 25 },
-	{ "brk", 12 },
+	{ "mmap", MEMLEAK_NR_MMAP }, { "mmap64", MEMLEAK_NR_MMAP },
+	{ "munmap", MEMLEAK_NR_MUNMAP }, { "mremap", MEMLEAK_NR_MREMAP },
+	{ "brk", MEMLEAK_NR_BRK },
 };
 
 #define NWRAPPERS (sizeof(map_wrappers) / sizeof(map_wrappers[0]))
