@@ -15,8 +15,19 @@ CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter
 ARCH     := x86
 
 OUT      := build
-BPF_SRC  := bpf/memleak.bpf.c
+# The tracer's BPF side: one file per concern (allocator probes, sampled
+# mode, mapping calls, OOM, process following, the unwinder...), each
+# compiled on its own and linked into one object, one skeleton.
+# shared.bpf.c, which defines the maps the others declare extern, goes
+# first: libbpf's linker (1.1, and upstream still) takes a map's offset in
+# the BTF from the first file naming it, wrong when that is an extern
+# (bpftool gen skeleton then fails: "map relo failed to find map").
+BPF_SRCS := bpf/shared.bpf.c $(sort $(filter-out bpf/shared.bpf.c bpf/aggregate.bpf.c,\
+	$(wildcard bpf/*.bpf.c)))
+BPF_HDRS := $(wildcard bpf/*.h)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_OBJ  := $(OUT)/memleak.bpf.o
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf
 SKEL     := $(OUT)/memleak.skel.h
 # In-kernel aggregation for age-filtered reports: its own object, so that a
 # kernel refusing it leaves the tracer working (user/collect/aggregate.c).
@@ -77,15 +88,21 @@ deps:
 $(OUT):
 	mkdir -p $(OUT) $(OUT)/tests $(OUT)/targets
 
-$(BPF_OBJ): $(BPF_SRC) bpf/memleak.h bpf/unwind.bpf.h vmlinux/vmlinux.h | $(OUT)
-	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# libbpf's static linker resolves each file's externs to the one definition
+# (bpf/shared.bpf.h) and leaves DWARF out (BTF kept).
+$(BPF_OBJ): $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
 
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name memleak_bpf > $@.tmp && mv $@.tmp $@
 
 # DWARF stripped (BTF kept): vmlinux.h's would add 600 KiB to the binary.
-$(AGG_OBJ): bpf/aggregate.bpf.c bpf/aggregate_types.h bpf/memleak.h vmlinux/vmlinux.h | $(OUT)
-	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -c $< -o $@
+$(AGG_OBJ): bpf/aggregate.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(AGG_SKEL): $(AGG_OBJ)

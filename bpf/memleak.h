@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Types shared by the BPF programs (bpf/memleak.bpf.c) and user space.
+ * Types shared by the BPF programs (the .bpf.c files in bpf/) and user space.
  *
  * Data flow: the BPF side keeps one record per live allocation (allocs)
  * and running totals per (process, stack, kind) (stack_totals), both updated
@@ -31,7 +31,7 @@
 #define MEMLEAK_NR_MREMAP 25
 
 /*
- * User stacks unwound by the BPF side (bpf/unwind.bpf.h) from compact CFI
+ * User stacks unwound by the BPF side (bpf/unwind.bpf.c) from compact CFI
  * tables that user space builds per object (user/unwind/unwind_tables.c).
  *
  * A stack is stored as MEMLEAK_MAX_STACK_DEPTH u64 return addresses, like

@@ -26,10 +26,13 @@ TARGET_DIR=${TARGET_DIR:-$IT_ROOT/build/targets}
 TARGET_SRC=$IT_ROOT/tests/targets
 TRACER_TIMEOUT=${TRACER_TIMEOUT:-60}
 
-# Names of the BPF programs defined in bpf/memleak.bpf.c (bpftool shows
-# full names): malloc_enter, alloc_return, free_enter, ...
-MEMLEAK_PROGS="^($(grep -o '^int BPF_[A-Z_]*([a-z_0-9]*' "$IT_ROOT/bpf/memleak.bpf.c" |
-	sed 's/.*(//' | sort -u | paste -sd '|'))\$"
+# Names of the BPF programs of memleak.bpf.o, the function after each
+# SEC("...") line of the files linked into it: every bpf/*.bpf.c but
+# aggregate.bpf.c, an object of its own (Makefile).  bpftool shows full
+# names: malloc_enter, alloc_return, free_enter, sampled_alloc, ...
+MEMLEAK_PROGS="^($(awk 'prog { sub(/^int (BPF_[A-Z_]*\()?/, ""); sub(/[^a-z_0-9].*/, ""); print }
+	{ prog = /^SEC\("/ }' $(ls "$IT_ROOT"/bpf/*.bpf.c | grep -v '/aggregate\.bpf\.c$') |
+	sort -u | paste -sd '|'))\$"
 
 IT_TMP=${IT_TMP:-$(mktemp -d /tmp/memleakbpf-it.XXXXXX)}
 IT_PASSED=0
@@ -336,7 +339,7 @@ no_bpf_leftovers() {
 # uprobe events remain.
 assert_no_probes() {
 	need_cmd bpftool
-	[[ $MEMLEAK_PROGS != *"()"* ]] || fail "no BPF program names found in bpf/memleak.bpf.c"
+	[[ $MEMLEAK_PROGS != *"()"* ]] || fail "no BPF program names found in bpf/*.bpf.c"
 	[ -z "${TR_PID:-}" ] || ! kill -0 "$TR_PID" 2>/dev/null || fail "tracer still running"
 	if ! WAIT_SECS=3 wait_for no_bpf_leftovers; then
 		local left links
