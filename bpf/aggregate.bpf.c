@@ -2,7 +2,7 @@
 /*
  * In-kernel aggregation for age-filtered reports (see aggregate_types.h).
  *
- * A separate object from memleak.bpf.c, loaded after it and sharing its
+ * A separate object from memleak.bpf.o, loaded after it and sharing its
  * maps by fd: if this kernel cannot load a syscall program, or the loader
  * is told not to, tracing goes on and reports walk the records from user
  * space as before.
@@ -15,28 +15,17 @@
  * per-stack sums, a few instructions for a hit, and only stacks whose slot
  * is taken go to the hash map.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include "memleak.h"
+#include "shared.bpf.h"
 #include "aggregate_types.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* The tracer's maps, replaced by its fds before load (bpf_map__reuse_fd). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1);
-	__type(key, struct alloc_key);
-	__type(value, struct alloc_info);
-} allocs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MEMLEAK_STAT__MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
+/*
+ * The tracer's maps, of the shapes it defines them with (shared.bpf.h),
+ * replaced by its fds before load (bpf_map__reuse_fd): never created here.
+ */
+struct allocs_map allocs SEC(".maps");
+struct stats_map stats SEC(".maps");
 
 /* The result, one entry per stack; max_entries set by the loader.  User
  * space empties it as it reads it. */
@@ -151,14 +140,6 @@ static long flush_slot(__u32 i, struct walk *w)
 		w->full = true;
 	s->sum.count = 0;
 	return 0;
-}
-
-static __always_inline void stat_add(__u32 idx, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		*v += n;
 }
 
 SEC("syscall")
