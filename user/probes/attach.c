@@ -20,6 +20,8 @@
 #include "cli/errors.h"
 #include "memleak.h"
 #include "probes/probe_place.h"
+#include "procs/proc_files.h"
+#include "procs/proc_maps.h"
 #include "procs/procfs.h"
 #include "probes/uprobe_session.h"
 #include "memleak.skel.h"
@@ -547,7 +549,7 @@ int attach_process(struct attach_state *st, pid_t pid)
 	/* Growth mode probes allocators only while escalated; wrappers always. */
 	bool allocators = !st->growth_only || st->escalating == pid;
 	bool wrappers = st->map_wrappers && !st->escalating;
-	struct map_entry *maps;
+	struct proc_map *maps;
 	bool has_core = false;
 	size_t i, nmaps;
 	int err, newly = 0;
@@ -560,11 +562,11 @@ int attach_process(struct attach_state *st, pid_t pid)
 			return procfs_alive(pid) ? err : -ESRCH;
 		newly += err;
 	}
-	err = procfs_read_maps(pid, &maps, &nmaps);
+	err = proc_maps_read(pid, &maps, &nmaps);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
 	for (i = 0; i < nmaps; i++) {
-		const struct map_entry *m = &maps[i];
+		const struct proc_map *m = &maps[i];
 		char kpath[PATH_MAX];
 		bool objs, wraps;
 
@@ -576,10 +578,8 @@ int attach_process(struct attach_state *st, pid_t pid)
 		if (!objs && !wraps)
 			continue;
 		/* map_files reaches deleted, replaced and other-namespace files. */
-		snprintf(kpath, sizeof(kpath), "/proc/%d/map_files/%llx-%llx", (int)pid,
-			 (unsigned long long)m->start, (unsigned long long)m->end);
-		if (access(kpath, R_OK))
-			procfs_root_path(pid, m->path, kpath, sizeof(kpath));
+		if (proc_mapped_path(pid, m->start, m->end, m->path, kpath, sizeof(kpath)))
+			continue; /* no name for it fits: as a file that cannot be opened */
 		err = wraps ? probe_wrappers(st, pid, kpath, m->path) : 0;
 		if (!err && objs)
 			err = probe_object(st, pid, kpath, m->path, &has_core);

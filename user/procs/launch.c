@@ -20,24 +20,23 @@
 #include <sys/wait.h>
 #include "probes/elf_syms.h"
 #include "cli/errors.h"
+#include "lib/util.h"
 #include "procs/launch.h"
 
 extern char **environ;
 
-static int push_path(char ***v, size_t *n, const char *path)
+/* Append a copy of path to the array *v of *n (capacity *cap), once. */
+static int push_path(char ***v, size_t *n, size_t *cap, const char *path)
 {
-	char **nv;
 	size_t i;
 
 	for (i = 0; i < *n; i++)
 		if (!strcmp((*v)[i], path))
 			return 0;
-	nv = realloc(*v, (*n + 1) * sizeof(*nv));
-	if (!nv)
+	if (array_reserve((void **)v, cap, *n + 1, sizeof(**v)))
 		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strdup(path);
-	if (!nv[*n])
+	(*v)[*n] = strdup(path);
+	if (!(*v)[*n])
 		return -ENOMEM;
 	(*n)++;
 	return 0;
@@ -46,6 +45,7 @@ static int push_path(char ***v, size_t *n, const char *path)
 int launch_parse_ldlist(const char *text, char ***paths, size_t *n)
 {
 	const char *line = text;
+	size_t cap = 0;
 
 	*paths = NULL;
 	*n = 0;
@@ -69,7 +69,7 @@ int launch_parse_ldlist(const char *text, char ***paths, size_t *n)
 		end = strstr(p, " (");
 		if (end)
 			*end = '\0';
-		if (push_path(paths, n, p))
+		if (push_path(paths, n, &cap, p))
 			return -ENOMEM;
 	}
 	return 0;
@@ -117,15 +117,36 @@ static int build_environ(struct launch *l)
 	return 0;
 }
 
-/* Run "interp --list exe" and collect what it prints. */
-static int list_objects(const struct launch *l, const char *interp, const char *exe,
-			char ***paths, size_t *n)
+/* What fd gives until its end, NUL-terminated; NULL when out of memory. */
+static char *read_all(int fd)
 {
-	char *out = NULL, **listed = NULL;
-	size_t len = 0, cap = 0, nlisted = 0, i;
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t r;
+
+	for (;;) {
+		if (array_reserve((void **)&out, &cap, len + 4096, 1)) {
+			free(out);
+			return NULL;
+		}
+		r = read(fd, out + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* Run "interp --list exe" and add the objects it prints to l->objects. */
+static int list_objects(struct launch *l, const char *interp, const char *exe)
+{
+	char *out, **listed = NULL;
+	size_t nlisted = 0, i;
 	int pfd[2], status, err;
 	pid_t pid;
-	ssize_t r;
 
 	if (pipe2(pfd, O_CLOEXEC))
 		return -errno;
@@ -145,35 +166,19 @@ static int list_objects(const struct launch *l, const char *interp, const char *
 		_exit(127);
 	}
 	close(pfd[1]);
-	for (;;) {
-		if (len + 4096 > cap) {
-			char *nb = realloc(out, cap + 65536);
-
-			if (!nb)
-				break;
-			out = nb;
-			cap += 65536;
-		}
-		r = read(pfd[0], out + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += r;
-	}
+	out = read_all(pfd[0]);
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!out)
 		return -ENOMEM;
-	out[len] = '\0';
 	err = (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		      ? launch_parse_ldlist(out, &listed, &nlisted) : -ENOEXEC;
 	free(out);
 	/* Added to what is there already: the executable is not in the list. */
 	for (i = 0; i < nlisted; i++) {
 		if (!err)
-			err = push_path(paths, n, listed[i]);
+			err = push_path(&l->objects, &l->nobjects, &l->cap_objects, listed[i]);
 		free(listed[i]);
 	}
 	free(listed);
@@ -219,13 +224,13 @@ static int collect_objects(struct launch *l, char *err, size_t errlen)
 			 "or the interpreter itself)", l->exe);
 		return -ENOEXEC;
 	}
-	if (push_path(&l->objects, &l->nobjects, l->exe))
+	if (push_path(&l->objects, &l->nobjects, &l->cap_objects, l->exe))
 		return -ENOMEM;
 	if (!info.has_interp)
 		return 0; /* static: the executable carries its allocator */
-	if (push_path(&l->objects, &l->nobjects, info.interp))
+	if (push_path(&l->objects, &l->nobjects, &l->cap_objects, info.interp))
 		return -ENOMEM;
-	rc = list_objects(l, info.interp, l->exe, &l->objects, &l->nobjects);
+	rc = list_objects(l, info.interp, l->exe);
 	if (rc)
 		verbose_msg(0, "cannot list the libraries of %s (%s); probing them after exec",
 			    l->exe, strerror(-rc));
@@ -265,7 +270,7 @@ int launch_prepare(struct launch *l, const char *cmdline, char *err, size_t errl
 		return -EINVAL;
 	}
 	while (nassign < we.we_wordc && launch_is_assignment(we.we_wordv[nassign])) {
-		if (push_path(&l->env, &l->nenv, we.we_wordv[nassign])) {
+		if (push_path(&l->env, &l->nenv, &l->cap_env, we.we_wordv[nassign])) {
 			wordfree(&we);
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
@@ -361,13 +366,13 @@ void launch_free(struct launch *l)
 		free(l->objects[i]);
 	free(l->objects);
 	l->objects = NULL;
-	l->nobjects = 0;
+	l->nobjects = l->cap_objects = 0;
 	for (i = 0; i < l->nenv; i++)
 		free(l->env[i]);
 	free(l->env);
 	free(l->envp);
 	l->env = l->envp = NULL;
-	l->nenv = 0;
+	l->nenv = l->cap_env = 0;
 	if (l->release_fd >= 0)
 		close(l->release_fd);
 	if (l->exec_err_fd >= 0)

@@ -15,9 +15,9 @@ struct launch {
 	int release_fd;      /* write end: one byte releases the child */
 	int exec_err_fd;     /* read end: errno if exec failed, EOF if it worked */
 	char **objects;      /* executable + shared objects it will load */
-	size_t nobjects;
+	size_t nobjects, cap_objects;
 	char **env;          /* leading NAME=VALUE words: set for the command only */
-	size_t nenv;
+	size_t nenv, cap_env;
 	char **envp;         /* the command's environment (ours + env) */
 	char exe[4096];
 };

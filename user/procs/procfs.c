@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* /proc readers.  Everything tolerates the process vanishing at any point. */
+/*
+ * /proc readers: RSS, command name, liveness, cgroups.  Everything tolerates
+ * the process vanishing at any point.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ftw.h>
@@ -11,80 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/util.h"
 #include "procs/procfs.h"
-
-#define DELETED_SUFFIX " (deleted)"
-
-bool procfs_parse_maps_line(const char *line, struct map_entry *e)
-{
-	unsigned long long start, end, off, ino;
-	unsigned int dmaj, dmin;
-	char perms[5];
-	int pos = 0;
-	size_t n;
-
-	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu%n", &start, &end, perms,
-		   &off, &dmaj, &dmin, &ino, &pos) != 7 || start >= end)
-		return false;
-	memset(e, 0, sizeof(*e));
-	e->start = start;
-	e->end = end;
-	e->offset = off;
-	e->inode = ino;
-	memcpy(e->perms, perms, sizeof(e->perms));
-	line += pos;
-	while (*line == ' ' || *line == '\t')
-		line++;
-	n = strcspn(line, "\n");
-	if (n >= sizeof(e->path))
-		n = sizeof(e->path) - 1;
-	memcpy(e->path, line, n);
-	e->path[n] = '\0';
-	n = strlen(e->path);
-	if (n > strlen(DELETED_SUFFIX) &&
-	    !strcmp(e->path + n - strlen(DELETED_SUFFIX), DELETED_SUFFIX)) {
-		e->path[n - strlen(DELETED_SUFFIX)] = '\0';
-		e->deleted = true;
-	}
-	return true;
-}
-
-int procfs_read_maps(pid_t pid, struct map_entry **out, size_t *n)
-{
-	struct map_entry *v = NULL, e;
-	size_t cnt = 0, cap = 0;
-	char path[64], *line = NULL;
-	size_t linecap = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &linecap, f) > 0) {
-		if (!procfs_parse_maps_line(line, &e))
-			continue;
-		if (cnt == cap) {
-			struct map_entry *nv;
-
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				free(line);
-				fclose(f);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[cnt++] = e;
-	}
-	free(line);
-	fclose(f);
-	*out = v;
-	*n = cnt;
-	return 0;
-}
 
 int64_t procfs_rss_bytes(pid_t pid)
 {
@@ -144,14 +75,9 @@ bool procfs_alive(pid_t pid)
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
-void procfs_root_path(pid_t pid, const char *path, char *buf, size_t len)
-{
-	snprintf(buf, len, "/proc/%d/root%s", (int)pid, path);
-}
-
 uint64_t procfs_maps_signature(pid_t pid)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = FNV1A_INIT;
 	char path[64], buf[8192];
 	ssize_t n, total = 0;
 	int fd;
@@ -161,10 +87,7 @@ uint64_t procfs_maps_signature(pid_t pid)
 	if (fd < 0)
 		return 0;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		ssize_t i;
-
-		for (i = 0; i < n; i++)
-			h = (h ^ (unsigned char)buf[i]) * 1099511628211ULL;
+		h = fnv1a_bytes(h, buf, (size_t)n);
 		total += n;
 	}
 	close(fd);

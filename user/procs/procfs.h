@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Reading /proc: memory maps, RSS, command name, liveness. */
+/*
+ * Reading /proc: RSS, command name, liveness, memory cgroups.  Mappings are
+ * parsed in proc_maps.h; files of the target are opened in proc_files.h.
+ */
 #ifndef MEMLEAK_PROCFS_H
 #define MEMLEAK_PROCFS_H
 
@@ -7,20 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-struct map_entry {
-	uint64_t start, end, offset;
-	uint64_t inode;
-	char perms[5];
-	bool deleted;          /* path ended in " (deleted)" (suffix removed) */
-	char path[PATH_MAX];   /* empty for anonymous mappings */
-};
-
-/* Parse one line of /proc/PID/maps; false if it is not one. */
-bool procfs_parse_maps_line(const char *line, struct map_entry *e);
-
-/* All mappings of pid; caller frees *out.  Returns 0 or -errno. */
-int procfs_read_maps(pid_t pid, struct map_entry **out, size_t *n);
 
 /* Resident set size in bytes, or -1 when the process is gone. */
 int64_t procfs_rss_bytes(pid_t pid);
@@ -54,11 +43,5 @@ int procfs_cgroup_id(const char *dir, uint64_t *id);
 
 /* Call cb for every pid in the cgroup dir and its descendants. */
 int procfs_cgroup_pids(const char *dir, void (*cb)(pid_t pid, void *ctx), void *ctx);
-
-/*
- * Path through which the target's own view of path can be opened from
- * here: /proc/PID/root/<path> (mount namespaces, containers).
- */
-void procfs_root_path(pid_t pid, const char *path, char *buf, size_t len);
 
 #endif

@@ -4,10 +4,10 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "procs/proc_files.h"
 #include "symbols/build_id.h"
 
 static int note_build_id(Elf *elf, char *hex, size_t len)
@@ -42,16 +42,12 @@ static int note_build_id(Elf *elf, char *hex, size_t len)
 	return -ENOENT;
 }
 
-static int read_file(const char *path, char *hex, size_t len)
+/* The build id of the ELF file open on fd, which is closed. */
+static int read_fd(int fd, char *hex, size_t len)
 {
-	Elf *elf;
-	int fd, err;
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	int err = elf ? note_build_id(elf, hex, len) : -EINVAL;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	err = elf ? note_build_id(elf, hex, len) : -EINVAL;
 	elf_end(elf);
 	close(fd);
 	return err;
@@ -59,16 +55,16 @@ static int read_file(const char *path, char *hex, size_t len)
 
 int build_id_read(const char *path, pid_t pid, char *hex, size_t len)
 {
-	char in_ns[PATH_MAX];
-	int err;
+	int fd, err;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
-	err = read_file(path, hex, len);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 ? -errno : read_fd(fd, hex, len);
 	if (err != -ENOENT && err != -EACCES)
 		return err;
 	if (pid <= 0 || path[0] != '/')
 		return err;
-	snprintf(in_ns, sizeof(in_ns), "/proc/%d/root%s", (int)pid, path);
-	return read_file(in_ns, hex, len);
+	fd = proc_open_in_root(pid, path, O_RDONLY);
+	return fd < 0 ? fd : read_fd(fd, hex, len);
 }

@@ -6,11 +6,15 @@
  * address win, as code is freed and its space reused.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
+#include "lib/util.h"
+#include "procs/proc_files.h"
 #include "symbols/perfmap.h"
 
 struct perfmap_entry {
@@ -130,16 +134,9 @@ static int load(struct perfmap *p, FILE *f)
 		seq++;
 		if (!perfmap_parse_line(line, &start, &size, &name))
 			continue;
-		if (p->n == cap) {
-			size_t c = cap ? cap * 2 : 256;
-			struct perfmap_entry *n = realloc(p->e, c * sizeof(*n));
-
-			if (!n) {
-				err = -ENOMEM;
-				break;
-			}
-			p->e = n;
-			cap = c;
+		if (array_reserve((void **)&p->e, &cap, p->n + 1, sizeof(*p->e))) {
+			err = -ENOMEM;
+			break;
 		}
 		p->e[p->n] = (struct perfmap_entry){
 			.start = start, .size = size, .seq = seq,
@@ -160,9 +157,10 @@ static int load(struct perfmap *p, FILE *f)
 static struct perfmap *refresh(struct perfmaps *m, pid_t pid)
 {
 	struct perfmap *p;
-	char path[96];
+	char path[64];
 	struct stat st;
-	FILE *f;
+	FILE *f = NULL;
+	int fd;
 
 	for (p = m->head; p && p->pid != pid; p = p->next)
 		;
@@ -174,9 +172,10 @@ static struct perfmap *refresh(struct perfmaps *m, pid_t pid)
 		p->next = m->head;
 		m->head = p;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)pid,
-		 (int)ns_pid_of(pid));
-	f = fopen(path, "re");
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)ns_pid_of(pid));
+	fd = proc_open_in_root(pid, path, O_RDONLY);
+	if (fd >= 0 && !(f = fdopen(fd, "r")))
+		close(fd);
 	if (!f || fstat(fileno(f), &st)) {
 		/* Gone with its process: keep what was read. */
 		if (f)

@@ -30,19 +30,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <dwarf.h>
 #include <gelf.h>
 #include <elfutils/libdwfl.h>
+#include "lib/util.h"
+#include "procs/proc_files.h"
+#include "procs/proc_maps.h"
 #include "symbols/debuginfo.h"
 #include "symbols/perfmap.h"
 #include "symbols/symbolize.h"
 
 #define PROC_BUCKETS		256
 #define REFRESH_INTERVAL_NS	1000000000ull	/* at most one maps reread/s */
-#define DELETED_SUFFIX		" (deleted)"
 
 struct proc {
 	pid_t pid;
@@ -77,11 +77,18 @@ struct module_info {
 
 /* One object mapped by the process: consecutive mappings of one file. */
 struct group {
-	char *path;		/* as /proc/PID/maps shows it */
+	char *path;		/* without " (deleted)" */
+	bool deleted;		/* /proc/PID/maps shows it with " (deleted)" */
 	uint64_t start, end;	/* lowest mapping, for map_files */
 	uint64_t pgoff;		/* file offset of the lowest mapping */
-	unsigned long inode;
+	uint64_t inode;
 	bool exec;		/* only objects with code can hold return addrs */
+};
+
+/* The groups of one read of the maps. */
+struct groups {
+	struct group *v;
+	size_t n, cap;
 };
 
 static const Dwfl_Callbacks dwfl_callbacks = {
@@ -90,25 +97,6 @@ static const Dwfl_Callbacks dwfl_callbacks = {
 	.section_address = dwfl_offline_section_address,
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len--)
-		h = (h ^ *p++) * 0x100000001b3ull;
-	return h;
-}
-
-#define FNV_INIT 0xcbf29ce484222325ull
-
 /* ---- string pool and frame cache (glibc red-black trees) ------------ */
 
 static int cmp_str(const void *a, const void *b)
@@ -116,7 +104,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Returns a copy of str owned by s, the same pointer for equal strings. */
 /* The C++ runtime's demangler (libstdc++), so C++ frames read as source. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
@@ -136,6 +123,7 @@ static const char *intern_demangled(struct symbolizer *s, const char *name)
 	return ret;
 }
 
+/* Returns a copy of str owned by s, the same pointer for equal strings. */
 static const char *intern(struct symbolizer *s, const char *str)
 {
 	char *copy, **node;
@@ -209,119 +197,86 @@ static void cache_entry_free(void *p)
 
 /* ---- /proc/PID/maps ------------------------------------------------- */
 
-static void free_groups(struct group *g, size_t n)
+static void free_groups(struct groups *gs)
 {
-	for (size_t i = 0; i < n; i++)
-		free(g[i].path);
-	free(g);
+	for (size_t i = 0; i < gs->n; i++)
+		free(gs->v[i].path);
+	free(gs->v);
+	*gs = (struct groups){ 0 };
 }
 
-static int add_mapping(struct group **gs, size_t *n, size_t *cap,
-		       uint64_t start, uint64_t end, uint64_t off,
-		       unsigned long inode, const char *perms, const char *path)
+/*
+ * proc_maps_for_each callback: a file mapping joins the object of the one
+ * before it, or starts a new one.  Anonymous mappings (.bss, heap) between
+ * the segments of one object do not split it.
+ */
+static int add_mapping(const struct proc_map *m, void *ctx)
 {
-	struct group *g = *n ? &(*gs)[*n - 1] : NULL;
+	struct groups *gs = ctx;
+	struct group *g = gs->n ? &gs->v[gs->n - 1] : NULL;
 
+	if (!proc_map_is_file(m))
+		return 0;
 	/* A new load of a file starts again at offset 0. */
-	if (!g || off == 0 || g->inode != inode || strcmp(g->path, path)) {
-		if (*n == *cap) {
-			size_t c = *cap ? *cap * 2 : 64;
-			struct group *ng = realloc(*gs, c * sizeof(*ng));
-
-			if (!ng)
-				return -ENOMEM;
-			*gs = ng;
-			*cap = c;
-		}
-		g = &(*gs)[(*n)++];
-		*g = (struct group){ .path = strdup(path), .start = start,
-				     .end = end, .pgoff = off, .inode = inode };
-		if (!g->path) {
-			(*n)--;
+	if (!g || m->offset == 0 || g->inode != m->inode || g->deleted != m->deleted ||
+	    strcmp(g->path, m->path)) {
+		if (array_reserve((void **)&gs->v, &gs->cap, gs->n + 1, sizeof(*gs->v)))
 			return -ENOMEM;
-		}
+		g = &gs->v[gs->n];
+		*g = (struct group){ .path = strdup(m->path), .deleted = m->deleted,
+				     .start = m->start, .end = m->end, .pgoff = m->offset,
+				     .inode = m->inode };
+		if (!g->path)
+			return -ENOMEM;
+		gs->n++;
 	}
-	if (perms[2] == 'x')
+	if (proc_map_is_exec(m))
 		g->exec = true;
 	return 0;
 }
 
 /*
- * Parse the file-backed mappings of pid into groups.  Anonymous mappings
- * (.bss, heap) between the segments of one object do not split it.
- * A process without any executable file mapping (exited, zombie, kernel
+ * The objects pid maps, and *hash, the identity of those with code.  A
+ * process without any executable file mapping (exited, zombie, kernel
  * thread) is reported as gone.
  */
-static int read_maps(pid_t pid, struct group **gs, size_t *n, uint64_t *hash)
+static int read_maps(pid_t pid, struct groups *gs, uint64_t *hash)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0, lcap = 0, nexec = 0;
-	int err = 0;
-	FILE *f;
+	size_t nexec = 0;
+	int err;
 
-	*gs = NULL;
-	*n = 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (!err && getline(&line, &lcap, f) > 0) {
-		unsigned long long start, end, off;
-		unsigned long inode;
-		char perms[8];
-		int pos = 0;
-
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %lu %n", &start, &end,
-			   perms, &off, &inode, &pos) < 5 || !pos)
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		if (line[pos] != '/')
-			continue;
-		err = add_mapping(gs, n, &cap, start, end, off, inode, perms,
-				  line + pos);
-	}
-	free(line);
-	fclose(f);
-
-	*hash = FNV_INIT;
-	for (size_t i = 0; i < *n; i++) {
-		struct group *g = &(*gs)[i];
+	*gs = (struct groups){ 0 };
+	err = proc_maps_for_each(pid, add_mapping, gs);
+	*hash = FNV1A_INIT;
+	for (size_t i = 0; i < gs->n; i++) {
+		struct group *g = &gs->v[i];
 
 		if (!g->exec)
 			continue;
 		nexec++;
-		*hash = fnv1a(*hash, g->path, strlen(g->path) + 1);
-		*hash = fnv1a(*hash, &g->start, sizeof(g->start));
-		*hash = fnv1a(*hash, &g->inode, sizeof(g->inode));
+		*hash = fnv1a_str(*hash, g->path);
+		*hash = fnv1a_word(*hash, g->deleted);
+		*hash = fnv1a_word(*hash, g->start);
+		*hash = fnv1a_word(*hash, g->inode);
 	}
 	if (!err && !nexec)
 		err = -ESRCH;
-	if (err) {
-		free_groups(*gs, *n);
-		*gs = NULL;
-		*n = 0;
-	}
+	if (err)
+		free_groups(gs);
 	return err;
 }
 
 /* ---- building a Dwfl ------------------------------------------------ */
 
 /*
- * map_files names the mapped object itself, even deleted or in another
- * mount namespace; /proc/PID/root is the fallback without CAP_SYS_ADMIN.
- * Returns an fd, -ENOEXEC for a file that is not ELF, or -1.
+ * The object's file, through map_files or the target's root.  Returns an
+ * fd, -ENOEXEC for a file that is not ELF, or -1.
  */
-static int open_object(pid_t pid, const struct group *g, const char *rootpath)
+static int open_object(pid_t pid, const struct group *g)
 {
-	char path[96];
 	unsigned char magic[4];
-	int fd;
+	int fd = proc_open_mapped(pid, g->start, g->end, g->path);
 
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
-		 (unsigned long long)g->start, (unsigned long long)g->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fd = open(rootpath, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	/* Skip JIT and data files mapped executable without asking libdwfl,
@@ -338,39 +293,37 @@ static int open_object(pid_t pid, const struct group *g, const char *rootpath)
 static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 			const struct group *g, bool same_root)
 {
-	size_t len = strlen(g->path), sl = strlen(DELETED_SUFFIX);
-	char *file;
+	char file[PATH_MAX + 64], *shown;
 	Dwfl_Module *mod;
 	void **ud;
 	int fd;
 
-	if (len > sl && !strcmp(g->path + len - sl, DELETED_SUFFIX))
-		len -= sl;
-	if (asprintf(&file, "/proc/%d/root%.*s", (int)pid, (int)len,
-		     g->path) < 0)
-		return -1;
-	fd = open_object(pid, g, file);
-	if (fd < 0) {
-		free(file);
-		return fd == -ENOEXEC ? 0 : -1;
-	}
 	/*
 	 * file_name is where libdwfl looks for a .gnu_debuglink file, maybe
 	 * lazily after the process exited: use the plain path unless the
 	 * process sees another root.
 	 */
 	if (same_root)
-		memmove(file, file + strlen(file) - len, len + 1);
+		snprintf(file, sizeof(file), "%s", g->path);
+	else if (proc_root_path(pid, g->path, file, sizeof(file)))
+		return -1;
+	fd = open_object(pid, g);
+	if (fd < 0)
+		return fd == -ENOEXEC ? 0 : -1;
+	/* The module is named as /proc/PID/maps shows it. */
+	if (asprintf(&shown, "%s%s", g->path, g->deleted ? PROC_MAPS_DELETED : "") < 0) {
+		close(fd);
+		return -1;
+	}
 	/*
 	 * base with add_p_vaddr=false is where the first PT_LOAD (rounded
 	 * down to p_align) is placed, i.e. the start of the mapping of file
 	 * offset 0; libdwfl derives bias = base - first p_vaddr, which is
 	 * right for PIE, shared and prelinked objects.  ET_EXEC ignores base.
 	 */
-	mod = dwfl_report_elf(dwfl, g->path, file, fd, g->start - g->pgoff,
-			      false);
-	free(file);
+	mod = dwfl_report_elf(dwfl, shown, file, fd, g->start - g->pgoff, false);
 	if (!mod) {
+		free(shown);
 		close(fd);	/* consumed only on success */
 		return -1;
 	}
@@ -378,11 +331,14 @@ static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 	if (!*ud) {
 		struct module_info *info = calloc(1, sizeof(*info));
 
-		if (!info)
+		if (!info) {
+			free(shown);
 			return -1;
-		info->path = intern(s, g->path);
+		}
+		info->path = intern(s, shown);
 		*ud = info;
 	}
+	free(shown);
 	return 1;
 }
 
@@ -447,28 +403,18 @@ static int preload_module(Dwfl_Module *mod, void **ud, const char *name,
 	return DWARF_CB_OK;
 }
 
-static bool same_root(pid_t pid)
-{
-	char path[64];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
-	return !stat(path, &a) && !stat("/", &b) && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
-}
-
-static Dwfl *build_dwfl(struct symbolizer *s, pid_t pid, struct group *g,
-			size_t n, size_t *failed)
+static Dwfl *build_dwfl(struct symbolizer *s, pid_t pid, const struct groups *gs,
+			size_t *failed)
 {
 	Dwfl *dwfl = dwfl_begin(&dwfl_callbacks);
-	bool root = same_root(pid);
+	bool root = proc_same_root(pid);
 
 	*failed = 0;
 	if (!dwfl)
 		return NULL;
 	dwfl_report_begin(dwfl);
-	for (size_t i = 0; i < n; i++)
-		if (g[i].exec && report_group(s, dwfl, pid, &g[i], root) < 0)
+	for (size_t i = 0; i < gs->n; i++)
+		if (gs->v[i].exec && report_group(s, dwfl, pid, &gs->v[i], root) < 0)
 			(*failed)++;
 	if (dwfl_report_end(dwfl, NULL, NULL)) {
 		end_dwfl(dwfl);
@@ -484,28 +430,28 @@ static Dwfl *build_dwfl(struct symbolizer *s, pid_t pid, struct group *g,
  */
 static int proc_refresh(struct symbolizer *s, struct proc *p)
 {
-	struct group *g;
-	size_t n, failed;
+	struct groups gs;
+	size_t failed;
 	uint64_t hash, again;
 	Dwfl *dwfl;
 	int err;
 
-	p->last_refresh_ns = now_ns();
-	err = read_maps(p->pid, &g, &n, &hash);
+	p->last_refresh_ns = mono_ns();
+	err = read_maps(p->pid, &gs, &hash);
 	if (err)
 		return err;
 	if (p->dwfl && hash == p->maps_hash) {
-		free_groups(g, n);
+		free_groups(&gs);
 		return 0;
 	}
-	dwfl = build_dwfl(s, p->pid, g, n, &failed);
-	free_groups(g, n);
+	dwfl = build_dwfl(s, p->pid, &gs, &failed);
+	free_groups(&gs);
 	if (!dwfl)
 		return -ENOMEM;
 	/* Opens failing because the process exited under us: keep the old. */
 	if (failed && p->dwfl) {
-		err = read_maps(p->pid, &g, &n, &again);
-		free_groups(g, n);
+		err = read_maps(p->pid, &gs, &again);
+		free_groups(&gs);
 		if (err) {
 			end_dwfl(dwfl);
 			return err;
@@ -564,7 +510,7 @@ static Dwfl_Module *find_module(struct symbolizer *s, struct proc *p,
 {
 	Dwfl_Module *mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
 
-	if (mod || now_ns() - p->last_refresh_ns < REFRESH_INTERVAL_NS)
+	if (mod || mono_ns() - p->last_refresh_ns < REFRESH_INTERVAL_NS)
 		return mod;
 	if (proc_refresh(s, p) < 0 || !p->dwfl)
 		return NULL;

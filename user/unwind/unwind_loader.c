@@ -22,6 +22,9 @@
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include "cli/errors.h"
+#include "lib/util.h"
+#include "procs/proc_files.h"
+#include "procs/proc_maps.h"
 #include "unwind/unwind_loader.h"
 #include "unwind/unwind_tables.h"
 
@@ -183,15 +186,8 @@ static struct unw_object *add_object(struct unwinder *u, int fd, const struct st
 	struct unw_object *o;
 	int err;
 
-	if (u->nobjs == u->cap_objs) {
-		size_t cap = u->cap_objs ? u->cap_objs * 2 : 32;
-		struct unw_object *n = realloc(u->objs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		u->objs = n;
-		u->cap_objs = cap;
-	}
+	if (array_reserve((void **)&u->objs, &u->cap_objs, u->nobjs + 1, sizeof(*u->objs)))
+		return NULL;
 	o = &u->objs[u->nobjs++];
 	memset(o, 0, sizeof(*o));
 	o->dev = st->st_dev;
@@ -247,38 +243,34 @@ static void object_of(struct unwinder *u, int fd, const char *path)
 	close(fd);
 }
 
+struct update_ctx {
+	struct unwinder *u;
+	pid_t pid;
+};
+
+/* proc_maps_for_each callback: the object of each executable file mapping. */
+static int update_mapping(const struct proc_map *m, void *arg)
+{
+	struct update_ctx *ctx = arg;
+	char shown[sizeof(m->path) + sizeof(PROC_MAPS_DELETED)];
+	int fd;
+
+	if (!proc_map_is_exec(m) || !proc_map_is_file(m))
+		return 0;
+	/* A deleted file's path names another file now, or none. */
+	fd = proc_open_mapped(ctx->pid, m->start, m->end, m->deleted ? NULL : m->path);
+	snprintf(shown, sizeof(shown), "%s%s", m->path, m->deleted ? PROC_MAPS_DELETED : "");
+	object_of(ctx->u, fd, shown);
+	return 0;
+}
+
 int unwinder_update_process(struct unwinder *u, pid_t pid)
 {
-	char path[64], *line = NULL;
-	size_t lcap = 0;
-	FILE *f;
+	struct update_ctx ctx = { .u = u, .pid = pid };
 
 	if (!u || !uses_tables(u->mode))
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -ESRCH;
-	while (getline(&line, &lcap, f) > 0) {
-		unsigned long long start, end;
-		char perms[8], p[4200];
-		int pos = 0, fd;
-
-		if (sscanf(line, "%llx-%llx %7s %*s %*s %*u %n", &start, &end, perms, &pos) < 3 ||
-		    !pos || perms[2] != 'x' || line[pos] != '/')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(p, sizeof(p), "/proc/%d/map_files/%llx-%llx", (int)pid, start, end);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			snprintf(p, sizeof(p), "/proc/%d/root%s", (int)pid, line + pos);
-			fd = open(p, O_RDONLY | O_CLOEXEC);
-		}
-		object_of(u, fd, line + pos);
-	}
-	free(line);
-	fclose(f);
-	return 0;
+	return proc_maps_for_each(pid, update_mapping, &ctx) ? -ESRCH : 0;
 }
 
 int unwinder_add_file(struct unwinder *u, const char *path)

@@ -17,6 +17,7 @@
 #include <dwarf.h>
 #include <gelf.h>
 #include <elfutils/libdw.h>
+#include "lib/util.h"
 #include "unwind/unwind_tables.h"
 
 #define REG_RBP 6
@@ -39,15 +40,8 @@ static int push_row(struct unwind_table *t, const struct memleak_unwind_row *r)
 		*last = *r;
 		return 0;
 	}
-	if (t->nrows == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct memleak_unwind_row *n = realloc(t->rows, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->rows = n;
-		t->cap = cap;
-	}
+	if (array_reserve((void **)&t->rows, &t->cap, t->nrows + 1, sizeof(*t->rows)))
+		return -ENOMEM;
 	t->rows[t->nrows++] = *r;
 	return 0;
 }
