@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "analyze/stack_identity.h"
 #include "out/html_page.h"
 #include "out/json_writer.h"
 #include "out/render.h"

@@ -74,22 +74,6 @@ const char *stat_name(unsigned int stat)
 	return stat_names[stat];
 }
 
-uint64_t stack_identity(const struct stack_report *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ s->kind; /* FNV-1a */
-	const char *c;
-	size_t i;
-
-	for (i = 0; i < s->nframes; i++) {
-		const struct frame *f = &s->frames[i];
-
-		for (c = f->module; c && *c; c++)
-			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-		h = (h ^ (f->module ? f->module_offset : f->addr)) * 0x100000001b3ULL;
-	}
-	return h ? h : 1; /* 0 stays free to mean "none" */
-}
-
 bool stat_is_loss(unsigned int stat)
 {
 	switch (stat) {

@@ -61,11 +61,6 @@ int render_report(FILE *out, enum output_format fmt, const struct report *r);
 const char *kind_name(unsigned int kind);
 const char *stat_name(unsigned int stat);
 const char *sort_name(enum stack_sort sort);
-/*
- * The identity of a stack across reports: a hash of its kind and of every
- * frame's module and module offset (as analysis merges them).
- */
-uint64_t stack_identity(const struct stack_report *s);
 /* The stat counts something lost (README "stats.lost"). */
 bool stat_is_loss(unsigned int stat);
 
