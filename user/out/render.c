@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Format dispatch and the names and units shared by every renderer. */
+/* Format dispatch and the names shared by every renderer. */
 #include <errno.h>
 #include <inttypes.h>
 #include "out/render.h"
-#include "out/units.h"
 
 int render_report(FILE *out, enum output_format fmt, const struct report *r)
 {
@@ -88,62 +87,6 @@ bool stat_is_loss(unsigned int stat)
 		return true;
 	}
 	return false;
-}
-
-const char *format_bytes_human(char *buf, size_t size, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double scaled = (double)bytes;
-	uint64_t tenths = 0;
-	size_t u;
-
-	if (bytes < 1024) {
-		snprintf(buf, size, "%" PRIu64 " B", bytes);
-		return buf;
-	}
-	/* Choose the unit on the rounded value, so 1048575 is 1.0 MiB, not 1024.0 KiB. */
-	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-		scaled /= 1024;
-		/* Round half up by hand: the build does not link libm. */
-		tenths = (uint64_t)(scaled * 10 + 0.5);
-		if (tenths < 10240)
-			break;
-	}
-	if (u == sizeof(units) / sizeof(units[0]))
-		u--; /* unreachable for 64-bit sizes; keeps the index valid */
-	snprintf(buf, size, "%" PRIu64 ".%" PRIu64 " %s", tenths / 10, tenths % 10, units[u]);
-	return buf;
-}
-
-const char *format_age_ms(char *buf, size_t size, uint64_t ms)
-{
-	uint64_t secs, mins, hours;
-
-	if (ms < 1000) {
-		snprintf(buf, size, "%" PRIu64 " ms", ms);
-		return buf;
-	}
-	/* Below 59.95 s one decimal still reads as seconds; round, never truncate. */
-	if (ms < 59950) {
-		uint64_t tenths = (ms + 50) / 100;
-
-		snprintf(buf, size, "%" PRIu64 ".%" PRIu64 " s", tenths / 10, tenths % 10);
-		return buf;
-	}
-	/* Rounded without ms + 500, which would wrap for absurd ages. */
-	secs = ms / 1000 + (ms % 1000 >= 500);
-	if (secs < 3600) {
-		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", secs / 60, secs % 60);
-		return buf;
-	}
-	mins = (secs + 30) / 60;
-	if (mins < 24 * 60) {
-		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", mins / 60, mins % 60);
-		return buf;
-	}
-	hours = (mins + 30) / 60;
-	snprintf(buf, size, "%" PRIu64 "d%02" PRIu64 "h", hours / 24, hours % 24);
-	return buf;
 }
 
 int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
