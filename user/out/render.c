@@ -1,22 +1,76 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Format dispatch and the names shared by every renderer. */
+/* The table of output formats, dispatch on it, and the names every renderer uses. */
 #include <errno.h>
-#include <inttypes.h>
+#include <string.h>
 #include "out/render.h"
+
+/* Profiles have no place for a record: the OOM kill goes to stderr as text. */
+static int render_oom_to_stderr(FILE *out, const struct oom_event *o,
+				const struct report *r)
+{
+	return render_text_oom(stderr, o, r);
+}
+
+/* In --help order. */
+static const struct renderer renderers[FORMAT__MAX] = {
+	[FORMAT_TEXT] = {
+		.name = "text", .ext = ".txt",
+		.report = render_text, .oom = render_text_oom, .exit = render_text_exit,
+	},
+	[FORMAT_JSON] = {
+		.name = "json", .help = "(one object per line)", .ext = ".jsonl",
+		.report = render_json, .oom = render_json_oom, .exit = render_json_exit,
+	},
+	[FORMAT_FOLDED] = {
+		.name = "folded", .help = "(flame-graph input)", .ext = ".folded",
+		.one_report_per_file = true,
+		.report = render_folded, .oom = render_oom_to_stderr,
+	},
+	[FORMAT_PPROF] = {
+		.name = "pprof", .help = "(profile.proto.gz)", .ext = ".pb.gz",
+		.one_report_per_file = true,
+		.report = render_pprof, .oom = render_oom_to_stderr,
+	},
+};
+
+const struct renderer *renderer_of(enum output_format fmt)
+{
+	return (unsigned int)fmt < FORMAT__MAX ? &renderers[fmt] : NULL;
+}
+
+bool renderer_by_name(const char *name, enum output_format *fmt)
+{
+	unsigned int f;
+
+	for (f = 0; f < FORMAT__MAX; f++) {
+		if (!strcmp(renderers[f].name, name)) {
+			*fmt = f;
+			return true;
+		}
+	}
+	return false;
+}
 
 int render_report(FILE *out, enum output_format fmt, const struct report *r)
 {
-	switch (fmt) {
-	case FORMAT_TEXT:
-		return render_text(out, r);
-	case FORMAT_JSON:
-		return render_json(out, r);
-	case FORMAT_FOLDED:
-		return render_folded(out, r);
-	case FORMAT_PPROF:
-		return render_pprof(out, r);
-	}
-	return -EINVAL;
+	const struct renderer *rd = renderer_of(fmt);
+
+	return rd ? rd->report(out, r) : -EINVAL;
+}
+
+int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
+	       const struct report *r)
+{
+	const struct renderer *rd = renderer_of(fmt);
+
+	return rd ? rd->oom(out, o, r) : -EINVAL;
+}
+
+int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e)
+{
+	const struct renderer *rd = renderer_of(fmt);
+
+	return rd && rd->exit ? rd->exit(out, e) : 0;
 }
 
 const char *kind_name(unsigned int kind)
@@ -87,34 +141,4 @@ bool stat_is_loss(unsigned int stat)
 		return true;
 	}
 	return false;
-}
-
-int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
-	       const struct report *r)
-{
-	switch (fmt) {
-	case FORMAT_TEXT:
-		return render_text_oom(out, o, r);
-	case FORMAT_JSON:
-		return render_json_oom(out, o, r);
-	case FORMAT_FOLDED:
-	case FORMAT_PPROF:
-		/* Profiles have no place for a record: the OOM kill goes to stderr. */
-		return render_text_oom(stderr, o, r);
-	}
-	return -EINVAL;
-}
-
-int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e)
-{
-	switch (fmt) {
-	case FORMAT_TEXT:
-		return render_text_exit(out, e);
-	case FORMAT_JSON:
-		return render_json_exit(out, e);
-	case FORMAT_FOLDED:
-	case FORMAT_PPROF:
-		break; /* profiles only hold reports */
-	}
-	return 0;
 }
