@@ -157,8 +157,7 @@ static enum parse_result set_pids(struct options *o, const char *arg, char *err,
 	return PARSE_OK;
 }
 
-static enum parse_result set_command(struct options *o, const char *arg, char *err,
-				     size_t len)
+static enum parse_result set_command(struct options *o, const char *arg, char *err,      size_t len)
 {
 	if (!*arg)
 		return fail(err, len, "empty command");
@@ -252,8 +251,7 @@ static enum parse_result set_max_size(struct options *o, const char *arg, char *
 }
 
 /* The names come from the table of renderers (out/render.c). */
-static enum parse_result set_format(struct options *o, const char *arg, char *err,
-				    size_t len)
+static enum parse_result set_format(struct options *o, const char *arg, char *err,     size_t len)
 {
 	char names[128];
 	size_t at = 0;
@@ -268,8 +266,7 @@ static enum parse_result set_format(struct options *o, const char *arg, char *er
 	return fail(err, len, "unknown format '%s' (%s)", arg, names);
 }
 
-static enum parse_result set_output(struct options *o, const char *arg, char *err,
-				    size_t len)
+static enum parse_result set_output(struct options *o, const char *arg, char *err,     size_t len)
 {
 	o->output_path = arg;
 	return PARSE_OK;
@@ -285,8 +282,7 @@ static enum parse_result set_html(struct options *o, const char *arg, char *err,
 
 /* ----------------------------------------------------- continuous mode */
 
-static enum parse_result set_output_dir(struct options *o, const char *arg, char *err,
-					size_t len)
+static enum parse_result set_output_dir(struct options *o, const char *arg, char *err, size_t len)
 {
 	if (!*arg)
 		return fail(err, len, "empty output directory");
@@ -303,16 +299,14 @@ static enum parse_result set_rotate_interval(struct options *o, const char *arg,
 	return PARSE_OK;
 }
 
-static enum parse_result set_rotate_size(struct options *o, const char *arg, char *err,
-					 size_t len)
+static enum parse_result set_rotate_size(struct options *o, const char *arg, char *err,  size_t len)
 {
 	if (!parse_size(arg, &o->rotate_size) || o->rotate_size < 4096)
 		return fail(err, len, "invalid rotation size '%s' (at least 4k)", arg);
 	return PARSE_OK;
 }
 
-static enum parse_result set_rotate_keep(struct options *o, const char *arg, char *err,
-					 size_t len)
+static enum parse_result set_rotate_keep(struct options *o, const char *arg, char *err,  size_t len)
 {
 	uint64_t v;
 
@@ -333,8 +327,7 @@ static enum parse_result set_sample_bytes(struct options *o, const char *arg, ch
 	return PARSE_OK;
 }
 
-static enum parse_result set_sample_seed(struct options *o, const char *arg, char *err,
-					 size_t len)
+static enum parse_result set_sample_seed(struct options *o, const char *arg, char *err,  size_t len)
 {
 	if (!parse_u64(arg, UINT64_MAX, &o->sample_seed))
 		return fail(err, len, "invalid --sample-seed '%s'", arg);
@@ -422,8 +415,7 @@ static enum parse_result set_alloc_fn(struct options *o, const char *arg, char *
 	return add_custom(o, arg, false, err, len);
 }
 
-static enum parse_result set_free_fn(struct options *o, const char *arg, char *err,
-				     size_t len)
+static enum parse_result set_free_fn(struct options *o, const char *arg, char *err,      size_t len)
 {
 	return add_custom(o, arg, true, err, len);
 }
@@ -436,8 +428,7 @@ static const struct choice unwind_choices[] = {
 	{ .name = "fp-kernel", .value = MEMLEAK_UNWIND_FP_KERNEL, .hidden = true },
 };
 
-static enum parse_result set_unwind(struct options *o, const char *arg, char *err,
-				    size_t len)
+static enum parse_result set_unwind(struct options *o, const char *arg, char *err,     size_t len)
 {
 	int v;
 
@@ -450,8 +441,7 @@ static enum parse_result set_unwind(struct options *o, const char *arg, char *er
 
 /* ------------------------------------------------------ limits, system */
 
-static enum parse_result parse_map_size(const char *arg, uint32_t *out, char *err,
-					size_t len)
+static enum parse_result parse_map_size(const char *arg, uint32_t *out, char *err, size_t len)
 {
 	uint64_t v;
 
@@ -461,14 +451,12 @@ static enum parse_result parse_map_size(const char *arg, uint32_t *out, char *er
 	return PARSE_OK;
 }
 
-static enum parse_result set_max_allocs(struct options *o, const char *arg, char *err,
-					size_t len)
+static enum parse_result set_max_allocs(struct options *o, const char *arg, char *err, size_t len)
 {
 	return parse_map_size(arg, &o->max_allocs, err, len);
 }
 
-static enum parse_result set_max_stacks(struct options *o, const char *arg, char *err,
-					size_t len)
+static enum parse_result set_max_stacks(struct options *o, const char *arg, char *err, size_t len)
 {
 	return parse_map_size(arg, &o->max_stacks, err, len);
 }
@@ -479,15 +467,13 @@ static enum parse_result set_btf(struct options *o, const char *arg, char *err, 
 	return PARSE_OK;
 }
 
-static enum parse_result set_verbose(struct options *o, const char *arg, char *err,
-				     size_t len)
+static enum parse_result set_verbose(struct options *o, const char *arg, char *err,      size_t len)
 {
 	o->verbose++;
 	return PARSE_OK;
 }
 
-static enum parse_result show_help(struct options *o, const char *arg, char *err,
-				   size_t len)
+static enum parse_result show_help(struct options *o, const char *arg, char *err,    size_t len)
 {
 	options_usage(stdout);
 	return PARSE_EXIT_OK;
@@ -713,8 +699,7 @@ void options_usage(FILE *out)
 "9 command could not be started.\n", out);
 }
 
-static enum parse_result parse_interval(struct options *o, const char *arg, char *err,
-					size_t len)
+static enum parse_result parse_interval(struct options *o, const char *arg, char *err, size_t len)
 {
 	char *end;
 
