@@ -2,7 +2,8 @@
 /*
  * Per-stack history and leak score: the fit on known lines, a cache that
  * fills then stays against a slow steady leak, the bounded window, the
- * forgetting of absent stacks and the bounded table.
+ * forgetting of absent stacks and the bounded table; the stack identity
+ * it is keyed by.
  */
 #include <errno.h>
 #include <math.h>
@@ -11,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 #include "analyze/history.h"
+#include "analyze/stack_identity.h"
 
 #define SEC 1000000000ULL
 #define LEAK_RATE 40960.0  /* bytes per second: 2457600 per minute */
@@ -206,6 +209,67 @@ static void test_one_sample_per_report(void **state)
 	history_free(h);
 }
 
+/* The identity history keys stacks by, from frames or from a report's stack. */
+static uint64_t id_of(unsigned int kind, const struct frame *f, size_t n, bool truncated)
+{
+	struct stack_report s = { .kind = kind, .frames = (struct frame *)f, .nframes = n,
+				  .truncated = truncated };
+
+	return stack_identity(&s);
+}
+
+static void test_stack_identity(void **state)
+{
+	/* The same code mapped at two addresses (two processes, ASLR). */
+	struct frame a[] = {
+		{ .addr = 0x55550000a234, .module = "/bin/app", .module_offset = 0x1234 },
+		{ .addr = 0x7f000000babc, .module = "/lib/libc.so.6", .module_offset = 0x2abc },
+		{ .addr = 0x10 },
+	};
+	struct frame b[] = {
+		{ .addr = 0x56660000a234, .module = "/bin/app", .module_offset = 0x1234 },
+		{ .addr = 0x7f111111babc, .module = "/lib/libc.so.6", .module_offset = 0x2abc },
+		{ .addr = 0x10 },
+	};
+	/* As symbolized: a function inlined at the first address adds a frame. */
+	struct frame inl[] = {
+		{ .addr = 0x55550000a234, .module = "/bin/app", .module_offset = 0x1234,
+		  .symbol = "helper", .inlined = true },
+		{ .addr = 0x55550000a234, .module = "/bin/app", .module_offset = 0x1234,
+		  .symbol = "caller" },
+		{ .addr = 0x7f000000babc, .module = "/lib/libc.so.6", .module_offset = 0x2abc },
+		{ .addr = 0x10 },
+	};
+	struct frame c[3];
+	struct stack_report lost = { .kind = MEMLEAK_KIND_MALLOC, .stack_lost = true };
+	uint64_t id = id_of(MEMLEAK_KIND_MALLOC, a, 3, false), h;
+
+	assert_true(id != 0);
+	assert_true(id == id_of(MEMLEAK_KIND_MALLOC, b, 3, false));
+	assert_true(id == id_of(MEMLEAK_KIND_MALLOC, inl, 4, false));
+	/* Analysis hashes the same (module, module offset or address) pairs. */
+	h = stack_identity_begin(MEMLEAK_KIND_MALLOC, false, false);
+	h = stack_identity_frame(h, "/bin/app", 0x1234);
+	h = stack_identity_frame(h, "/lib/libc.so.6", 0x2abc);
+	h = stack_identity_frame(h, NULL, 0x10);
+	assert_true(id == stack_identity_end(h));
+
+	assert_true(id != id_of(MEMLEAK_KIND_MMAP, a, 3, false));
+	assert_true(id != id_of(MEMLEAK_KIND_MALLOC, a, 3, true));
+	assert_true(id != id_of(MEMLEAK_KIND_MALLOC, a, 2, false));
+	assert_true(stack_identity(&lost) != id_of(MEMLEAK_KIND_MALLOC, NULL, 0, false));
+	memcpy(c, a, sizeof(c));
+	c[1].module_offset++;
+	assert_true(id != id_of(MEMLEAK_KIND_MALLOC, c, 3, false));
+	memcpy(c, a, sizeof(c));
+	c[1].module = "/lib/libc.so.7";
+	assert_true(id != id_of(MEMLEAK_KIND_MALLOC, c, 3, false));
+	/* Where the module is unknown the address is all there is. */
+	memcpy(c, a, sizeof(c));
+	c[2].addr = 0x11;
+	assert_true(id != id_of(MEMLEAK_KIND_MALLOC, c, 3, false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_absent_stacks_forgotten),
 		cmocka_unit_test(test_table_bounded),
 		cmocka_unit_test(test_one_sample_per_report),
+		cmocka_unit_test(test_stack_identity),
 	};
 
 	return cmocka_run_group_tests_name("history", tests, NULL, NULL);

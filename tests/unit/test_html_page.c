@@ -139,11 +139,69 @@ static void test_history_bounded(void **state)
 	html_page_free(p);
 }
 
+/* How many times needle occurs in haystack. */
+static int count_of(const char *haystack, const char *needle)
+{
+	int n = 0;
+
+	for (; (haystack = strstr(haystack, needle)); haystack++)
+		n++;
+	return n;
+}
+
+/*
+ * The timeline follows a stack by its identity: the same code at another
+ * address (another process, ASLR) stays one series; another stack is a
+ * second one.
+ */
+static void test_series_by_stack_identity(void **state)
+{
+	struct frame moved[] = {
+		{ .addr = 0x991234, .symbol = "evil</script><img src=x>", .module = "/bin/app",
+		  .module_offset = 0x234, .file = "app.c", .line = 3 },
+	};
+	struct frame other[] = {
+		{ .addr = 0x1238, .symbol = "other", .module = "/bin/app", .module_offset = 0x238 },
+	};
+	struct stack_report s[2] = { stacks[0], stacks[0] };
+	struct html_page *p = html_page_new();
+	struct report r;
+	char *page, *data;
+
+	fill_report(&r, 1000);
+	assert_int_equal(html_page_add(p, &r), 0);
+	fill_report(&r, 1001);
+	s[0].frames = moved;
+	s[0].bytes = 8192;
+	r.stacks = s;
+	assert_int_equal(html_page_add(p, &r), 0);
+	page = write_page(p);
+	data = data_of(page);
+	assert_int_equal(count_of(data, "\"label\":"), 1);
+	assert_non_null(strstr(data, "\"bytes\":[4096,8192]"));
+	free(data);
+	free(page);
+
+	fill_report(&r, 1002);
+	s[1].frames = other;
+	r.stacks = s;
+	r.nstacks = 2;
+	assert_int_equal(html_page_add(p, &r), 0);
+	page = write_page(p);
+	data = data_of(page);
+	assert_int_equal(count_of(data, "\"label\":"), 2);
+	assert_non_null(strstr(data, "\"label\":\"other\",\"bytes\":[null,null,4096]"));
+	free(data);
+	free(page);
+	html_page_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_data_cannot_close_the_script),
 		cmocka_unit_test(test_history_bounded),
+		cmocka_unit_test(test_series_by_stack_identity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -170,6 +170,52 @@ static void test_commas_and_nesting(void **state)
 	free(got);
 }
 
+/* Each *_field is its key then its value. */
+static void test_field_helpers(void **state)
+{
+	struct json_writer w;
+	struct capture c;
+	char *got;
+
+	(void)state;
+	capture_open(&c);
+	json_init(&w, c.f);
+	json_object_begin(&w);
+	json_string_field(&w, "s", "a\"b");
+	json_string_field(&w, "ns", NULL);
+	json_string_n_field(&w, "n", "x\0y", 3);
+	json_u64_field(&w, "u", UINT64_MAX);
+	json_i64_field(&w, "i", -5);
+	json_i64_or_null_field(&w, "known", 0);
+	json_i64_or_null_field(&w, "unknown", -1);
+	json_double_field(&w, "d", 2.50, 3);
+	json_bool_field(&w, "b", false);
+	json_null_field(&w, "z");
+	json_object_begin_field(&w, "o");
+	json_array_begin_field(&w, "a");
+	json_u64(&w, 1);
+	json_object_begin(&w);
+	json_object_end(&w);
+	json_array_end(&w);
+	json_object_end(&w);
+	json_array_begin_field(&w, "e");
+	json_array_end(&w);
+	json_object_end(&w);
+	assert_int_equal(json_finish(&w), 0);
+	got = capture_close(&c);
+	assert_string_equal(got, "{\"s\":\"a\\\"b\",\"ns\":null,\"n\":\"x\\u0000y\","
+				 "\"u\":18446744073709551615,\"i\":-5,\"known\":0,\"unknown\":null,"
+				 "\"d\":2.5,\"b\":false,\"z\":null,\"o\":{\"a\":[1,{}]},\"e\":[]}\n");
+	free(got);
+
+	/* Outside any object a field is misuse, as a key there is. */
+	capture_open(&c);
+	json_init(&w, c.f);
+	json_u64_field(&w, "x", 1);
+	assert_int_equal(json_finish(&w), -EINVAL);
+	free(capture_close(&c));
+}
+
 static void test_misuse_reported(void **state)
 {
 	struct json_writer w;
@@ -534,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_invalid),
 		cmocka_unit_test(test_null_string),
 		cmocka_unit_test(test_commas_and_nesting),
+		cmocka_unit_test(test_field_helpers),
 		cmocka_unit_test(test_misuse_reported),
 		cmocka_unit_test(test_double),
 		cmocka_unit_test(test_names),

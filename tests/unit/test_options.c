@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "cli/options.h"
@@ -271,6 +272,196 @@ static void test_custom_functions_bounded(void **state)
 	assert_non_null(strstr(err, "too many --alloc-fn"));
 }
 
+/* --help as a string (caller frees). */
+static char *usage_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	options_usage(f);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+/* The lines --help prints for the option named name (its text, continuations). */
+static char *usage_of(const char *usage, const char *name)
+{
+	char key[64];
+	const char *start, *end;
+
+	snprintf(key, sizeof(key), "--%s", name);
+	for (start = strstr(usage, key); start; start = strstr(start + 1, key))
+		if (start[-1] == ' ' && (start[strlen(key)] == ' ' || start[strlen(key)] == '\n'))
+			break;
+	assert_non_null(start);
+	/* The option's lines end where a line does not start with the text indent. */
+	for (end = strchr(start, '\n'); end && !strncmp(end + 1, "                           ", 27);
+	     end = strchr(end + 1, '\n'))
+		;
+	assert_non_null(end);
+	return strndup(start, (size_t)(end - start));
+}
+
+/* Every option is in --help, with its short name, value and some text. */
+static void test_table_every_option_has_help(void **state)
+{
+	const struct cli_option *t;
+	char *usage = usage_text(), *lines;
+	size_t n, i, j;
+
+	t = options_table(&n);
+	assert_true(n > 30);
+	for (i = 0; i < n; i++) {
+		char synopsis[64];
+
+		if (!t[i].name) {
+			assert_non_null(t[i].help);
+			assert_non_null(strstr(usage, t[i].help));
+			continue;
+		}
+		assert_non_null(t[i].set);
+		assert_true(t[i].help || t[i].help_of);
+		if (t[i].short_name) {
+			snprintf(synopsis, sizeof(synopsis), "  -%c, --%s%s%s", t[i].short_name,
+				 t[i].name, t[i].arg ? " " : "", t[i].arg ? t[i].arg : "");
+			assert_non_null(strstr(usage, synopsis));
+		}
+		lines = usage_of(usage, t[i].name);
+		if (t[i].arg)
+			assert_non_null(strstr(lines, t[i].arg));
+		/* Some words of help after the synopsis. */
+		assert_true(strlen(lines) > strlen(t[i].name) + (t[i].arg ? strlen(t[i].arg) : 0) + 10);
+		free(lines);
+		for (j = 0; j < i; j++) {
+			if (!t[j].name)
+				continue;
+			assert_string_not_equal(t[i].name, t[j].name);
+			assert_true(!t[i].short_name || t[i].short_name != t[j].short_name);
+		}
+	}
+	assert_non_null(strstr(usage, "INTERVAL seconds (default 5)"));
+	free(usage);
+}
+
+/*
+ * The default --help shows is the default set: given explicitly, it
+ * changes nothing; and every option whose text speaks of a default has one.
+ */
+static void test_table_defaults_shown_are_set(void **state)
+{
+	const struct cli_option *t;
+	struct options plain, given;
+	char *usage = usage_text(), *lines, err[256];
+	size_t n, i;
+	int defaults = 0;
+
+	t = options_table(&n);
+	assert_int_equal(parse(&plain, err, NULL), PARSE_OK);
+	for (i = 0; i < n; i++) {
+		char shown[64];
+
+		if (!t[i].name)
+			continue;
+		lines = usage_of(usage, t[i].name);
+		if (!t[i].def) {
+			assert_null(strstr(lines, "default"));
+			free(lines);
+			continue;
+		}
+		defaults++;
+		snprintf(shown, sizeof(shown), " (%s)", t[i].def);
+		/* Shown as " (DEFAULT)" at the end, or named in a text that says "default". */
+		if (!strstr(lines, "default")) {
+			assert_true(strlen(lines) >= strlen(shown));
+			assert_string_equal(lines + strlen(lines) - strlen(shown), shown);
+		} else {
+			assert_non_null(strstr(lines, t[i].def));
+		}
+		free(lines);
+
+		snprintf(shown, sizeof(shown), "--%s", t[i].name);
+		assert_int_equal(parse(&given, err, shown, t[i].def, NULL), PARSE_OK);
+		assert_memory_equal(&plain, &given, sizeof(plain));
+	}
+	assert_int_equal(defaults, 12);
+	/* The defaults as documented (README "Options"). */
+	assert_int_equal(plain.top_n, 10);
+	assert_int_equal(plain.min_age_ms, 500);
+	assert_int_equal(plain.format, FORMAT_TEXT);
+	assert_int_equal(plain.sort, SORT_GROWTH);
+	assert_int_equal(plain.rotate_interval_s, 3600);
+	assert_int_equal(plain.rotate_size, 64 << 20);
+	assert_int_equal(plain.rotate_keep, 24);
+	assert_false(plain.growth_mode);
+	assert_true(plain.escalate_window_s == 60);
+	assert_int_equal(plain.unwind, MEMLEAK_UNWIND_AUTO);
+	assert_int_equal(plain.max_allocs, 1000000);
+	assert_int_equal(plain.max_stacks, 16384);
+	assert_true(plain.interval_s == 5);
+	assert_true(plain.max_size == UINT64_MAX);
+	free(usage);
+}
+
+/* --format takes its names from the table of renderers, and --help lists them. */
+static void test_formats_from_renderers(void **state)
+{
+	char *usage = usage_text(), *lines = usage_of(usage, "format"), err[256];
+	char expected[256] = "";
+	struct options o;
+	unsigned int f;
+
+	for (f = 0; renderer_of(f); f++) {
+		const struct renderer *rd = renderer_of(f);
+
+		assert_int_equal(parse(&o, err, "--format", rd->name, NULL), PARSE_OK);
+		assert_int_equal(o.format, f);
+		assert_non_null(strstr(lines, rd->name));
+		if (rd->help)
+			assert_non_null(strstr(lines, rd->help));
+		snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected),
+			 "%s%s", f ? ", " : "", rd->name);
+	}
+	assert_int_equal(f, FORMAT__MAX);
+	assert_non_null(strstr(lines, "text (default)"));
+	assert_int_equal(parse(&o, err, "--format", "xml", NULL), PARSE_ERROR);
+	assert_non_null(strstr(err, expected));
+	assert_string_equal(err, "unknown format 'xml' (text, json, folded, pprof)");
+	free(lines);
+	free(usage);
+}
+
+/* The exact messages of the value lists, and what getopt itself rejects. */
+static void test_choice_and_getopt_messages(void **state)
+{
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "--sort", "size", NULL), PARSE_ERROR);
+	assert_string_equal(err, "unknown sort 'size' (growth, bytes, count)");
+	assert_int_equal(parse(&o, err, "--mode", "fast", NULL), PARSE_ERROR);
+	assert_string_equal(err, "unknown mode 'fast' (precise, growth)");
+	assert_int_equal(parse(&o, err, "--unwind", "fp-kernel", NULL), PARSE_OK);
+	assert_int_equal(o.unwind, MEMLEAK_UNWIND_FP_KERNEL);
+	assert_int_equal(parse(&o, err, "--bogus", NULL), PARSE_ERROR);
+	assert_string_equal(err, "unknown option '--bogus'");
+	assert_int_equal(parse(&o, err, "-q", NULL), PARSE_ERROR);
+	assert_string_equal(err, "unknown option '-q'");
+	assert_int_equal(parse(&o, err, "--live=x", NULL), PARSE_ERROR);
+	assert_string_equal(err, "unknown option '--live=x'");
+	assert_int_equal(parse(&o, err, "--top", NULL), PARSE_ERROR);
+	assert_string_equal(err, "option '--top' needs a value");
+	assert_int_equal(parse(&o, err, "-T", NULL), PARSE_ERROR);
+	assert_string_equal(err, "option '-T' needs a value");
+	assert_int_equal(parse(&o, err, "--escalate-window", "0", NULL), PARSE_ERROR);
+	assert_string_equal(err, "invalid --escalate-window '0' (a positive number)");
+	assert_int_equal(parse(&o, err, "-vvv", "--verbose", "-fT5", NULL), PARSE_OK);
+	assert_int_equal(o.verbose, 4);
+	assert_true(o.follow);
+	assert_int_equal(o.top_n, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +478,10 @@ int main(void)
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_unwind_modes),
 		cmocka_unit_test(test_debug_files),
+		cmocka_unit_test(test_table_every_option_has_help),
+		cmocka_unit_test(test_table_defaults_shown_are_set),
+		cmocka_unit_test(test_formats_from_renderers),
+		cmocka_unit_test(test_choice_and_getopt_messages),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

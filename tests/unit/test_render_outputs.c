@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Folded stacks and pprof from a fixed report: exact lines, and the profile decoded back. */
+/*
+ * Folded stacks and pprof from a fixed report: exact lines, and the profile
+ * decoded back; the table of output formats.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
 
@@ -219,6 +224,91 @@ static void test_strmap(void **state)
 	strmap_free(&m);
 }
 
+/* stderr to /dev/null around a call that writes there (profiles' OOM banner). */
+static int quiet_stderr(void)
+{
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+
+	assert_true(saved >= 0 && null >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(null, STDERR_FILENO), STDERR_FILENO);
+	close(null);
+	return saved;
+}
+
+static void restore_stderr(int saved)
+{
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
+/* One row per format, complete and distinct; the dispatch goes by it. */
+static void test_renderer_table(void **state)
+{
+	struct oom_event oom = { .pid = 1, .comm = "x", .cgroup_limit_bytes = -1,
+				 .cgroup_usage_bytes = -1 };
+	struct exit_event ex = { .pid = 2, .comm = "y" };
+	unsigned int f, g;
+	struct report r;
+	enum output_format found;
+	char *buf, *direct;
+	size_t len;
+	FILE *out;
+	int saved;
+
+	fill_report(&r);
+	for (f = 0; f < FORMAT__MAX; f++) {
+		const struct renderer *rd = renderer_of(f);
+
+		assert_non_null(rd);
+		assert_true(rd->name && *rd->name);
+		assert_true(rd->ext && rd->ext[0] == '.' && rd->ext[1]);
+		assert_non_null(rd->report);
+		assert_non_null(rd->oom);
+		assert_true(renderer_by_name(rd->name, &found));
+		assert_int_equal(found, f);
+		/* Profiles hold reports only. */
+		assert_int_equal(rd->one_report_per_file, f == FORMAT_FOLDED || f == FORMAT_PPROF);
+		assert_int_equal(rd->exit == NULL, rd->one_report_per_file);
+		for (g = 0; g < f; g++) {
+			assert_string_not_equal(rd->name, renderer_of(g)->name);
+			assert_string_not_equal(rd->ext, renderer_of(g)->ext);
+		}
+
+		/* render_report is the row's own renderer. */
+		buf = render_to_string(rd->report, &r, &len);
+		out = open_memstream(&direct, &len);
+		assert_int_equal(render_report(out, f, &r), 0);
+		assert_int_equal(fclose(out), 0);
+		if (f == FORMAT_PPROF)
+			assert_true(len > 0); /* gzip carries no fixed bytes to compare */
+		else
+			assert_string_equal(buf, direct);
+		free(buf);
+		free(direct);
+
+		/* A profile has no place for an exit or an OOM record. */
+		out = open_memstream(&buf, &len);
+		assert_int_equal(render_exit(out, f, &ex), 0);
+		saved = quiet_stderr();
+		assert_int_equal(render_oom(out, f, &oom, &r), 0);
+		restore_stderr(saved);
+		assert_int_equal(fclose(out), 0);
+		assert_int_equal(len == 0, rd->one_report_per_file);
+		free(buf);
+	}
+	assert_null(renderer_of(FORMAT__MAX));
+	assert_false(renderer_by_name("xml", &found));
+	assert_string_equal(renderer_of(FORMAT_JSON)->ext, ".jsonl");
+	assert_string_equal(renderer_of(FORMAT_PPROF)->ext, ".pb.gz");
+	out = open_memstream(&buf, &len);
+	assert_int_equal(render_report(out, FORMAT__MAX, &r), -EINVAL);
+	assert_int_equal(render_oom(out, FORMAT__MAX, &oom, &r), -EINVAL);
+	assert_int_equal(fclose(out), 0);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_pprof),
 		cmocka_unit_test(test_pprof_sampled_period),
 		cmocka_unit_test(test_strmap),
+		cmocka_unit_test(test_renderer_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,9 @@
 #include <bpf/bpf.h>
 #include "analyze/analysis.h"
 #include "analyze/history.h"
+#include "analyze/stack_identity.h"
 #include "collect/mappings.h"
+#include "lib/util.h"
 #include "procs/procfs.h"
 #include "symbols/symbolize.h"
 
@@ -20,23 +22,8 @@ struct entry {
 	uint64_t *addrs;       /* absolute, for symbolization */
 	const char **modules;  /* module of each frame, NULL if unknown */
 	uint64_t *rels;        /* module-relative, for merging */
-	uint64_t hash;
+	uint64_t id;           /* stack_identity: the key of its history */
 };
-
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	return h;
-}
-
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (s && *s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
 
 /*
  * The kernel's walker takes the caller of each frame from the saved rbp
@@ -70,11 +57,11 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 	uint64_t ips[MEMLEAK_MAX_STACK_DEPTH] = { 0 };
 	bool inserted = false;
 	size_t i, n;
+	uint64_t id;
 
-	e->hash = mix(e->snap->key.kind, e->lost);
 	if (e->lost || bpf_map_lookup_elem(in->stack_map_fd, &e->snap->key.stack_id, ips)) {
 		e->lost = true;
-		e->hash = mix(e->snap->key.kind, e->lost);
+		e->id = stack_identity_end(stack_identity_begin(e->snap->key.kind, true, false));
 		return 0;
 	}
 	for (n = 0; n < MEMLEAK_MAX_STACK_DEPTH && ips[n]; n++) {
@@ -109,15 +96,16 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 	e->modules = malloc(n * sizeof(*e->modules) + 1);
 	if (!e->addrs || !e->rels || !e->modules)
 		return -ENOMEM;
+	id = stack_identity_begin(e->snap->key.kind, false, e->truncated);
 	for (i = 0; i < n; i++) {
 		e->addrs[i] = ips[i];
 		if (!symbolizer_locate(in->sym, pid, ips[i], &e->modules[i], &e->rels[i])) {
 			e->modules[i] = NULL;
 			e->rels[i] = ips[i];
 		}
-		e->hash = mix(mix(e->hash, str_hash(e->modules[i])), e->rels[i]);
+		id = stack_identity_frame(id, e->modules[i], e->rels[i]);
 	}
-	e->hash = mix(e->hash, e->truncated);
+	e->id = stack_identity_end(id);
 	e->nframes = n;
 	return 0;
 }
@@ -161,8 +149,8 @@ static int entry_cmp(const void *pa, const void *pb)
 		return a->lost ? 1 : -1;
 	if (a->truncated != b->truncated)
 		return a->truncated ? 1 : -1;
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
 	if (a->nframes != b->nframes)
 		return a->nframes < b->nframes ? -1 : 1;
 	for (i = 0; i < a->nframes; i++) {
@@ -213,21 +201,20 @@ static int rank_qsort_cmp(const void *a, const void *b, void *sort)
 struct group {
 	struct stack_report rep;
 	const struct entry *first;
+	size_t pids_cap;
 };
 
-static int add_pid(struct stack_report *s, pid_t pid)
+static int add_pid(struct group *g, pid_t pid)
 {
+	struct stack_report *s = &g->rep;
 	size_t i;
-	pid_t *v;
 
 	for (i = 0; i < s->npids; i++)
 		if (s->pids[i] == pid)
 			return 0;
-	v = realloc(s->pids, (s->npids + 1) * sizeof(*v));
-	if (!v)
+	if (array_reserve((void **)&s->pids, &g->pids_cap, s->npids + 1, sizeof(*s->pids)))
 		return -ENOMEM;
-	v[s->npids++] = pid;
-	s->pids = v;
+	s->pids[s->npids++] = pid;
 	return 0;
 }
 
@@ -264,7 +251,7 @@ static ssize_t merge(struct entry **sorted, size_t n, const struct snapshot *sna
 		age = age_ms(snap, e->snap->oldest_ts_ns);
 		if (age > g->rep.oldest_age_ms)
 			g->rep.oldest_age_ms = age;
-		if (add_pid(&g->rep, e->snap->key.tgid))
+		if (add_pid(g, e->snap->key.tgid))
 			return -ENOMEM;
 	}
 	return (ssize_t)ng;
@@ -282,7 +269,7 @@ static void record_history(struct history *h, uint64_t now_ns, struct group *gro
 
 	history_begin(h, now_ns);
 	for (i = 0; i < ng; i++) {
-		history_record(h, groups[i].first->hash, groups[i].rep.bytes, &g);
+		history_record(h, groups[i].first->id, groups[i].rep.bytes, &g);
 		groups[i].rep.growth_bytes_per_min = g.bytes_per_min;
 		groups[i].rep.score = g.score;
 	}
@@ -304,15 +291,10 @@ static int symbolize_group(struct group *g, const struct analysis_input *in)
 		n = symbolizer_resolve_inline(in->sym, e->snap->key.tgid, e->addrs[i], chain,
 					      SYMBOLIZER_MAX_INLINE + 1);
 		/* Inlined functions add frames: room for them and the rest. */
-		if (g->rep.nframes + n + (e->nframes - i - 1) > cap) {
-			size_t ncap = g->rep.nframes + n + (e->nframes - i - 1);
-			struct frame *f = realloc(g->rep.frames, ncap * sizeof(*f));
-
-			if (!f)
-				return -ENOMEM;
-			g->rep.frames = f;
-			cap = ncap;
-		}
+		if (array_reserve((void **)&g->rep.frames, &cap,
+				  g->rep.nframes + n + (e->nframes - i - 1),
+				  sizeof(*g->rep.frames)))
+			return -ENOMEM;
 		for (j = 0; j < n; j++) {
 			chain[j].module_offset = e->modules[i] ? e->rels[i] : 0;
 			g->rep.frames[g->rep.nframes++] = chain[j];

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyze/history.h"
+#include "lib/util.h"
 
 struct history_entry {
 	uint64_t id;
@@ -113,19 +114,9 @@ static struct history_entry *insert(struct history *h, uint64_t id)
 	struct history_entry *e;
 	size_t s;
 
-	if (h->n == h->max)
+	if (h->n == h->max ||
+	    array_reserve((void **)&h->entries, &h->cap, h->n + 1, sizeof(*h->entries)))
 		return NULL;
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-
-		if (cap > h->max)
-			cap = h->max;
-		e = realloc(h->entries, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		h->entries = e;
-		h->cap = cap;
-	}
 	if ((h->n + 1) * 2 > h->index_cap && rebuild_index(h, index_cap_for(h->n + 1)))
 		return NULL;
 	e = &h->entries[h->n];

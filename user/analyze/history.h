@@ -4,7 +4,7 @@
  * stack evolved, so that stacks can be ranked by sustained growth (a leak)
  * rather than by size (a full cache).
  *
- * A stack is known by a 64-bit identity (analysis.c: kind and
+ * A stack is known by its 64-bit identity (stack_identity.h: kind and
  * module-relative frames, the same in every process).  Each keeps at most
  * HISTORY_SAMPLES (time, bytes) samples covering its whole life: when they
  * are full, every other sample of the older half is dropped, so old

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The analysed, symbolized view of one report.  Every renderer reads only
- * this structure: adding an output format touches its own file and the
- * format switch, nothing else.
+ * this structure: adding an output format is its own file, a value of
+ * enum output_format and a row of the format table (out/render.h),
+ * nothing else.
  */
 #ifndef MEMLEAK_REPORT_H
 #define MEMLEAK_REPORT_H

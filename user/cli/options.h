@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "probes/allocators.h"
 #include "out/render.h"
@@ -61,6 +62,26 @@ enum parse_result {
 	PARSE_EXIT_OK,
 	PARSE_ERROR,
 };
+
+/*
+ * One option: a row of the table in options.c that getopt_long, the
+ * defaults and --help are made from.  A row without a name is a line of
+ * --help text (a section title, a note).
+ */
+struct cli_option {
+	const char *name;         /* long name, without "--" */
+	char short_name;          /* 0 = none */
+	const char *arg;          /* the value's name in --help; NULL = takes none */
+	const char *def;          /* default, as --help shows it and set parses it */
+	const char *help;         /* '\n' between lines; NULL = help_of makes it */
+	/* Check arg and store it; a one-line message in err on PARSE_ERROR. */
+	enum parse_result (*set)(struct options *o, const char *arg, char *err,
+				 size_t len);
+	const char *(*help_of)(char *buf, size_t len); /* help made from elsewhere */
+};
+
+/* The table, in --help order (for tests). */
+const struct cli_option *options_table(size_t *n);
 
 /*
  * Parse argv into opts.  On PARSE_ERROR a one-line message is in err.

@@ -17,11 +17,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "out/html_page.h"
 #include "out/json_writer.h"
+#include "analyze/stack_identity.h"
 #include "out/render.h"
+#include "out/units.h"
 
 /* Generated from user/out/html/report.html by xxd -i (Makefile). */
 extern unsigned char report_html[];
@@ -148,45 +149,23 @@ static void add_point(struct html_page *p, const struct report *r)
 	}
 }
 
-static void kv_u64(struct json_writer *w, const char *k, uint64_t v)
-{
-	json_key(w, k);
-	json_u64(w, v);
-}
-
-static void kv_i64_or_null(struct json_writer *w, const char *k, int64_t v)
-{
-	json_key(w, k);
-	if (v < 0)
-		json_null(w);
-	else
-		json_i64(w, v);
-}
-
-static void kv_string(struct json_writer *w, const char *k, const char *s)
-{
-	json_key(w, k);
-	json_string(w, s);
-}
-
 static void write_frames(struct json_writer *w, const struct stack_report *s)
 {
 	size_t j;
 
-	json_key(w, "frames");
-	json_array_begin(w);
+	json_array_begin_field(w, "frames");
 	for (j = 0; j < s->nframes; j++) {
 		const struct frame *f = &s->frames[j];
 		char addr[24];
 
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, f->addr);
 		json_object_begin(w);
-		kv_string(w, "addr", addr);
-		kv_string(w, "symbol", f->symbol);
-		kv_string(w, "module", f->module);
-		kv_u64(w, "module_offset", f->module_offset);
-		kv_string(w, "file", f->file);
-		kv_i64_or_null(w, "line", f->line > 0 ? f->line : -1);
+		json_string_field(w, "addr", addr);
+		json_string_field(w, "symbol", f->symbol);
+		json_string_field(w, "module", f->module);
+		json_u64_field(w, "module_offset", f->module_offset);
+		json_string_field(w, "file", f->file);
+		json_i64_or_null_field(w, "line", f->line > 0 ? f->line : -1);
 		json_object_end(w);
 	}
 	json_array_end(w);
@@ -196,31 +175,24 @@ static void write_stacks(struct json_writer *w, const struct report *r)
 {
 	size_t i, j;
 
-	json_key(w, "stacks");
-	json_array_begin(w);
+	json_array_begin_field(w, "stacks");
 	for (i = 0; i < r->nstacks; i++) {
 		const struct stack_report *s = &r->stacks[i];
 
 		json_object_begin(w);
-		kv_u64(w, "bytes", s->bytes);
-		kv_u64(w, "allocs", s->allocs);
-		kv_string(w, "kind", kind_name(s->kind));
-		json_key(w, "pids");
-		json_array_begin(w);
+		json_u64_field(w, "bytes", s->bytes);
+		json_u64_field(w, "allocs", s->allocs);
+		json_string_field(w, "kind", kind_name(s->kind));
+		json_array_begin_field(w, "pids");
 		for (j = 0; j < s->npids; j++)
 			json_i64(w, s->pids[j]);
 		json_array_end(w);
-		kv_i64_or_null(w, "oldest_age_ms", s->oldest_age_ms);
-		json_key(w, "growth_bytes_per_min");
-		json_double(w, s->growth_bytes_per_min, 1);
-		json_key(w, "score");
-		json_double(w, s->score, 3);
-		json_key(w, "estimated");
-		json_bool(w, s->estimated);
-		json_key(w, "truncated");
-		json_bool(w, s->truncated);
-		json_key(w, "stack_lost");
-		json_bool(w, s->stack_lost);
+		json_i64_or_null_field(w, "oldest_age_ms", s->oldest_age_ms);
+		json_double_field(w, "growth_bytes_per_min", s->growth_bytes_per_min, 1);
+		json_double_field(w, "score", s->score, 3);
+		json_bool_field(w, "estimated", s->estimated);
+		json_bool_field(w, "truncated", s->truncated);
+		json_bool_field(w, "stack_lost", s->stack_lost);
 		write_frames(w, s);
 		json_object_end(w);
 	}
@@ -229,26 +201,17 @@ static void write_stacks(struct json_writer *w, const struct report *r)
 
 static void write_meta(struct json_writer *w, const struct report *r)
 {
-	char time[40] = "1970-01-01T00:00:00Z";
-	struct tm tm;
-	size_t n;
+	char time[UTC_TIME_BUF_LEN];
 
-	if (gmtime_r(&r->time.tv_sec, &tm)) {
-		n = strftime(time, sizeof(time), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(time + n, sizeof(time) - n, ".%03ldZ", r->time.tv_nsec / 1000000);
-	}
-	json_key(w, "meta");
-	json_object_begin(w);
-	kv_string(w, "time", time);
-	json_key(w, "final");
-	json_bool(w, r->final);
-	json_key(w, "interval_s");
-	json_double(w, r->interval_s, 3);
-	kv_string(w, "mode", r->mode);
-	kv_u64(w, "sample_bytes", r->sample_bytes);
-	kv_u64(w, "min_age_ms", r->min_age_ms);
-	kv_u64(w, "top", r->top_n);
-	kv_u64(w, "stacks_matched", r->stacks_matched);
+	json_object_begin_field(w, "meta");
+	json_string_field(w, "time", format_time_utc(time, sizeof(time), r->time));
+	json_bool_field(w, "final", r->final);
+	json_double_field(w, "interval_s", r->interval_s, 3);
+	json_string_field(w, "mode", r->mode);
+	json_u64_field(w, "sample_bytes", r->sample_bytes);
+	json_u64_field(w, "min_age_ms", r->min_age_ms);
+	json_u64_field(w, "top", r->top_n);
+	json_u64_field(w, "stacks_matched", r->stacks_matched);
 	json_object_end(w);
 }
 
@@ -258,31 +221,27 @@ static void write_report_view(struct json_writer *w, const struct report *r)
 
 	write_meta(w, r);
 
-	json_key(w, "processes");
-	json_array_begin(w);
+	json_array_begin_field(w, "processes");
 	for (i = 0; i < r->nprocs; i++) {
 		const struct process_report *pr = &r->procs[i];
 
 		json_object_begin(w);
-		json_key(w, "pid");
-		json_i64(w, pr->pid);
-		kv_string(w, "comm", pr->comm);
-		kv_i64_or_null(w, "rss_bytes", pr->rss_bytes);
-		kv_u64(w, "outstanding_bytes", pr->outstanding_bytes);
-		kv_u64(w, "outstanding_allocs", pr->outstanding_allocs);
+		json_i64_field(w, "pid", pr->pid);
+		json_string_field(w, "comm", pr->comm);
+		json_i64_or_null_field(w, "rss_bytes", pr->rss_bytes);
+		json_u64_field(w, "outstanding_bytes", pr->outstanding_bytes);
+		json_u64_field(w, "outstanding_allocs", pr->outstanding_allocs);
 		json_object_end(w);
 	}
 	json_array_end(w);
 	write_stacks(w, r);
-	json_key(w, "stats");
-	json_object_begin(w);
-	kv_u64(w, "allocs", r->stats[MEMLEAK_STAT_ALLOCS]);
-	kv_u64(w, "frees", r->stats[MEMLEAK_STAT_FREES]);
-	json_key(w, "lost");
-	json_object_begin(w);
+	json_object_begin_field(w, "stats");
+	json_u64_field(w, "allocs", r->stats[MEMLEAK_STAT_ALLOCS]);
+	json_u64_field(w, "frees", r->stats[MEMLEAK_STAT_FREES]);
+	json_object_begin_field(w, "lost");
 	for (i = 0; i < MEMLEAK_STAT__MAX; i++)
 		if (stat_is_loss(i))
-			kv_u64(w, stat_name(i), r->stats[i]);
+			json_u64_field(w, stat_name(i), r->stats[i]);
 	json_object_end(w);
 	json_object_end(w);
 }
@@ -324,11 +283,13 @@ int html_page_add(struct html_page *p, const struct report *r)
 	return serialize_current(p, r);
 }
 
-static void write_series_values(struct json_writer *w, const int64_t *v, size_t n)
+/* "key":[...], a negative value (unknown, or not among the top then) as null. */
+static void write_series_values(struct json_writer *w, const char *key, const int64_t *v,
+				size_t n)
 {
 	size_t i;
 
-	json_array_begin(w);
+	json_array_begin_field(w, key);
 	for (i = 0; i < n; i++) {
 		if (v[i] < 0)
 			json_null(w);
@@ -343,22 +304,17 @@ static void write_timeline(struct json_writer *w, const struct html_page *p)
 	size_t k;
 
 	json_object_begin(w);
-	kv_u64(w, "reports", p->reports);
-	json_key(w, "t");
-	write_series_values(w, p->t_ms, p->npoints);
-	json_key(w, "total");
-	write_series_values(w, p->total, p->npoints);
-	json_key(w, "rss");
-	write_series_values(w, p->rss, p->npoints);
-	json_key(w, "series");
-	json_array_begin(w);
+	json_u64_field(w, "reports", p->reports);
+	write_series_values(w, "t", p->t_ms, p->npoints);
+	write_series_values(w, "total", p->total, p->npoints);
+	write_series_values(w, "rss", p->rss, p->npoints);
+	json_array_begin_field(w, "series");
 	for (k = 0; k < HTML_MAX_SERIES; k++) {
 		if (!p->series[k].key)
 			continue;
 		json_object_begin(w);
-		kv_string(w, "label", p->series[k].label);
-		json_key(w, "bytes");
-		write_series_values(w, p->series[k].bytes, p->npoints);
+		json_string_field(w, "label", p->series[k].label);
+		write_series_values(w, "bytes", p->series[k].bytes, p->npoints);
 		json_object_end(w);
 	}
 	json_array_end(w);

@@ -241,6 +241,69 @@ void json_null(struct json_writer *w)
 	fputs("null", w->out);
 }
 
+void json_string_field(struct json_writer *w, const char *key, const char *s)
+{
+	json_key(w, key);
+	json_string(w, s);
+}
+
+void json_string_n_field(struct json_writer *w, const char *key, const char *s, size_t len)
+{
+	json_key(w, key);
+	json_string_n(w, s, len);
+}
+
+void json_u64_field(struct json_writer *w, const char *key, uint64_t v)
+{
+	json_key(w, key);
+	json_u64(w, v);
+}
+
+void json_i64_field(struct json_writer *w, const char *key, int64_t v)
+{
+	json_key(w, key);
+	json_i64(w, v);
+}
+
+void json_i64_or_null_field(struct json_writer *w, const char *key, int64_t v)
+{
+	json_key(w, key);
+	if (v < 0)
+		json_null(w);
+	else
+		json_i64(w, v);
+}
+
+void json_double_field(struct json_writer *w, const char *key, double v, int max_decimals)
+{
+	json_key(w, key);
+	json_double(w, v, max_decimals);
+}
+
+void json_bool_field(struct json_writer *w, const char *key, bool v)
+{
+	json_key(w, key);
+	json_bool(w, v);
+}
+
+void json_null_field(struct json_writer *w, const char *key)
+{
+	json_key(w, key);
+	json_null(w);
+}
+
+void json_object_begin_field(struct json_writer *w, const char *key)
+{
+	json_key(w, key);
+	json_object_begin(w);
+}
+
+void json_array_begin_field(struct json_writer *w, const char *key)
+{
+	json_key(w, key);
+	json_array_begin(w);
+}
+
 int json_finish(struct json_writer *w)
 {
 	putc('\n', w->out);

@@ -9,8 +9,10 @@
  *
  *	json_init(&w, out);
  *	json_object_begin(&w);
- *	json_key(&w, "pid");
+ *	json_i64_field(&w, "pid", 42);
+ *	json_array_begin_field(&w, "pids");
  *	json_i64(&w, 42);
+ *	json_array_end(&w);
  *	json_object_end(&w);
  *	return json_finish(&w);
  */
@@ -60,6 +62,23 @@ void json_i64(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v, int max_decimals);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
+
+/*
+ * Object members in one call: json_u64_field(w, "bytes", v) is
+ * json_key(w, "bytes") then json_u64(w, v), and so on for each kind of value.
+ */
+void json_string_field(struct json_writer *w, const char *key, const char *s);
+void json_string_n_field(struct json_writer *w, const char *key, const char *s, size_t len);
+void json_u64_field(struct json_writer *w, const char *key, uint64_t v);
+void json_i64_field(struct json_writer *w, const char *key, int64_t v);
+/* A negative v writes null: how a count or size that is unknown is shown. */
+void json_i64_or_null_field(struct json_writer *w, const char *key, int64_t v);
+void json_double_field(struct json_writer *w, const char *key, double v, int max_decimals);
+void json_bool_field(struct json_writer *w, const char *key, bool v);
+void json_null_field(struct json_writer *w, const char *key);
+/* "key":{ and "key":[ : close them with json_object_end and json_array_end. */
+void json_object_begin_field(struct json_writer *w, const char *key);
+void json_array_begin_field(struct json_writer *w, const char *key);
 
 /*
  * End the record: newline, flush.  Returns 0, -EINVAL if the writer was

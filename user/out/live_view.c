@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "analyze/stack_identity.h"
 #include "out/live_view.h"
 #include "out/render.h"
 #include "out/units.h"

@@ -15,40 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/errors.h"
+#include "lib/util.h"
 #include "out/html_page.h"
 #include "out/live_view.h"
 #include "out/output.h"
 #include "out/render.h"
 
 #define FILE_PREFIX "memleakbpf-"
-
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool snapshot_format(enum output_format f)
-{
-	return f == FORMAT_FOLDED || f == FORMAT_PPROF;
-}
-
-static const char *file_ext(enum output_format f)
-{
-	switch (f) {
-	case FORMAT_TEXT:
-		return ".txt";
-	case FORMAT_JSON:
-		return ".jsonl";
-	case FORMAT_FOLDED:
-		return ".folded";
-	case FORMAT_PPROF:
-		return ".pb.gz";
-	}
-	return ".out";
-}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -71,7 +44,7 @@ static void prune(struct output *o)
 	struct dirent **list;
 	int n, i;
 
-	prune_ext = file_ext(o->opts->format);
+	prune_ext = o->format->ext;
 	n = scandirat(o->dirfd, ".", &list, our_file, alphasort);
 	if (n < 0)
 		return;
@@ -97,7 +70,7 @@ static int create_in_dir(struct output *o, const char *prefix, char *name, size_
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	do {
 		snprintf(name, len, "%s" FILE_PREFIX "%s-%06u%s", prefix, stamp, ++o->seq,
-			 file_ext(o->opts->format));
+			 o->format->ext);
 		fd = openat(o->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	} while (fd < 0 && errno == EEXIST);
 	return fd < 0 ? -errno : fd;
@@ -130,7 +103,7 @@ static int rotate(struct output *o)
 		return err;
 	}
 	o->stream_owned = true;
-	o->period_start_ms = monotonic_ms();
+	o->period_start_ms = mono_ms();
 	prune(o);
 	return 0;
 }
@@ -141,7 +114,7 @@ static bool period_over(struct output *o)
 
 	if (!o->stream)
 		return true;
-	if (monotonic_ms() - o->period_start_ms >= o->opts->rotate_interval_s * 1000)
+	if (mono_ms() - o->period_start_ms >= o->opts->rotate_interval_s * 1000)
 		return true;
 	size = ftell(o->stream);
 	return size >= 0 && (uint64_t)size >= o->opts->rotate_size;
@@ -192,6 +165,11 @@ int output_open(struct output *o, const struct options *opts)
 
 	memset(o, 0, sizeof(*o));
 	o->opts = opts;
+	o->format = renderer_of(opts->format);
+	if (!o->format) {
+		err_msg("unknown output format %d", (int)opts->format);
+		return -EINVAL;
+	}
 	o->dirfd = -1;
 	o->stream = stdout;
 	if (opts->output_dir) {
@@ -208,9 +186,9 @@ int output_open(struct output *o, const struct options *opts)
 			return -errno;
 		}
 	}
-	if (o->dirfd >= 0 && !snapshot_format(opts->format))
+	if (o->dirfd >= 0 && !o->format->one_report_per_file)
 		err = rotate(o);
-	else if (opts->output_path && !snapshot_format(opts->format))
+	else if (opts->output_path && !o->format->one_report_per_file)
 		err = open_output_file(o, "we");
 	if (err)
 		return err;
@@ -256,7 +234,7 @@ static int write_snapshot_file(struct output *o, const struct report *r)
 		close(fd);
 		return -ENOMEM;
 	}
-	err = render_report(f, o->opts->format, r);
+	err = o->format->report(f, r);
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err && renameat(dirfd, tmp, dirfd, final_name))
@@ -290,7 +268,7 @@ static int write_records(struct output *o, const struct report *r)
 		if (err)
 			return err;
 	}
-	err = render_report(o->stream, o->opts->format, r);
+	err = o->format->report(o->stream, r);
 	if (err)
 		err_msg("cannot write report: %s", strerror(-err));
 	return err;
@@ -300,12 +278,12 @@ int output_report(struct output *o, const struct report *r)
 {
 	int err = 0;
 
-	if (!snapshot_format(o->opts->format))
+	if (!o->format->one_report_per_file)
 		err = write_records(o, r);
 	else if (o->dirfd >= 0 || o->opts->output_path)
 		err = write_snapshot_file(o, r);
 	else if (r->final)
-		err = render_report(stdout, o->opts->format, r);
+		err = o->format->report(stdout, r);
 	if (o->html) {
 		int e = html_page_add(o->html, r);
 
@@ -322,9 +300,9 @@ int output_report(struct output *o, const struct report *r)
 
 int output_reopen(struct output *o)
 {
-	if (o->dirfd >= 0 && !snapshot_format(o->opts->format))
+	if (o->dirfd >= 0 && !o->format->one_report_per_file)
 		return rotate(o);
-	if (o->opts->output_path && !snapshot_format(o->opts->format)) {
+	if (o->opts->output_path && !o->format->one_report_per_file) {
 		close_stream(o);
 		/* Append: the file may have been recreated by someone else. */
 		return open_output_file(o, "ae");

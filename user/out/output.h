@@ -5,9 +5,10 @@
  * the --html page and the --live screen, which follow every report.
  *
  * Stream formats (text, json) append records to one file per period.
- * Snapshot formats (folded, pprof) hold one report per file: one file per
- * report in DIR, FILE replaced at each report, or the final report alone on
- * stdout (concatenated profiles would not be a profile).
+ * Profiles (folded, pprof: one_report_per_file in the format table,
+ * render.h) hold one report per file: one file per report in DIR, FILE
+ * replaced at each report, or the final report alone on stdout
+ * (concatenated profiles would not be a profile).
  */
 #ifndef MEMLEAK_OUTPUT_H
 #define MEMLEAK_OUTPUT_H
@@ -18,12 +19,14 @@
 #include <stdio.h>
 #include "cli/options.h"
 #include "analyze/report.h"
+#include "out/render.h"
 
 struct html_page;
 struct live_view;
 
 struct output {
 	const struct options *opts;
+	const struct renderer *format; /* the row of opts->format */
 	FILE *stream;            /* records (reports, events) go here now */
 	bool stream_owned;       /* stream is a file we opened */
 	int dirfd;               /* --output-dir, or -1 */

@@ -1,23 +1,76 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Format dispatch and the names and units shared by every renderer. */
+/* The table of output formats, dispatch on it, and the names every renderer uses. */
 #include <errno.h>
-#include <inttypes.h>
+#include <string.h>
 #include "out/render.h"
-#include "out/units.h"
+
+/* Profiles have no place for a record: the OOM kill goes to stderr as text. */
+static int render_oom_to_stderr(FILE *out, const struct oom_event *o,
+				const struct report *r)
+{
+	return render_text_oom(stderr, o, r);
+}
+
+/* In --help order. */
+static const struct renderer renderers[FORMAT__MAX] = {
+	[FORMAT_TEXT] = {
+		.name = "text", .ext = ".txt",
+		.report = render_text, .oom = render_text_oom, .exit = render_text_exit,
+	},
+	[FORMAT_JSON] = {
+		.name = "json", .help = "(one object per line)", .ext = ".jsonl",
+		.report = render_json, .oom = render_json_oom, .exit = render_json_exit,
+	},
+	[FORMAT_FOLDED] = {
+		.name = "folded", .help = "(flame-graph input)", .ext = ".folded",
+		.one_report_per_file = true,
+		.report = render_folded, .oom = render_oom_to_stderr,
+	},
+	[FORMAT_PPROF] = {
+		.name = "pprof", .help = "(profile.proto.gz)", .ext = ".pb.gz",
+		.one_report_per_file = true,
+		.report = render_pprof, .oom = render_oom_to_stderr,
+	},
+};
+
+const struct renderer *renderer_of(enum output_format fmt)
+{
+	return (unsigned int)fmt < FORMAT__MAX ? &renderers[fmt] : NULL;
+}
+
+bool renderer_by_name(const char *name, enum output_format *fmt)
+{
+	unsigned int f;
+
+	for (f = 0; f < FORMAT__MAX; f++) {
+		if (!strcmp(renderers[f].name, name)) {
+			*fmt = f;
+			return true;
+		}
+	}
+	return false;
+}
 
 int render_report(FILE *out, enum output_format fmt, const struct report *r)
 {
-	switch (fmt) {
-	case FORMAT_TEXT:
-		return render_text(out, r);
-	case FORMAT_JSON:
-		return render_json(out, r);
-	case FORMAT_FOLDED:
-		return render_folded(out, r);
-	case FORMAT_PPROF:
-		return render_pprof(out, r);
-	}
-	return -EINVAL;
+	const struct renderer *rd = renderer_of(fmt);
+
+	return rd ? rd->report(out, r) : -EINVAL;
+}
+
+int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
+	       const struct report *r)
+{
+	const struct renderer *rd = renderer_of(fmt);
+
+	return rd ? rd->oom(out, o, r) : -EINVAL;
+}
+
+int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e)
+{
+	const struct renderer *rd = renderer_of(fmt);
+
+	return rd && rd->exit ? rd->exit(out, e) : 0;
 }
 
 const char *kind_name(unsigned int kind)
@@ -74,22 +127,6 @@ const char *stat_name(unsigned int stat)
 	return stat_names[stat];
 }
 
-uint64_t stack_identity(const struct stack_report *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ s->kind; /* FNV-1a */
-	const char *c;
-	size_t i;
-
-	for (i = 0; i < s->nframes; i++) {
-		const struct frame *f = &s->frames[i];
-
-		for (c = f->module; c && *c; c++)
-			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-		h = (h ^ (f->module ? f->module_offset : f->addr)) * 0x100000001b3ULL;
-	}
-	return h ? h : 1; /* 0 stays free to mean "none" */
-}
-
 bool stat_is_loss(unsigned int stat)
 {
 	switch (stat) {
@@ -104,90 +141,4 @@ bool stat_is_loss(unsigned int stat)
 		return true;
 	}
 	return false;
-}
-
-const char *format_bytes_human(char *buf, size_t size, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double scaled = (double)bytes;
-	uint64_t tenths = 0;
-	size_t u;
-
-	if (bytes < 1024) {
-		snprintf(buf, size, "%" PRIu64 " B", bytes);
-		return buf;
-	}
-	/* Choose the unit on the rounded value, so 1048575 is 1.0 MiB, not 1024.0 KiB. */
-	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-		scaled /= 1024;
-		/* Round half up by hand: the build does not link libm. */
-		tenths = (uint64_t)(scaled * 10 + 0.5);
-		if (tenths < 10240)
-			break;
-	}
-	if (u == sizeof(units) / sizeof(units[0]))
-		u--; /* unreachable for 64-bit sizes; keeps the index valid */
-	snprintf(buf, size, "%" PRIu64 ".%" PRIu64 " %s", tenths / 10, tenths % 10, units[u]);
-	return buf;
-}
-
-const char *format_age_ms(char *buf, size_t size, uint64_t ms)
-{
-	uint64_t secs, mins, hours;
-
-	if (ms < 1000) {
-		snprintf(buf, size, "%" PRIu64 " ms", ms);
-		return buf;
-	}
-	/* Below 59.95 s one decimal still reads as seconds; round, never truncate. */
-	if (ms < 59950) {
-		uint64_t tenths = (ms + 50) / 100;
-
-		snprintf(buf, size, "%" PRIu64 ".%" PRIu64 " s", tenths / 10, tenths % 10);
-		return buf;
-	}
-	/* Rounded without ms + 500, which would wrap for absurd ages. */
-	secs = ms / 1000 + (ms % 1000 >= 500);
-	if (secs < 3600) {
-		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", secs / 60, secs % 60);
-		return buf;
-	}
-	mins = (secs + 30) / 60;
-	if (mins < 24 * 60) {
-		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", mins / 60, mins % 60);
-		return buf;
-	}
-	hours = (mins + 30) / 60;
-	snprintf(buf, size, "%" PRIu64 "d%02" PRIu64 "h", hours / 24, hours % 24);
-	return buf;
-}
-
-int render_oom(FILE *out, enum output_format fmt, const struct oom_event *o,
-	       const struct report *r)
-{
-	switch (fmt) {
-	case FORMAT_TEXT:
-		return render_text_oom(out, o, r);
-	case FORMAT_JSON:
-		return render_json_oom(out, o, r);
-	case FORMAT_FOLDED:
-	case FORMAT_PPROF:
-		/* Profiles have no place for a record: the OOM kill goes to stderr. */
-		return render_text_oom(stderr, o, r);
-	}
-	return -EINVAL;
-}
-
-int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e)
-{
-	switch (fmt) {
-	case FORMAT_TEXT:
-		return render_text_exit(out, e);
-	case FORMAT_JSON:
-		return render_json_exit(out, e);
-	case FORMAT_FOLDED:
-	case FORMAT_PPROF:
-		break; /* profiles only hold reports */
-	}
-	return 0;
 }

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Renderers: one file each, all reading the same struct report. */
+/*
+ * Renderers: one file each, all reading the same struct report, and the
+ * table of output formats (render.c) that --format, the output files and
+ * the dispatch below all go by.  A new format is a value here, its
+ * functions in a file of its own and one row of the table.
+ */
 #ifndef MEMLEAK_RENDER_H
 #define MEMLEAK_RENDER_H
 
@@ -11,6 +16,7 @@ enum output_format {
 	FORMAT_JSON,
 	FORMAT_FOLDED,  /* one line per stack: frames outermost first, bytes */
 	FORMAT_PPROF,   /* gzipped profile.proto */
+	FORMAT__MAX,
 };
 
 /* Human-readable report. */
@@ -54,6 +60,31 @@ int render_json_exit(FILE *out, const struct exit_event *e);
 int render_text_exit(FILE *out, const struct exit_event *e);
 int render_exit(FILE *out, enum output_format fmt, const struct exit_event *e);
 
+/* One row of the format table. */
+struct renderer {
+	const char *name;      /* the --format value */
+	const char *help;      /* for --help, after the name; NULL = none */
+	const char *ext;       /* file name extension in --output-dir */
+	/*
+	 * A profile (folded, pprof) holds exactly one report: one file per
+	 * report in --output-dir, --output FILE replaced at each report, only
+	 * the final report on stdout (concatenated profiles are no profile).
+	 * Other formats are streams of records appended as they come.
+	 */
+	bool one_report_per_file;
+	int (*report)(FILE *out, const struct report *r);
+	/* The OOM killer chose a traced process: its record and report. */
+	int (*oom)(FILE *out, const struct oom_event *o, const struct report *r);
+	/* A traced process exited; NULL: the format keeps no such record. */
+	int (*exit)(FILE *out, const struct exit_event *e);
+};
+
+/* The row of fmt; NULL past the last one (for (f = 0; renderer_of(f); f++)). */
+const struct renderer *renderer_of(enum output_format fmt);
+
+/* The format named name (--format); false if there is none. */
+bool renderer_by_name(const char *name, enum output_format *fmt);
+
 /* Dispatch on format; returns 0 or -errno from the stream. */
 int render_report(FILE *out, enum output_format fmt, const struct report *r);
 
@@ -61,11 +92,6 @@ int render_report(FILE *out, enum output_format fmt, const struct report *r);
 const char *kind_name(unsigned int kind);
 const char *stat_name(unsigned int stat);
 const char *sort_name(enum stack_sort sort);
-/*
- * The identity of a stack across reports: a hash of its kind and of every
- * frame's module and module offset (as analysis merges them).
- */
-uint64_t stack_identity(const struct stack_report *s);
 /* The stat counts something lost (README "stats.lost"). */
 bool stat_is_loss(unsigned int stat);
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "lib/util.h"
 #include "symbols/build_id.h"
 #include "profile.pb-c.h"
 #include "out/render.h"
@@ -28,28 +29,31 @@ typedef Perftools__Profiles__Location Location;
 typedef Perftools__Profiles__Line Line;
 typedef Perftools__Profiles__Function Function;
 
-/* A growable array of protobuf-c structs; pointers to them are made at the end. */
-#define DEFINE_TABLE(T, name)                                           \
-	struct name {                                                   \
-		T *items;                                               \
-		size_t n, cap;                                          \
-	};                                                              \
-	static T *name##_add(struct name *t)                            \
-	{                                                               \
-		if (t->n == t->cap) {                                   \
-			size_t cap = t->cap ? t->cap * 2 : 32;          \
-			T *items = realloc(t->items, cap * sizeof(T));  \
-			if (!items)                                     \
-				return NULL;                            \
-			t->items = items;                               \
-			t->cap = cap;                                   \
-		}                                                       \
-		return &t->items[t->n++];                               \
-	}
+/* Growable arrays of protobuf-c structs; pointers to them are made at the end. */
+struct mapping_table {
+	Mapping *items;
+	size_t n, cap;
+};
 
-DEFINE_TABLE(Mapping, mapping_table)
-DEFINE_TABLE(Location, location_table)
-DEFINE_TABLE(Function, function_table)
+struct location_table {
+	Location *items;
+	size_t n, cap;
+};
+
+struct function_table {
+	Function *items;
+	size_t n, cap;
+};
+
+/* Room for one more element at the end of a table: a pointer to it, or NULL. */
+static void *table_add(void **items, size_t *n, size_t *cap, size_t size)
+{
+	if (array_reserve(items, cap, *n + 1, size))
+		return NULL;
+	return (char *)*items + (*n)++ * size;
+}
+
+#define TABLE_ADD(t) table_add((void **)&(t)->items, &(t)->n, &(t)->cap, sizeof(*(t)->items))
 
 struct pprof_builder {
 	struct strmap strings;      /* the profile's string table */
@@ -90,7 +94,7 @@ static uint64_t mapping_id(struct pprof_builder *b, const struct frame *f, pid_t
 	if (!f->module)
 		return 0;
 	i = strmap_intern(&b->mapping_keys, f->module, strlen(f->module), &added);
-	if (i < 0 || (added && !(m = mapping_table_add(&b->mappings)))) {
+	if (i < 0 || (added && !(m = TABLE_ADD(&b->mappings)))) {
 		b->oom = true;
 		return 0;
 	}
@@ -131,7 +135,7 @@ static uint64_t function_id(struct pprof_builder *b, const struct frame *f)
 	i = snprintf(key, sizeof(key), "%s%c%s", name, 0, f->file ? f->file : "");
 	i = strmap_intern(&b->function_keys, key, (size_t)i < sizeof(key) ? (size_t)i :
 			  sizeof(key) - 1, &added);
-	if (i < 0 || (added && !(fn = function_table_add(&b->functions)))) {
+	if (i < 0 || (added && !(fn = TABLE_ADD(&b->functions)))) {
 		b->oom = true;
 		return 0;
 	}
@@ -165,19 +169,10 @@ static uint64_t location_id(struct pprof_builder *b, const struct frame *f, pid_
 	}
 	if (!added)
 		return (uint64_t)i + 1;
-	if (!(loc = location_table_add(&b->locations))) {
+	if (!(loc = TABLE_ADD(&b->locations)) ||
+	    array_reserve((void **)&b->lines, &b->cap_lines, b->locations.n, sizeof(*b->lines))) {
 		b->oom = true;
 		return 0;
-	}
-	if (b->locations.n > b->cap_lines) {
-		Line *lines = realloc(b->lines, b->locations.cap * sizeof(*lines));
-
-		if (!lines) {
-			b->oom = true;
-			return 0;
-		}
-		b->lines = lines;
-		b->cap_lines = b->locations.cap;
 	}
 	perftools__profiles__location__init(loc);
 	loc->id = (uint64_t)i + 1;

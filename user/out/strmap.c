@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/util.h"
 #include "out/strmap.h"
 
 /* Strings are stored with their length in front, so NULs may be inside. */
@@ -14,19 +15,9 @@ static size_t stored_len(const char *p)
 	return len;
 }
 
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 static size_t find_slot(const struct strmap *m, const char *s, size_t len)
 {
-	size_t i = hash_bytes(s, len) & (m->nslots - 1);
+	size_t i = fnv1a_bytes(FNV1A_INIT, s, len) & (m->nslots - 1);
 
 	for (;; i = (i + 1) & (m->nslots - 1)) {
 		const char *t;
@@ -73,15 +64,8 @@ long strmap_intern(struct strmap *m, const char *s, size_t len, int *added)
 	slot = find_slot(m, s, len);
 	if (m->slots[slot])
 		return (long)(m->slots[slot] - 1);
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		char **strs = realloc(m->strs, cap * sizeof(*strs));
-
-		if (!strs)
-			return -1;
-		m->strs = strs;
-		m->cap = cap;
-	}
+	if (array_reserve((void **)&m->strs, &m->cap, m->n + 1, sizeof(*m->strs)))
+		return -1;
 	copy = malloc(sizeof(len) + len + 1);
 	if (!copy)
 		return -1;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Human-readable sizes and durations for the text output (defined in render.c). */
+/* Sizes, durations and times as people read them, for every output. */
 #ifndef MEMLEAK_UNITS_H
 #define MEMLEAK_UNITS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Large enough for any result of the two functions below. */
 #define UNITS_BUF_LEN 24
@@ -17,5 +18,14 @@ const char *format_bytes_human(char *buf, size_t size, uint64_t bytes);
 
 /* Milliseconds as "500 ms", "2.3 s", "5m03s", "2h10m", "3d04h".  Returns buf. */
 const char *format_age_ms(char *buf, size_t size, uint64_t ms);
+
+/* Large enough for format_time_utc. */
+#define UTC_TIME_BUF_LEN 64
+
+/*
+ * ISO 8601 in UTC with milliseconds, "2026-11-23T11:40:02.123Z": sortable,
+ * and the same on every host (the JSON records and the --html page).
+ */
+const char *format_time_utc(char *buf, size_t size, struct timespec ts);
 
 #endif
