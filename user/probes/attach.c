@@ -41,6 +41,7 @@ struct link_list {
 	size_t n, cap;
 };
 
+/* The objects probed so far, for allocators or for mapping wrappers. */
 struct object_list {
 	struct attached_object *v;
 	size_t n, cap;
@@ -48,7 +49,7 @@ struct object_list {
 
 struct attacher {
 	struct attach_opts opts;   /* what to attach: fixed at creation */
-	uint64_t only_dev, only_ino;    /* opts.only_path's file */
+	uint64_t only_dev, only_ino; /* opts.only_path's file */
 	size_t first_custom;       /* table index of the first --alloc-fn/--free-fn */
 	unsigned int *custom_hits; /* how often each custom function was found */
 	pid_t escalating;          /* attach_escalate() is probing this pid */
