@@ -16,17 +16,10 @@
 #include <bpf/libbpf.h>
 #include "collect/aggregate.h"
 #include "collect/snapshot.h"
+#include "lib/util.h"
 
 #define SEC_NS 1000000000ULL
 #define FILL_BATCH 4096
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC_NS + ts.tv_nsec;
-}
 
 static double cpu_s(void)
 {

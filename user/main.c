@@ -2,56 +2,36 @@
 /*
  * memleakbpf: outstanding allocations of running processes, by call stack.
  *
- * main() checks what the system must provide, loads the BPF programs,
- * attaches them to the targets, and runs the loop:
- *   BPF maps -> snapshot -> analysis (filter, merge, rank) -> symbolize -> render.
+ * main() parses the options, checks what the system must provide, loads
+ * the BPF programs, attaches them to the targets, runs the event loop
+ * (loop.c), and cleans up.  Each report follows the data flow
+ *   bpf/ -> collect/ -> analyze/ -> symbols/ -> out/   (pipeline.c).
  * The targets are never stopped: reports read maps only.
  */
 #include <errno.h>
-#include <math.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "collect/aggregate.h"
 #include "analyze/cost.h"
-#include "cli/errors.h"
 #include "analyze/history.h"
-#include "procs/privileges.h"
+#include "cli/errors.h"
+#include "collect/aggregate.h"
+#include "loop.h"
+#include "probes/attach.h"
 #include "probes/probe_place.h"
-#include "procs/procfs.h"
-#include "collect/snapshot.h"
-#include "symbols/symbolize.h"
-#include "procs/escalate.h"
-#include "tracer.h"
 #include "probes/uprobe_session.h"
+#include "procs/privileges.h"
+#include "procs/procfs.h"
+#include "procs/targets.h"
+#include "symbols/symbolize.h"
+#include "tracer.h"
 #include "unwind/unwind_loader.h"
 #include "memleak.skel.h"
-
-#define MAINT_FAST_MS 100   /* look for new mappings often right after start */
-#define MAINT_SLOW_MS 1000
-#define MAINT_FAST_PERIOD_MS 3000
-#define INPUT_POLL (SIZE_MAX - 1) /* pollfd index of the live view's keys */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -133,22 +113,25 @@ static void without_btf_programs(struct memleak_bpf *skel)
  * (entry decides, unsampled calls pay no return probe), else an entry and
  * a return program.  Precise mode loads neither.
  */
-static void choose_sampled_programs(struct tracer *t, struct memleak_bpf *skel)
+static bool use_sessions(const struct options *o)
+{
+	return o->sample_bytes && !o->no_sessions && uprobe_session_supported();
+}
+
+static void choose_sampled_programs(struct tracer *t, struct memleak_bpf *skel,
+				    bool sessions)
 {
 	size_t j;
 
-	t->att.sample_bytes = t->opts.sample_bytes;
-	t->att.sessions = t->opts.sample_bytes && !t->opts.no_sessions &&
-			  uprobe_session_supported();
-	if (t->opts.sample_bytes && !t->att.sessions)
+	if (t->opts.sample_bytes && !sessions)
 		verbose_msg(0, "no uprobe sessions%s: sampled calls still pay a return probe",
 			    t->opts.no_sessions ? " (--no-sessions)" : " in this kernel");
-	bpf_program__set_autoload(skel->progs.sampled_alloc, t->att.sessions);
+	bpf_program__set_autoload(skel->progs.sampled_alloc, sessions);
 	bpf_program__set_autoload(skel->progs.sampled_enter,
-				  t->opts.sample_bytes && !t->att.sessions);
+				  t->opts.sample_bytes && !sessions);
 	bpf_program__set_autoload(skel->progs.sampled_return,
-				  t->opts.sample_bytes && !t->att.sessions);
-	if (t->att.sessions)
+				  t->opts.sample_bytes && !sessions);
+	if (sessions)
 		bpf_program__set_expected_attach_type(skel->progs.sampled_alloc,
 						      MEMLEAK_ATTACH_UPROBE_SESSION);
 	skel->rodata->sample_bytes = t->opts.sample_bytes;
@@ -192,20 +175,26 @@ static uint32_t unwind_rows_capacity(const struct options *o)
 	       ? UNWIND_ROWS : 1;
 }
 
-static int load_bpf(struct tracer *t, const char *btf)
+static int open_bpf(struct tracer *t, const char *btf)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	struct memleak_bpf *skel;
-	int err;
 
 	libbpf_set_print(libbpf_print);
 	if (t->opts.btf_path)
 		oo.btf_custom_path = btf;
-	skel = memleak_bpf__open_opts(&oo);
-	if (!skel) {
+	t->skel = memleak_bpf__open_opts(&oo);
+	if (!t->skel) {
 		err_msg("cannot open BPF object: %s", strerror(errno));
 		return EXIT_BPF;
 	}
+	return EXIT_OK;
+}
+
+static int load_bpf(struct tracer *t, bool sessions)
+{
+	struct memleak_bpf *skel = t->skel;
+	int err;
+
 	skel->rodata->min_size = t->opts.min_size;
 	skel->rodata->max_size = t->opts.max_size;
 	skel->rodata->follow_forks = t->opts.follow;
@@ -215,7 +204,7 @@ static int load_bpf(struct tracer *t, const char *btf)
 	skel->rodata->match_cgroup_id = t->cgroup_id;
 	if (t->opts.btf_path)
 		without_btf_programs(skel);
-	choose_sampled_programs(t, skel);
+	choose_sampled_programs(t, skel, sessions);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
 	skel->rodata->unwind_mode = t->opts.unwind;
 	/* Only one of the two stack maps is used: the other stays minimal. */
@@ -230,17 +219,13 @@ static int load_bpf(struct tracer *t, const char *btf)
 	if (err) {
 		err_msg("cannot load BPF programs: %s (run with -vv for the verifier log)",
 			strerror(-err));
-		memleak_bpf__destroy(skel);
 		return EXIT_BPF;
 	}
-	t->skel = skel;
-	t->att.skel = skel;
 	load_aggregator(t);
-	/* Without run-time stats the reports say the BPF cost is unknown. */
 	/*
 	 * Kernel BPF run-time stats cost every BPF program of the host two
 	 * clock reads per run: growth mode, the one meant to cost nothing,
-	 * leaves them off (its reports show the BPF time as unknown).
+	 * leaves them off.  Without them the reports say the BPF cost is unknown.
 	 */
 	t->bpf_stats_fd = t->opts.growth_mode ? -EOPNOTSUPP : cost_enable_bpf_stats();
 	if (t->bpf_stats_fd < 0)
@@ -251,19 +236,30 @@ static int load_bpf(struct tracer *t, const char *btf)
 		err_msg("cannot map the unwind tables: %s", strerror(errno));
 		return EXIT_BPF;
 	}
-	t->att.probe_floor = t->opts.probe_floor;
-	t->att.probe_at_entry = t->opts.probe_at_entry;
-	t->att.growth_only = t->opts.growth_mode;
-	if (t->opts.probe_floor)
+	return EXIT_OK;
+}
+
+/*
+ * Mapping calls, OOM kills and process events are followed through the
+ * ring buffer, except with --probe-floor (the benchmark's empty probes)
+ * and --btf (no BTF tracepoints).
+ */
+static bool follows_events(const struct options *o)
+{
+	return !o->probe_floor && !o->btf_path;
+}
+
+static int attach_event_probes(struct tracer *t)
+{
+	int err;
+
+	if (!follows_events(&t->opts))
 		return EXIT_OK;
-	if (t->opts.btf_path)
-		return EXIT_OK;
-	err = mappings_open(&t->maps, bpf_map__fd(skel->maps.events), targets_on_event, t);
+	err = mappings_open(&t->maps, bpf_map__fd(t->skel->maps.events), targets_on_event, t);
 	if (!err)
-		err = attach_tracepoints(&t->att);
+		err = attach_tracepoints(t->att);
 	if (!err && t->opts.syscalls)
-		err = attach_syscall_tracepoints(&t->att);
-	t->att.map_wrappers = !t->opts.syscalls;
+		err = attach_syscall_tracepoints(t->att);
 	if (err) {
 		err_msg("cannot attach the mapping and OOM tracepoints: %s", strerror(-err));
 		return EXIT_BPF;
@@ -315,40 +311,13 @@ static void raise_nofile_limit(void)
 /* Every --alloc-fn/--free-fn must exist somewhere in the target. */
 static int check_custom_found(struct tracer *t, const char *target)
 {
-	const char *missing = attach_missing_custom(&t->att);
+	const char *missing = attach_missing_custom(t->att);
 
 	if (!missing)
 		return EXIT_OK;
 	err_msg("function '%s' (--alloc-fn/--free-fn) not found in %s or its libraries",
 		missing, target);
 	return EXIT_NO_ALLOCATOR;
-}
-
-/*
- * A program that maps memory without the C library's wrappers (Go, a
- * static binary making its own syscalls) is followed at the syscall
- * tracepoints instead, which every syscall of the host then pays for.
- * exe: the program's path, or NULL for /proc/PID/exe.  Once per image.
- */
-static void cover_mapping_calls(struct tracer *t, struct target *tg, const char *exe)
-{
-	char path[64];
-	int err;
-
-	if (!t->att.map_wrappers || t->att.syscall_tracepoints || tg->exe_checked)
-		return;
-	tg->exe_checked = true;
-	if (!exe) {
-		snprintf(path, sizeof(path), "/proc/%d/exe", (int)tg->pid);
-		exe = path;
-	}
-	if (!attach_maps_without_wrappers(exe))
-		return;
-	verbose_msg(0, "pid %d: maps memory without C library wrappers (Go or static): "
-		    "following mmap/brk at the syscall tracepoints", (int)tg->pid);
-	err = attach_syscall_tracepoints(&t->att);
-	if (err)
-		verbose_msg(0, "cannot attach the syscall tracepoints: %s", strerror(-err));
 }
 
 static int attach_pids(struct tracer *t)
@@ -363,12 +332,9 @@ static int attach_pids(struct tracer *t)
 		idx = target_add(t, pid, 0, 0);
 		if (idx < 0)
 			return EXIT_BPF;
-		err = attach_process(&t->att, pid);
+		err = target_update(t, &t->targets[idx], true);
 		if (err < 0)
 			return attach_error(t, err, pid);
-		cover_mapping_calls(t, &t->targets[idx], NULL);
-		symbolizer_add_process(t->sym, pid);
-		unwinder_update_process(t->unw, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
 	if (t->opts.npids == 1)
@@ -393,10 +359,10 @@ static int start_command(struct tracer *t)
 	idx = target_add(t, t->launch.pid, 0, 0);
 	if (idx < 0)
 		return EXIT_BPF;
-	e = attach_paths(&t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
+	e = attach_paths(t->att, t->launch.pid, t->launch.objects, t->launch.nobjects);
 	/* Checked again at exec, from /proc: the same program, as it runs. */
 	if (e >= 0)
-		cover_mapping_calls(t, &t->targets[idx], t->launch.exe);
+		target_cover_mapping_calls(t, &t->targets[idx], t->launch.exe);
 	if (e == -ENOENT && t->opts.allocator_object)
 		return attach_error(t, e, t->launch.pid);
 	/* Its tables too: the walker finds them from its first instruction. */
@@ -422,48 +388,8 @@ static int start_command(struct tracer *t)
 	return EXIT_OK;
 }
 
-/* pid runs now and matches --comm or --cgroup: trace it from here on. */
-static void add_match(pid_t pid, void *ctx)
-{
-	struct tracer *t = ctx;
-
-	if (pid <= 0 || pid == getpid() || target_find(t, pid) >= 0 || !procfs_alive(pid))
-		return;
-	if (target_add(t, pid, 0, 0) >= 0)
-		verbose_msg(1, "pid %d (%s) matches: traced", (int)pid,
-			    t->targets[t->ntargets - 1].comm);
-}
-
-/*
- * Processes that match without an exec the kernel side saw: running at
- * start, or moved into the cgroup later.
- */
-static void scan_matching(struct tracer *t)
-{
-	struct dirent *de;
-	char comm[17];
-	DIR *d;
-
-	if (t->opts.cgroup) {
-		procfs_cgroup_pids(t->opts.cgroup, add_match, t);
-		return;
-	}
-	d = opendir("/proc");
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		pid_t pid = (pid_t)atoi(de->d_name);
-
-		if (pid <= 0)
-			continue;
-		procfs_comm(pid, comm, sizeof(comm));
-		if (!strcmp(comm, t->opts.comm))
-			add_match(pid, t);
-	}
-	closedir(d);
-}
-
-static int start_matching(struct tracer *t)
+/* --cgroup: the kernel side matches processes by the directory's id. */
+static int find_cgroup(struct tracer *t)
 {
 	if (t->opts.cgroup) {
 		int err = procfs_cgroup_id(t->opts.cgroup, &t->cgroup_id);
@@ -477,211 +403,98 @@ static int start_matching(struct tracer *t)
 	return EXIT_OK;
 }
 
-static int setup_signals(struct tracer *t)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);  /* report now */
-	sigaddset(&set, SIGHUP);   /* reopen output files */
-	sigaddset(&set, SIGWINCH); /* the live view's terminal was resized */
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	t->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return t->sigfd < 0 ? -errno : 0;
-}
-
-/* New mappings (dlopen, exec, new processes): probe and learn them. */
-static void maintain(struct tracer *t)
+/*
+ * --comm/--cgroup: a matching process may start any time, and its first
+ * allocations come right after exec.  The probes go now on the allocator
+ * objects this host's processes share (those the tracer itself maps) and
+ * on those of the processes matching already; an object seen first in a
+ * new process (another container image's libc) is probed when it shows up.
+ */
+static int start_matching_targets(struct tracer *t)
 {
 	size_t i;
-
-	targets_drop_records(t);
-	if (t->open_ended)
-		scan_matching(t);
-	for (i = 0; i < t->ntargets; i++) {
-		struct target *tg = &t->targets[i];
-		uint64_t sig;
-		int err;
-
-		if (tg->exited)
-			continue;
-		if (!procfs_alive(tg->pid)) {
-			/* Service mode hears of exits from the kernel (with the gen). */
-			if (!t->service)
-				target_exited(t, i);
-			continue;
-		}
-		sig = procfs_maps_signature(tg->pid);
-		if (!sig || sig == tg->maps_sig)
-			continue;
-		tg->maps_sig = sig;
-		err = attach_process(&t->att, tg->pid);
-		if (err < 0 && err != -ESRCH && err != -ENOENT)
-			verbose_msg(0, "pid %d: cannot probe new objects: %s", (int)tg->pid,
-				    strerror(-err));
-		if (err >= 0 || err == -ENOENT)
-			cover_mapping_calls(t, tg, NULL);
-		symbolizer_add_process(t->sym, tg->pid);
-		procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
-		/* Last: a new object's table takes milliseconds to build. */
-		unwinder_update_process(t->unw, tg->pid);
-	}
-	escalate_check(t, now_ms());
-}
-
-/* Drain mapping and process events, then act on the process events. */
-static void drain_events(struct tracer *t)
-{
-	if (mappings_fd(&t->maps) < 0)
-		return;
-	mappings_consume(&t->maps);
-	targets_flush_events(t);
-}
-
-static int report(struct tracer *t, bool final)
-{
-	struct report r;
-	size_t i, j;
 	int err;
 
-	drain_events(t);
-	/* The disassembler placed the probes attached since the last report. */
-	probe_place_unload();
-	err = tracer_build_report(t, 0, &r);
-	if (err)
-		return err;
-	r.final = final;
-	err = output_report(&t->output, &r);
-	t->out = t->output.stream;
-	/* Growth per report is measured against this one. */
-	for (i = 0; i < r.nprocs; i++)
-		for (j = 0; j < t->ntargets; j++)
-			if (t->targets[j].pid == r.procs[i].pid && !t->targets[j].gone)
-				t->targets[j].prev_bytes = (int64_t)r.procs[i].outstanding_bytes;
-	report_free(&r);
-	return err;
+	no_debuginfod();
+	err = attach_process(t->att, getpid());
+	if (err < 0)
+		return attach_error(t, err, getpid());
+	targets_scan_matching(t);
+	for (i = 0; i < t->ntargets; i++) {
+		target_update(t, &t->targets[i], false);
+		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);
+	}
+	return EXIT_OK;
 }
 
-static bool handle_signal(struct tracer *t, const struct signalfd_siginfo *si)
+/*
+ * What to probe: every known allocator, --alloc-prefix, custom functions;
+ * how (sampled, growth mode...), and for which processes: system-wide when
+ * processes are followed or matched (service mode).
+ */
+static int setup_attacher(struct tracer *t, bool sessions)
 {
-	switch (si->ssi_signo) {
-	case SIGUSR1:
-		t->report_now = true;
-		return false;
-	case SIGHUP:
-		/* A file that cannot be reopened was reported; the others go on. */
-		output_reopen(&t->output);
-		t->out = t->output.stream;
-		return false;
-	case SIGWINCH:
-		output_resize(&t->output);
-		return false;
+	struct options *o = &t->opts;
+	struct attach_opts ao = {
+		.skel = t->skel,
+		.table = &t->alloc_table,
+		.only_path = o->allocator_object,
+		.system_wide = t->service,
+		.probe_floor = o->probe_floor,
+		.probe_at_entry = o->probe_at_entry,
+		.sample_bytes = o->sample_bytes,
+		.sessions = sessions,
+		.growth_only = o->growth_mode,
+		.map_wrappers = follows_events(o) && !o->syscalls,
+	};
+
+	if (alloc_table_build(&t->alloc_table, o->alloc_prefix, o->custom, o->ncustom)) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
 	}
-	return true;
+	t->att = attacher_new(&ao);
+	if (!t->att && errno == ENOMEM) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (!t->att) {
+		err_msg("cannot open allocator object '%s': %s", o->allocator_object,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }
 
-/* Handle whatever woke poll(); returns true when it is time to stop. */
-static bool handle_events(struct tracer *t, struct pollfd *pfds, size_t npfd,
-			  size_t *idx)
+/*
+ * The BPF programs, opened, set up and loaded, and the probes that do not
+ * depend on the targets.  The attacher takes the opened programs, and is
+ * set up before the load so that a bad --allocator-object, a usage error,
+ * is reported before the verifier's work.
+ */
+static int start_bpf(struct tracer *t, const char *btf)
 {
-	struct signalfd_siginfo si;
-	bool stop = false;
-	size_t i;
+	bool sessions;
+	int rc;
 
-	if (pfds[0].revents & POLLIN) {
-		while (read(t->sigfd, &si, sizeof(si)) == sizeof(si))
-			stop |= handle_signal(t, &si);
-	}
-	for (i = 1; i < npfd; i++) {
-		if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		if (idx[i] == INPUT_POLL)
-			stop |= output_handle_input(&t->output);
-		else if (idx[i] == SIZE_MAX)
-			drain_events(t);
-		else
-			target_exited(t, idx[i]);
-	}
-	/* A pidfd may say "exited" before the kernel's exit event is drained. */
-	drain_events(t);
-	return stop || targets_done(t);
+	rc = open_bpf(t, btf);
+	if (rc)
+		return rc;
+	sessions = use_sessions(&t->opts);
+	rc = setup_attacher(t, sessions);
+	if (!rc)
+		rc = load_bpf(t, sessions);
+	if (!rc)
+		rc = attach_event_probes(t);
+	return rc;
 }
 
-static size_t fill_pollfds(struct tracer *t, struct pollfd *pfds, size_t *idx, size_t max)
+static int start_targets(struct tracer *t)
 {
-	size_t i, n = 1;
-
-	pfds[0] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
-	if (mappings_fd(&t->maps) >= 0) {
-		idx[n] = SIZE_MAX;
-		pfds[n++] = (struct pollfd){ .fd = mappings_fd(&t->maps), .events = POLLIN };
-	}
-	if (output_input_fd(&t->output) >= 0) {
-		idx[n] = INPUT_POLL;
-		pfds[n++] = (struct pollfd){ .fd = output_input_fd(&t->output), .events = POLLIN };
-	}
-	for (i = 0; i < t->ntargets && n < max; i++) {
-		if (t->targets[i].pidfd < 0)
-			continue;
-		idx[n] = i;
-		pfds[n++] = (struct pollfd){ .fd = t->targets[i].pidfd, .events = POLLIN };
-	}
-	return n;
-}
-
-static int run_loop(struct tracer *t)
-{
-	uint64_t next_report, next_maint, interval_ms, start;
-	long reports = 0;
-
-	interval_ms = (uint64_t)(t->opts.interval_s * 1000);
-	start = now_ms();
-	next_report = start + interval_ms;
-	next_maint = start + MAINT_FAST_MS;
-	for (;;) {
-		struct pollfd pfds[MAX_TARGET_PIDS + 3];
-		size_t idx[MAX_TARGET_PIDS + 3], npfd;
-		uint64_t now = now_ms(), wake;
-		bool stop;
-
-		wake = next_report < next_maint ? next_report : next_maint;
-		npfd = fill_pollfds(t, pfds, idx, MAX_TARGET_PIDS + 3);
-		if (poll(pfds, npfd, wake > now ? (int)(wake - now) : 0) < 0 && errno != EINTR)
-			return EXIT_RUNTIME;
-		stop = handle_events(t, pfds, npfd, idx);
-		now = now_ms();
-		if (t->maintain_soon) {
-			t->maintain_soon = false;
-			next_maint = now;
-		}
-		if (!stop && now >= next_maint) {
-			maintain(t);
-			next_maint = now + (now - start < MAINT_FAST_PERIOD_MS
-					    ? MAINT_FAST_MS : MAINT_SLOW_MS);
-			stop = targets_done(t);
-		}
-		if (stop)
-			return report(t, true) ? EXIT_RUNTIME : EXIT_OK;
-		if (t->report_now) {
-			/* Out of turn: neither counted in COUNT nor moving the schedule. */
-			t->report_now = false;
-			if (report(t, false))
-				return EXIT_RUNTIME;
-		}
-		if (now >= next_report) {
-			reports++;
-			if (report(t, t->opts.count && reports >= t->opts.count))
-				return EXIT_RUNTIME;
-			if (t->opts.count && reports >= t->opts.count)
-				return EXIT_OK;
-			next_report += interval_ms;
-			if (next_report <= now)
-				next_report = now + interval_ms;
-		}
-	}
+	if (t->opts.command)
+		return start_command(t);
+	if (t->opts.npids)
+		return attach_pids(t);
+	return start_matching_targets(t);
 }
 
 static void cleanup(struct tracer *t)
@@ -689,7 +502,8 @@ static void cleanup(struct tracer *t)
 	size_t i;
 
 	/* Probes first: the targets run unprobed from here on. */
-	attach_destroy(&t->att);
+	attacher_free(t->att);
+	t->att = NULL;
 	mappings_close(&t->maps);
 	if (t->launched && t->launch.release_fd >= 0)
 		launch_abort(&t->launch);
@@ -710,65 +524,6 @@ static void cleanup(struct tracer *t)
 	output_close(&t->output);
 	if (t->sigfd >= 0)
 		close(t->sigfd);
-}
-
-/*
- * --comm/--cgroup: a matching process may start any time, and its first
- * allocations come right after exec.  The probes go now on the allocator
- * objects this host's processes share (those the tracer itself maps) and
- * on those of the processes matching already; an object seen first in a
- * new process (another container image's libc) is probed when it shows up.
- */
-static int start_matching_targets(struct tracer *t)
-{
-	size_t i;
-	int err;
-
-	no_debuginfod();
-	err = attach_process(&t->att, getpid());
-	if (err < 0)
-		return attach_error(t, err, getpid());
-	scan_matching(t);
-	for (i = 0; i < t->ntargets; i++) {
-		if (attach_process(&t->att, t->targets[i].pid) >= 0)
-			cover_mapping_calls(t, &t->targets[i], NULL);
-		symbolizer_add_process(t->sym, t->targets[i].pid);
-		unwinder_update_process(t->unw, t->targets[i].pid);
-		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);
-	}
-	return EXIT_OK;
-}
-
-/* What to probe: every known allocator, --alloc-prefix, custom functions. */
-static int setup_allocators(struct tracer *t)
-{
-	struct options *o = &t->opts;
-	int err;
-
-	if (alloc_table_build(&t->alloc_table, o->alloc_prefix, o->custom, o->ncustom)) {
-		err_msg("out of memory");
-		return EXIT_RUNTIME;
-	}
-	err = attach_init(&t->att, &t->alloc_table, o->allocator_object);
-	if (err == -ENOMEM) {
-		err_msg("out of memory");
-		return EXIT_RUNTIME;
-	}
-	if (err) {
-		err_msg("cannot open allocator object '%s': %s", o->allocator_object,
-			strerror(-err));
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
-}
-
-static int start_targets(struct tracer *t)
-{
-	if (t->opts.command)
-		return start_command(t);
-	if (t->opts.npids)
-		return attach_pids(t);
-	return start_matching_targets(t);
 }
 
 int main(int argc, char **argv)
@@ -811,7 +566,7 @@ int main(int argc, char **argv)
 		rc = EXIT_NO_BTF;
 	}
 	if (!rc)
-		rc = start_matching(&t);
+		rc = find_cgroup(&t);
 	if (rc)
 		return rc;
 	if (output_open(&t.output, &t.opts)) {
@@ -820,27 +575,17 @@ int main(int argc, char **argv)
 	}
 	t.out = t.output.stream;
 	raise_nofile_limit();
-	/* Following forks or matching new processes needs probes for all. */
-	t.att.system_wide = t.service;
 	t.sym = symbolizer_new();
 	if (t.sym)
 		symbolizer_use_debug_files(t.sym, t.opts.debug_files);
 	/* Every stack the kernel can record, of every kind, fits in the history. */
 	t.history = history_new((size_t)t.opts.max_stacks * MEMLEAK_KIND__MAX);
-	rc = t.sym && t.history ? setup_allocators(&t) : EXIT_RUNTIME;
-	if (!rc)
-		rc = load_bpf(&t, btf);
+	rc = t.sym && t.history ? start_bpf(&t, btf) : EXIT_RUNTIME;
 	if (!rc)
 		rc = start_targets(&t);
 	probe_place_unload();	/* loaded again for objects attached later */
-	if (!rc && setup_signals(&t))
-		rc = EXIT_RUNTIME;
-	if (!rc) {
-		verbose_msg(1, "tracing %zu process(es), %zu allocator probes, %zu mapping and "
-			    "process probes; reports every %g s", t.ntargets,
-			    t.att.nlinks + t.att.nfds, t.att.nwlinks, t.opts.interval_s);
-		rc = run_loop(&t);
-	}
+	if (!rc)
+		rc = loop_run(&t);
 	cleanup(&t);
 	return rc;
 }

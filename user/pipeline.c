@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/*
- * One report: kernel maps and mapping regions -> snapshot of the live
- * targets -> analysis.  Used by the periodic reports and the OOM report.
- */
+/* One report: maps -> snapshot -> analysis -> symbols (see pipeline.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "analyze/analysis.h"
 #include "analyze/cost.h"
 #include "cli/errors.h"
+#include "collect/mappings.h"
+#include "collect/snapshot.h"
+#include "pipeline.h"
+#include "procs/targets.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
 #include "memleak.skel.h"
@@ -53,7 +55,7 @@ static void snapshot_keep(struct snapshot *s, const struct target *tg, size_t n,
 	s->ntotals = j;
 }
 
-int tracer_build_report(struct tracer *t, pid_t only_pid, struct report *r)
+int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 {
 	struct snapshot_source src = {
 		.allocs_fd = bpf_map__fd(t->skel->maps.allocs),

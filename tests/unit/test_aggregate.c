@@ -13,13 +13,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collect/aggregate.h"
 #include "collect/snapshot.h"
+#include "lib/util.h"
 #include "aggregate_types.h"
 
 #define SEC_NS 1000000000ULL
@@ -30,14 +30,6 @@
 struct maps {
 	int allocs, totals, stats;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC_NS + ts.tv_nsec;
-}
 
 static int setup(void **state)
 {

@@ -10,27 +10,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "analyze/analysis.h"
 #include "analyze/history.h"
+#include "collect/map_batch.h"
 #include "collect/records.h"
+#include "lib/util.h"
 #include "symbols/symbolize.h"
 
 struct maps {
 	int allocs, totals, stats, stacks;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int setup(void **state)
 {

@@ -13,35 +13,11 @@
 #include <sys/types.h>
 #include "analyze/report.h"
 #include "collect/snapshot.h"
+#include "procs/targets.h"
 
 struct symbolizer;
 struct mapping_tracker;
 struct history;
-
-/* A traced process as the main loop knows it. */
-struct target {
-	pid_t pid;
-	uint32_t gen;          /* generation of its records (bpf/memleak.h) */
-	pid_t ppid;            /* traced parent it was forked from, or 0 */
-	pid_t ns_pid;          /* pid in its own pid namespace, or 0 if the same */
-	char comm[17];
-	bool exited;
-	bool gone;             /* exited and its records dropped (--follow) */
-	bool respawn;          /* replaces an exited child of the same parent */
-	unsigned int exited_children;
-	int pidfd;
-	uint64_t maps_sig;
-	bool exe_checked;      /* its program was checked for mapping wrappers */
-	int64_t rss_at_attach; /* RSS when tracing began, -1 = unknown */
-	int64_t prev_bytes;    /* outstanding at the previous report, -1 = none */
-	/* --escalate (escalate.c): precise probes until esc_until_ms, 0 = none */
-	uint64_t esc_until_ms;
-	size_t esc_first, esc_end;   /* its links in the attach state */
-	int64_t esc_rss;             /* RSS at the start of the growth span */
-	uint64_t esc_rss_ms;
-	uint64_t esc_quiet_until_ms; /* no new escalation before this */
-	unsigned int escalations;
-};
 
 struct analysis_input {
 	const struct snapshot *snap;

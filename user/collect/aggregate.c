@@ -6,7 +6,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collect/aggregate.h"
-#include "collect/snapshot.h"
+#include "collect/map_batch.h"
+#include "lib/util.h"
 #include "aggregate_types.h"
 #include "aggregate.skel.h"
 
@@ -79,18 +80,8 @@ static int add_sums(const void *keys, const void *values, size_t n, void *p)
 	struct sums *s = p;
 	size_t i;
 
-	if (s->n + n > s->cap) {
-		size_t cap = s->cap ? s->cap : 256;
-		void *nv;
-
-		while (cap < s->n + n)
-			cap *= 2;
-		nv = realloc(s->v, cap * sizeof(*s->v));
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = cap;
-	}
+	if (array_reserve((void **)&s->v, &s->cap, s->n + n, sizeof(*s->v)))
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		s->v[s->n++] = (struct snap_stack){
 			.key = k[i], .bytes = v[i].bytes, .count = v[i].count,

@@ -10,9 +10,24 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
+#include "memleak.h"
+
+/*
+ * The live memory of one (process, stack, kind, generation): what the
+ * kernel's sums, the user-space walk and the region sets all produce, and
+ * what a snapshot (snapshot.h) is made of.
+ */
+struct snap_stack {
+	struct stack_key key;
+	uint64_t bytes;
+	uint64_t count;
+	uint64_t oldest_ts_ns;   /* 0 = unknown (totals only) */
+	uint64_t caller;         /* mappings: return address read at the syscall */
+	double wbytes, wcount;   /* sampled: the estimates being summed */
+};
 
 struct aggregator;
-struct snap_stack;
 
 /*
  * Load the program over the tracer's allocs and stats maps (their fds),

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "collect/mappings.h"
+#include "lib/util.h"
 #include "memleak.h"
 
 static struct region_set *set_of(struct mapping_tracker *m, pid_t pid)
@@ -26,20 +27,9 @@ int mappings_add_pid(struct mapping_tracker *m, pid_t pid)
 {
 	if (set_of(m, pid))
 		return 0;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		pid_t *p = realloc(m->pids, cap * sizeof(*p));
-		struct region_set *v;
-
-		if (!p)
-			return -ENOMEM;
-		m->pids = p;
-		v = realloc(m->sets, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		m->sets = v;
-		m->cap = cap;
-	}
+	if (array_reserve((void **)&m->pids, &m->cap_pids, m->n + 1, sizeof(*m->pids)) ||
+	    array_reserve((void **)&m->sets, &m->cap_sets, m->n + 1, sizeof(*m->sets)))
+		return -ENOMEM;
 	m->pids[m->n] = pid;
 	regions_init(&m->sets[m->n], 0);
 	m->n++;
@@ -141,7 +131,7 @@ void mappings_close(struct mapping_tracker *m)
 	free(m->sets);
 	m->pids = NULL;
 	m->sets = NULL;
-	m->n = m->cap = 0;
+	m->n = m->cap_pids = m->cap_sets = 0;
 }
 
 int mappings_fd(const struct mapping_tracker *m)
@@ -179,15 +169,8 @@ static int agg_region(const struct region *r, void *p)
 		    s->key.kind == r->kind && s->caller == r->caller)
 			goto add;
 	}
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		struct snap_stack *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return a->err = -ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
+	if (array_reserve((void **)&a->v, &a->cap, a->n + 1, sizeof(*a->v)))
+		return a->err = -ENOMEM;
 	s = &a->v[a->n++];
 	memset(s, 0, sizeof(*s));
 	s->key.tgid = a->pid;

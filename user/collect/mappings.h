@@ -23,9 +23,9 @@ typedef void (*process_event_cb)(void *ctx, const struct memleak_event *e);
 
 struct mapping_tracker {
 	struct ring_buffer *rb;
-	pid_t *pids;
+	pid_t *pids;               /* sets[i] is the region set of pids[i] */
 	struct region_set *sets;
-	size_t n, cap;
+	size_t n, cap_pids, cap_sets;
 	process_event_cb on_process;
 	void *ctx;
 	uint64_t events;

@@ -4,9 +4,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <bpf/bpf.h>
-#include "memleak.h"
+#include "collect/map_batch.h"
 #include "collect/records.h"
-#include "collect/snapshot.h"
+#include "memleak.h"
 
 static bool dropped(const struct proc_id *ids, size_t n, uint32_t tgid, uint32_t gen)
 {

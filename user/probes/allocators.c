@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/util.h"
 #include "probes/allocators.h"
 
 struct known_fn {
@@ -183,15 +184,8 @@ static int push(struct alloc_table *t, size_t *cap, const char *prefix, const ch
 {
 	struct alloc_fn *f;
 
-	if (t->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 128;
-		struct alloc_fn *v = realloc(t->fns, ncap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		t->fns = v;
-		*cap = ncap;
-	}
+	if (array_reserve((void **)&t->fns, cap, t->n + 1, sizeof(*t->fns)))
+		return -ENOMEM;
 	f = &t->fns[t->n++];
 	memset(f, 0, sizeof(*f));
 	snprintf(f->name, sizeof(f->name), "%s%s", prefix, name);

@@ -4,7 +4,9 @@
  * that defines a function (jemalloc before libc, the executable itself for
  * static builds), so every mapped object that defines allocation functions
  * is probed; the ones never called cost nothing.  Probes are attached per
- * pid, so the breakpoints exist only in the traced processes.
+ * pid, so the breakpoints exist only in the traced processes, unless they
+ * are system-wide (attach.h): then every process mapping a probed object
+ * traps, and the kernel side drops the calls of untraced ones.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,10 +16,11 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include "cli/errors.h"
+#include "lib/util.h"
 #include "probes/allocators.h"
 #include "probes/attach.h"
 #include "probes/elf_syms.h"
-#include "cli/errors.h"
 #include "memleak.h"
 #include "probes/probe_place.h"
 #include "procs/proc_files.h"
@@ -25,6 +28,43 @@
 #include "procs/procfs.h"
 #include "probes/uprobe_session.h"
 #include "memleak.skel.h"
+
+/* An object (by inode) already probed for a pid. */
+struct attached_object {
+	pid_t pid;
+	uint64_t inode;
+	char path[256];
+	int nfuncs;
+};
+
+/* A list of links: allocator probes, or mapping-wrapper probes and tracepoints. */
+struct link_list {
+	struct bpf_link **v;
+	size_t n, cap;
+};
+
+/* The objects probed so far, for allocators or for mapping wrappers. */
+struct object_list {
+	struct attached_object *v;
+	size_t n, cap;
+};
+
+struct attacher {
+	struct attach_opts opts;   /* what to attach: fixed at creation */
+	uint64_t only_dev, only_ino; /* opts.only_path's file */
+	size_t first_custom;       /* table index of the first --alloc-fn/--free-fn */
+	unsigned int *custom_hits; /* how often each custom function was found */
+	pid_t escalating;          /* attach_escalate() is probing this pid */
+	bool syscall_tracepoints;  /* attached (idempotent attach) */
+	/* Allocator probes: uprobe links and uprobe sessions (uprobe_session.h). */
+	struct link_list links;
+	int *fds;
+	size_t nfds, cap_fds;
+	struct object_list objs;
+	/* Mapping-wrapper probes and tracepoints, apart (attach_opts.map_wrappers). */
+	struct link_list wlinks;
+	struct object_list wobjs;
+};
 
 /* The entry program of each argument layout (allocators.h). */
 static struct bpf_program *role_program(struct memleak_bpf *skel, enum alloc_role role)
@@ -73,40 +113,29 @@ static bool role_frees(enum alloc_role role)
 /* Functions listed by name in the one-line summary of an object (-v). */
 #define SUMMARY_NAMES 8
 
-static int push_link_to(struct bpf_link ***v, size_t *n, size_t *cap,
-			struct bpf_link *link)
+static int push_link(struct link_list *l, struct bpf_link *link)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct bpf_link **nv = realloc(*v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = ncap;
-	}
-	(*v)[(*n)++] = link;
+	if (array_reserve((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return -ENOMEM;
+	l->v[l->n++] = link;
 	return 0;
 }
 
-static int push_link(struct attach_state *st, struct bpf_link *link)
+static int push_fd(struct attacher *st, int fd)
 {
-	return push_link_to(&st->links, &st->nlinks, &st->cap_links, link);
-}
-
-static int push_fd(struct attach_state *st, int fd)
-{
-	if (st->nfds == st->cap_fds) {
-		size_t cap = st->cap_fds ? st->cap_fds * 2 : 16;
-		int *v = realloc(st->fds, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		st->fds = v;
-		st->cap_fds = cap;
-	}
+	if (array_reserve((void **)&st->fds, &st->cap_fds, st->nfds + 1, sizeof(*st->fds)))
+		return -ENOMEM;
 	st->fds[st->nfds++] = fd;
 	return 0;
+}
+
+/*
+ * Probes serve every process (pid -1) in system-wide mode, except those of
+ * an escalation, which are for its one process.
+ */
+static bool system_wide(const struct attacher *st)
+{
+	return st->opts.system_wide && !st->escalating;
 }
 
 /*
@@ -114,7 +143,7 @@ static int push_fd(struct attach_state *st, int fd)
  * Mapping-wrapper probes are kept apart from the allocator probes, which
  * an escalation attaches and detaches as a range of st->links.
  */
-static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t pid,
+static int attach_one(struct attacher *st, struct bpf_program *prog, pid_t pid,
 		      const char *path, uint64_t off, bool retprobe, uint64_t cookie,
 		      bool wrapper)
 {
@@ -122,12 +151,11 @@ static int attach_one(struct attach_state *st, struct bpf_program *prog, pid_t p
 	struct bpf_link *link;
 	int err;
 
-	link = bpf_program__attach_uprobe_opts(prog, st->system_wide ? -1 : pid, path,
+	link = bpf_program__attach_uprobe_opts(prog, system_wide(st) ? -1 : pid, path,
 					       off, &uo);
 	if (!link)
 		return -errno;
-	err = wrapper ? push_link_to(&st->wlinks, &st->nwlinks, &st->cap_wlinks, link)
-		      : push_link(st, link);
+	err = push_link(wrapper ? &st->wlinks : &st->links, link);
 	if (err)
 		bpf_link__destroy(link);
 	return err;
@@ -199,28 +227,28 @@ struct session_set {
  * there, since nothing before it moves the stack pointer.  In sampled mode
  * with uprobe sessions, allocating functions join the object's session.
  */
-static int attach_fn(struct attach_state *st, pid_t pid, int fd, const char *kpath,
+static int attach_fn(struct attacher *st, pid_t pid, int fd, const char *kpath,
 		     const char *shown, const struct alloc_fn *f, const struct elf_func *ef,
 		     struct session_set *sess)
 {
-	struct memleak_bpf *skel = st->skel;
-	bool sampled = st->sample_bytes && !st->probe_floor;
+	struct memleak_bpf *skel = st->opts.skel;
+	bool sampled = st->opts.sample_bytes && !st->opts.probe_floor;
 	bool has_return = role_has_return(f->role);
 	struct bpf_program *entry, *ret;
 	uint64_t cookie = f->arg;
 	struct probe_place pl;
 	int err;
 
-	if (st->probe_at_entry)
+	if (st->opts.probe_at_entry)
 		pl = (struct probe_place){ .offset = ef->file_offset, .why = "--probe-at-entry" };
 	else
 		probe_place(fd, ef->file_offset, ef->size, &pl);
-	entry = st->probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
-	ret = st->probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
+	entry = st->opts.probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
+	ret = st->opts.probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
 	if (sampled && role_frees(f->role)) {
 		entry = skel->progs.free_enter;
 		has_return = false;
-	} else if (sampled && st->sessions) {
+	} else if (sampled && st->opts.sessions) {
 		sess->offs[sess->n] = pl.offset;
 		sess->cookies[sess->n++] = sampled_fn(f->role);
 		return 0;
@@ -245,14 +273,14 @@ static int attach_fn(struct attach_state *st, pid_t pid, int fd, const char *kpa
 	return 0;
 }
 
-static int attach_session(struct attach_state *st, pid_t pid, const char *kpath,
+static int attach_session(struct attacher *st, pid_t pid, const char *kpath,
 			  const char *shown, const struct session_set *sess)
 {
 	int fd, err;
 
-	fd = uprobe_session_attach(bpf_program__fd(st->skel->progs.sampled_alloc), kpath,
+	fd = uprobe_session_attach(bpf_program__fd(st->opts.skel->progs.sampled_alloc), kpath,
 				   sess->offs, sess->cookies, sess->n,
-				   st->system_wide ? -1 : pid);
+				   system_wide(st) ? -1 : pid);
 	if (fd < 0 || push_fd(st, fd)) {
 		err = fd < 0 ? fd : -ENOMEM;
 		if (fd >= 0)
@@ -271,11 +299,11 @@ static int attach_session(struct attach_state *st, pid_t pid, const char *kpath,
  * file (it resolves it to an inode); the functions were found in it already.
  * custom_only: probe the --alloc-fn/--free-fn functions only.
  */
-static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *kpath,
+static int attach_funcs(struct attacher *st, pid_t pid, int fd, const char *kpath,
 			const char *shown, struct elf_func *funcs, bool custom_only,
 			bool *has_core)
 {
-	const struct alloc_table *t = st->table;
+	const struct alloc_table *t = st->opts.table;
 	uint64_t sess_offs[t->n], sess_cookies[t->n];
 	struct session_set sess = { .offs = sess_offs, .cookies = sess_cookies };
 	char names[512], families[128];
@@ -342,42 +370,35 @@ static int attach_funcs(struct attach_state *st, pid_t pid, int fd, const char *
  * Objects are known by inode: the same file reached through a host path
  * before exec and through /proc/PID/map_files afterwards is one object.
  */
-static bool in_objects(const struct attach_state *st, const struct attached_object *v,
-		       size_t n, pid_t pid, uint64_t inode)
+static bool in_objects(const struct attacher *st, const struct object_list *l, pid_t pid,
+		       uint64_t inode)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if ((st->system_wide || v[i].pid == pid) && v[i].inode == inode)
+	for (i = 0; i < l->n; i++)
+		if ((system_wide(st) || l->v[i].pid == pid) && l->v[i].inode == inode)
 			return true;
 	return false;
 }
 
-static bool already_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+static bool already_attached(const struct attacher *st, pid_t pid, uint64_t inode)
 {
-	return in_objects(st, st->objs, st->nobjs, pid, inode);
+	return in_objects(st, &st->objs, pid, inode);
 }
 
-static bool wrappers_attached(const struct attach_state *st, pid_t pid, uint64_t inode)
+static bool wrappers_attached(const struct attacher *st, pid_t pid, uint64_t inode)
 {
-	return in_objects(st, st->wobjs, st->nwobjs, pid, inode);
+	return in_objects(st, &st->wobjs, pid, inode);
 }
 
-static int remember_in(struct attached_object **v, size_t *n, size_t *cap, pid_t pid,
-		       uint64_t inode, const char *path, int nfuncs)
+static int remember_in(struct object_list *l, pid_t pid, uint64_t inode, const char *path,
+		       int nfuncs)
 {
 	struct attached_object *o;
 
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct attached_object *nv = realloc(*v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = ncap;
-	}
-	o = &(*v)[(*n)++];
+	if (array_reserve((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return -ENOMEM;
+	o = &l->v[l->n++];
 	o->pid = pid;
 	o->inode = inode;
 	o->nfuncs = nfuncs;
@@ -385,22 +406,22 @@ static int remember_in(struct attached_object **v, size_t *n, size_t *cap, pid_t
 	return 0;
 }
 
-static int remember_object(struct attach_state *st, pid_t pid, uint64_t inode,
+static int remember_object(struct attacher *st, pid_t pid, uint64_t inode,
 			   const char *path, int nfuncs)
 {
-	return remember_in(&st->objs, &st->nobjs, &st->cap_objs, pid, inode, path, nfuncs);
+	return remember_in(&st->objs, pid, inode, path, nfuncs);
 }
 
-static bool has_custom(const struct attach_state *st)
+static bool has_custom(const struct attacher *st)
 {
-	return st->first_custom < st->table->n;
+	return st->first_custom < st->opts.table->n;
 }
 
 /* Probe one object if it defines any allocation function. */
-static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
+static int probe_object(struct attacher *st, pid_t pid, const char *kpath,
 			const char *shown, bool *has_core)
 {
-	const struct alloc_table *t = st->table;
+	const struct alloc_table *t = st->opts.table;
 	struct elf_func *funcs;
 	bool custom_only;
 	uint64_t inode;
@@ -421,7 +442,7 @@ static int probe_object(struct attach_state *st, pid_t pid, const char *kpath,
 		return 0;
 	}
 	/* --allocator-object: the allocator is there, elsewhere only custom functions. */
-	custom_only = st->only_path &&
+	custom_only = st->opts.only_path &&
 		      (sb.st_ino != st->only_ino || sb.st_dev != st->only_dev);
 	if (custom_only && !has_custom(st)) {
 		close(fd);
@@ -486,7 +507,7 @@ bool attach_maps_without_wrappers(const char *exe)
 }
 
 /* Probe the mapping wrappers one object defines (each address once). */
-static int probe_wrappers(struct attach_state *st, pid_t pid, const char *kpath,
+static int probe_wrappers(struct attacher *st, pid_t pid, const char *kpath,
 			  const char *shown)
 {
 	struct elf_func funcs[NWRAPPERS];
@@ -517,10 +538,10 @@ static int probe_wrappers(struct attach_state *st, pid_t pid, const char *kpath,
 			alias |= funcs[j].found && funcs[j].file_offset == funcs[i].file_offset;
 		if (!funcs[i].found || alias)
 			continue;
-		err = attach_one(st, st->skel->progs.map_wrapper_enter, pid, kpath,
+		err = attach_one(st, st->opts.skel->progs.map_wrapper_enter, pid, kpath,
 				 funcs[i].file_offset, false, map_wrappers[i].nr, true);
 		if (!err)
-			err = attach_one(st, st->skel->progs.map_wrapper_return, pid, kpath,
+			err = attach_one(st, st->opts.skel->progs.map_wrapper_return, pid, kpath,
 					 funcs[i].file_offset, true, 0, true);
 		n += !err;
 	}
@@ -532,23 +553,22 @@ static int probe_wrappers(struct attach_state *st, pid_t pid, const char *kpath,
 			    (int)pid, shown, n, n == 1 ? "" : "s");
 out:
 	close(fd);
-	return err ?: remember_in(&st->wobjs, &st->nwobjs, &st->cap_wobjs, pid, sb.st_ino,
-				  shown, n);
+	return err ?: remember_in(&st->wobjs, pid, sb.st_ino, shown, n);
 }
 
 /* --allocator-object: probe it by its path, mapped yet or not. */
-static int probe_only_object(struct attach_state *st, pid_t pid, bool *has_core)
+static int probe_only_object(struct attacher *st, pid_t pid, bool *has_core)
 {
-	if (!st->only_path || already_attached(st, pid, st->only_ino))
+	if (!st->opts.only_path || already_attached(st, pid, st->only_ino))
 		return 0;
-	return probe_object(st, pid, st->only_path, st->only_path, has_core);
+	return probe_object(st, pid, st->opts.only_path, st->opts.only_path, has_core);
 }
 
-int attach_process(struct attach_state *st, pid_t pid)
+int attach_process(struct attacher *st, pid_t pid)
 {
 	/* Growth mode probes allocators only while escalated; wrappers always. */
-	bool allocators = !st->growth_only || st->escalating == pid;
-	bool wrappers = st->map_wrappers && !st->escalating;
+	bool allocators = !st->opts.growth_only || st->escalating == pid;
+	bool wrappers = st->opts.map_wrappers && !st->escalating;
 	struct proc_map *maps;
 	bool has_core = false;
 	size_t i, nmaps;
@@ -598,18 +618,18 @@ int attach_process(struct attach_state *st, pid_t pid)
 	return newly;
 }
 
-int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
+int attach_paths(struct attacher *st, pid_t pid, char **paths, size_t n)
 {
 	bool has_core = false;
 	size_t i;
 	int err;
 
-	for (i = 0; st->map_wrappers && i < n; i++) {
+	for (i = 0; st->opts.map_wrappers && i < n; i++) {
 		err = probe_wrappers(st, pid, paths[i], paths[i]);
 		if (err < 0)
 			return err;
 	}
-	if (st->growth_only)
+	if (st->opts.growth_only)
 		return 0;
 	err = probe_only_object(st, pid, &has_core);
 	if (err < 0)
@@ -622,7 +642,7 @@ int attach_paths(struct attach_state *st, pid_t pid, char **paths, size_t n)
 	return has_core ? 0 : -ENOENT;
 }
 
-static int attach_programs(struct attach_state *st, struct bpf_program **progs, size_t n)
+static int attach_programs(struct attacher *st, struct bpf_program **progs, size_t n)
 {
 	size_t i;
 	int err;
@@ -632,7 +652,7 @@ static int attach_programs(struct attach_state *st, struct bpf_program **progs, 
 
 		if (!link)
 			return -errno;
-		err = push_link_to(&st->wlinks, &st->nwlinks, &st->cap_wlinks, link);
+		err = push_link(&st->wlinks, link);
 		if (err) {
 			bpf_link__destroy(link);
 			return err;
@@ -642,19 +662,22 @@ static int attach_programs(struct attach_state *st, struct bpf_program **progs, 
 	return 0;
 }
 
-int attach_tracepoints(struct attach_state *st)
+int attach_tracepoints(struct attacher *st)
 {
+	struct memleak_bpf *skel = st->opts.skel;
 	struct bpf_program *progs[] = {
-		st->skel->progs.oom_victim, st->skel->progs.on_fork,
-		st->skel->progs.on_exec, st->skel->progs.on_exit,
+		skel->progs.oom_victim, skel->progs.on_fork, skel->progs.on_exec,
+		skel->progs.on_exit,
 	};
 
 	return attach_programs(st, progs, sizeof(progs) / sizeof(progs[0]));
 }
 
-int attach_syscall_tracepoints(struct attach_state *st)
+int attach_syscall_tracepoints(struct attacher *st)
 {
-	struct bpf_program *progs[] = { st->skel->progs.sys_enter, st->skel->progs.sys_exit };
+	struct bpf_program *progs[] = {
+		st->opts.skel->progs.sys_enter, st->opts.skel->progs.sys_exit,
+	};
 	int err;
 
 	if (st->syscall_tracepoints)
@@ -664,106 +687,127 @@ int attach_syscall_tracepoints(struct attach_state *st)
 	return err;
 }
 
-int attach_init(struct attach_state *st, const struct alloc_table *table,
-		const char *only_path)
+bool attach_wrappers_only(const struct attacher *st)
 {
-	struct stat sb;
-	size_t i;
-
-	st->table = table;
-	st->first_custom = table->n;
-	for (i = 0; i < table->n; i++) {
-		if (table->fns[i].family == FAM_CUSTOM) {
-			st->first_custom = i;
-			break;
-		}
-	}
-	st->custom_hits = calloc(table->n - st->first_custom + 1, sizeof(*st->custom_hits));
-	if (!st->custom_hits)
-		return -ENOMEM;
-	if (!only_path)
-		return 0;
-	if (stat(only_path, &sb))
-		return -errno;
-	st->only_path = only_path;
-	st->only_dev = sb.st_dev;
-	st->only_ino = sb.st_ino;
-	return 0;
+	return st->opts.map_wrappers && !st->syscall_tracepoints;
 }
 
-const char *attach_missing_custom(const struct attach_state *st)
+/* The custom functions (--alloc-fn/--free-fn) are last in the table. */
+static size_t first_custom(const struct alloc_table *table)
 {
 	size_t i;
 
-	for (i = st->first_custom; i < st->table->n; i++)
+	for (i = 0; i < table->n; i++)
+		if (table->fns[i].family == FAM_CUSTOM)
+			return i;
+	return table->n;
+}
+
+struct attacher *attacher_new(const struct attach_opts *opts)
+{
+	struct attacher *st = calloc(1, sizeof(*st));
+	struct stat sb;
+	int err;
+
+	if (!st)
+		return NULL;
+	st->opts = *opts;
+	st->first_custom = first_custom(opts->table);
+	st->custom_hits = calloc(opts->table->n - st->first_custom + 1,
+				 sizeof(*st->custom_hits));
+	if (!st->custom_hits) {
+		attacher_free(st);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!opts->only_path)
+		return st;
+	if (stat(opts->only_path, &sb)) {
+		err = errno;
+		attacher_free(st);
+		errno = err;
+		return NULL;
+	}
+	st->only_dev = sb.st_dev;
+	st->only_ino = sb.st_ino;
+	return st;
+}
+
+const char *attach_missing_custom(const struct attacher *st)
+{
+	const struct alloc_table *t = st->opts.table;
+	size_t i;
+
+	for (i = st->first_custom; i < t->n; i++)
 		if (!st->custom_hits[i - st->first_custom])
-			return st->table->fns[i].name;
+			return t->fns[i].name;
 	return NULL;
 }
 
-int attach_escalate(struct attach_state *st, pid_t pid, size_t *first, size_t *end)
+int attach_escalate(struct attacher *st, pid_t pid, struct attach_range *range)
 {
-	bool system_wide = st->system_wide;
 	int err;
 
-	st->system_wide = false;
 	st->escalating = pid;
-	*first = st->nlinks;
+	range->first = st->links.n;
 	err = attach_process(st, pid);
-	*end = st->nlinks;
+	range->end = st->links.n;
 	st->escalating = 0;
-	st->system_wide = system_wide;
 	return err;
 }
 
-void attach_deescalate(struct attach_state *st, pid_t pid, size_t first, size_t end)
+void attach_deescalate(struct attacher *st, pid_t pid, const struct attach_range *range)
 {
 	size_t i, j = 0;
 
-	for (i = first; i < end && i < st->nlinks; i++) {
-		bpf_link__destroy(st->links[i]);
-		st->links[i] = NULL;
+	for (i = range->first; i < range->end && i < st->links.n; i++) {
+		bpf_link__destroy(st->links.v[i]);
+		st->links.v[i] = NULL;
 	}
 	/* Probed again from scratch if it is escalated again. */
-	for (i = 0; i < st->nobjs; i++)
-		if (st->objs[i].pid != pid)
-			st->objs[j++] = st->objs[i];
-	st->nobjs = j;
+	for (i = 0; i < st->objs.n; i++)
+		if (st->objs.v[i].pid != pid)
+			st->objs.v[j++] = st->objs.v[i];
+	st->objs.n = j;
 }
 
-size_t attach_count_objects(const struct attach_state *st, pid_t pid)
+void attach_counts(const struct attacher *st, struct attach_counts *c)
+{
+	c->allocator_probes = st->links.n + st->nfds;
+	c->mapping_probes = st->wlinks.n;
+}
+
+size_t attach_count_objects(const struct attacher *st, pid_t pid)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < st->nobjs; i++)
-		n += (st->system_wide || st->objs[i].pid == pid) && st->objs[i].nfuncs > 0;
+	for (i = 0; i < st->objs.n; i++)
+		n += (system_wide(st) || st->objs.v[i].pid == pid) && st->objs.v[i].nfuncs > 0;
 	return n;
 }
 
-void attach_destroy(struct attach_state *st)
+static void destroy_links(struct link_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < st->nlinks; i++)
-		bpf_link__destroy(st->links[i]);
-	for (i = 0; i < st->nwlinks; i++)
-		bpf_link__destroy(st->wlinks[i]);
-	free(st->wlinks);
-	free(st->wobjs);
-	st->wlinks = NULL;
-	st->wobjs = NULL;
-	st->nwlinks = st->cap_wlinks = st->nwobjs = st->cap_wobjs = 0;
-	st->syscall_tracepoints = false;
+	for (i = 0; i < l->n; i++)
+		bpf_link__destroy(l->v[i]);
+	free(l->v);
+}
+
+void attacher_free(struct attacher *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	destroy_links(&st->links);
+	destroy_links(&st->wlinks);
 	for (i = 0; i < st->nfds; i++)
 		close(st->fds[i]);
 	free(st->fds);
-	st->fds = NULL;
-	st->nfds = st->cap_fds = 0;
-	free(st->links);
-	free(st->objs);
+	free(st->objs.v);
+	free(st->wobjs.v);
 	free(st->custom_hits);
-	st->custom_hits = NULL;
-	st->links = NULL;
-	st->objs = NULL;
-	st->nlinks = st->cap_links = st->nobjs = st->cap_objs = 0;
+	free(st);
 }

@@ -4,9 +4,11 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "cli/errors.h"
+#include "collect/records.h"
+#include "probes/attach.h"
 #include "procs/escalate.h"
 #include "procs/procfs.h"
-#include "collect/records.h"
+#include "procs/targets.h"
 #include "symbols/symbolize.h"
 #include "tracer.h"
 #include "memleak.skel.h"
@@ -25,7 +27,7 @@ static void escalate_start(struct tracer *t, struct target *tg, uint64_t now_ms,
 {
 	int err;
 
-	err = attach_escalate(&t->att, tg->pid, &tg->esc_first, &tg->esc_end);
+	err = attach_escalate(t->att, tg->pid, &tg->esc_probes);
 	if (err < 0) {
 		verbose_msg(0, "pid %d: cannot escalate to precise probes: %s", (int)tg->pid,
 			    strerror(-err));
@@ -42,7 +44,7 @@ static void escalate_stop(struct tracer *t, struct target *tg, uint64_t now_ms)
 {
 	struct proc_id id = { .tgid = (uint32_t)tg->pid, .gen = tg->gen };
 
-	attach_deescalate(&t->att, tg->pid, tg->esc_first, tg->esc_end);
+	attach_deescalate(t->att, tg->pid, &tg->esc_probes);
 	/* Its frees go unseen from now on: what was recorded would turn stale. */
 	records_drop(bpf_map__fd(t->skel->maps.allocs),
 		     bpf_map__fd(t->skel->maps.stack_totals), &id, 1);

@@ -1,24 +1,32 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The traced processes: added at start, at fork (--follow), when a process
- * exec's into a --comm/--cgroup match; renewed at exec; reported and
- * dropped at exit.  Kernel events arrive through the ring buffer; they are
- * queued during the drain and handled here after it, because handling them
- * reads the maps again (an OOM report drains the ring buffer itself).
+ * The traced processes (see targets.h).  Kernel events are handled after
+ * the ring buffer's drain, not during it, because handling them reads the
+ * maps again (an OOM report drains the ring buffer itself).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
+#include "analyze/report.h"
 #include "cli/errors.h"
-#include "procs/procfs.h"
 #include "collect/records.h"
+#include "lib/util.h"
+#include "out/render.h"
+#include "pipeline.h"
+#include "probes/attach.h"
+#include "procs/procfs.h"
+#include "procs/targets.h"
 #include "symbols/symbolize.h"
 #include "tracer.h"
+#include "unwind/unwind_loader.h"
 #include "memleak.skel.h"
 
 /* Pid in its innermost pid namespace (NSpid's last field); 0 if the same. */
@@ -61,19 +69,12 @@ int target_find(const struct tracer *t, pid_t pid)
 
 static int grow_targets(struct tracer *t)
 {
-	size_t cap = t->cap_targets ? t->cap_targets * 2 : 16;
-	struct target *v;
-
 	if (t->ntargets < t->cap_targets)
 		return 0;
 	if (t->ntargets >= MEMLEAK_MAX_PIDS)
 		return -ENOSPC; /* as many as the kernel side can trace */
-	v = realloc(t->targets, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	t->targets = v;
-	t->cap_targets = cap;
-	return 0;
+	return array_reserve((void **)&t->targets, &t->cap_targets, t->ntargets + 1,
+			     sizeof(*t->targets));
 }
 
 int target_add(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
@@ -112,24 +113,62 @@ int target_add(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	return (int)t->ntargets++;
 }
 
+void target_cover_mapping_calls(struct tracer *t, struct target *tg, const char *exe)
+{
+	char path[64];
+	int err;
+
+	/*
+	 * Such a program (Go, a static binary making its own syscalls) is
+	 * followed at the syscall tracepoints, which every syscall of the
+	 * host then pays for.
+	 */
+	if (!attach_wrappers_only(t->att) || tg->exe_checked)
+		return;
+	tg->exe_checked = true;
+	if (!exe) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)tg->pid);
+		exe = path;
+	}
+	if (!attach_maps_without_wrappers(exe))
+		return;
+	verbose_msg(0, "pid %d: maps memory without C library wrappers (Go or static): "
+		    "following mmap/brk at the syscall tracepoints", (int)tg->pid);
+	err = attach_syscall_tracepoints(t->att);
+	if (err)
+		verbose_msg(0, "cannot attach the syscall tracepoints: %s", strerror(-err));
+}
+
+int target_update(struct tracer *t, struct target *tg, bool must_probe)
+{
+	int err = attach_process(t->att, tg->pid);
+
+	if (err < 0 && must_probe)
+		return err;
+	if (err < 0 && err != -ESRCH && err != -ENOENT)
+		verbose_msg(0, "pid %d: cannot probe new objects: %s", (int)tg->pid,
+			    strerror(-err));
+	/* A program without allocator (Go) may still map memory its own way. */
+	if (err >= 0 || err == -ENOENT)
+		target_cover_mapping_calls(t, tg, NULL);
+	symbolizer_add_process(t->sym, tg->pid);
+	procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
+	/* Last: a new object's table takes milliseconds to build. */
+	unwinder_update_process(t->unw, tg->pid);
+	return err;
+}
+
 /*
  * The BPF side never touches an old generation again, so its records can
  * go whenever convenient: queued here, dropped in one pass.
  */
 static void queue_drop(struct tracer *t, pid_t pid, uint32_t gen)
 {
-	if (t->ndrops == t->cap_drops) {
-		size_t cap = t->cap_drops ? t->cap_drops * 2 : 64;
-		struct proc_id *v = realloc(t->drops, cap * sizeof(*v));
-
-		if (!v) {
-			targets_drop_records(t); /* no room: drop now */
-			if (t->ndrops == t->cap_drops)
-				return;
-		} else {
-			t->drops = v;
-			t->cap_drops = cap;
-		}
+	if (array_reserve((void **)&t->drops, &t->cap_drops, t->ndrops + 1,
+			  sizeof(*t->drops))) {
+		targets_drop_records(t); /* no room: drop now */
+		if (t->ndrops == t->cap_drops)
+			return;
 	}
 	t->drops[t->ndrops++] = (struct proc_id){ .tgid = pid, .gen = gen };
 }
@@ -189,6 +228,43 @@ void target_exited(struct tracer *t, size_t i)
 	memmove(&t->targets[i], &t->targets[i + 1], (t->ntargets - i) * sizeof(*tg));
 }
 
+/* pid runs now and matches --comm or --cgroup: trace it from here on. */
+static void add_match(pid_t pid, void *ctx)
+{
+	struct tracer *t = ctx;
+
+	if (pid <= 0 || pid == getpid() || target_find(t, pid) >= 0 || !procfs_alive(pid))
+		return;
+	if (target_add(t, pid, 0, 0) >= 0)
+		verbose_msg(1, "pid %d (%s) matches: traced", (int)pid,
+			    t->targets[t->ntargets - 1].comm);
+}
+
+void targets_scan_matching(struct tracer *t)
+{
+	struct dirent *de;
+	char comm[17];
+	DIR *d;
+
+	if (t->opts.cgroup) {
+		procfs_cgroup_pids(t->opts.cgroup, add_match, t);
+		return;
+	}
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		procfs_comm(pid, comm, sizeof(comm));
+		if (!strcmp(comm, t->opts.comm))
+			add_match(pid, t);
+	}
+	closedir(d);
+}
+
 bool targets_done(const struct tracer *t)
 {
 	size_t i;
@@ -229,7 +305,7 @@ static void report_oom(struct tracer *t, const struct memleak_event *e)
 	    !procfs_memory_cgroup(e->tgid, cgroup, sizeof(cgroup), &o.cgroup_limit_bytes,
 				  &o.cgroup_usage_bytes))
 		o.cgroup = cgroup;
-	if (tracer_build_report(t, e->tgid, &r))
+	if (pipeline_build_report(t, e->tgid, &r))
 		return;
 	if (render_oom(t->out, t->opts.format, &o, &r))
 		err_msg("cannot write OOM report: %s", strerror(errno));
