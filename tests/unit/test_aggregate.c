@@ -36,7 +36,7 @@ static int setup(void **state)
 	struct maps *m = calloc(1, sizeof(*m));
 	LIBBPF_OPTS(bpf_map_create_opts, noprealloc, .map_flags = BPF_F_NO_PREALLOC);
 
-	/* As the tracer makes them (bpf/memleak.bpf.c). */
+	/* As the tracer makes them (bpf/records.bpf.h). */
 	m->allocs = bpf_map_create(BPF_MAP_TYPE_HASH, "t_allocs", sizeof(struct alloc_key),
 				   sizeof(struct alloc_info), 100000, &noprealloc);
 	m->totals = bpf_map_create(BPF_MAP_TYPE_HASH, "t_totals", sizeof(struct stack_key),

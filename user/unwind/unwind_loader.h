@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Loads unwind tables into the BPF maps the unwinder reads
- * (bpf/unwind.bpf.h): one table per object file, built once and shared by
+ * (bpf/unwind.bpf.c): one table per object file, built once and shared by
  * every process mapping it.  Bounded: the rows array has a fixed capacity
  * and at most MEMLEAK_UNWIND_MAX_OBJECTS objects are entered; an object
  * whose table does not fit is walked by frame pointers, and counted.
