@@ -1,7 +1,11 @@
 # memleakbpf — build, install dependencies, test, demo, benchmark.
 #
 #   make deps    install the Debian packages the build and tests need
+#                (= make build-deps, what make and make static need, + make test-deps)
 #   make         build ./memleakbpf
+#   make static  build ./memleakbpf-static, no shared library at all
+#   make image   the container image (Containerfile, podman or buildah)
+#   make install PREFIX=/usr/local DESTDIR=  binary, man page, systemd unit
 #   make demo    deps + build + trace the bundled leaking demo for a few reports
 #   make test    deps + build + unit and integration tests (root)
 #   make bench   deps + build + overhead benchmark (ratios)
@@ -65,25 +69,50 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/jemalloc_extended $(OUT)/targets/growth_leak_static_stripped \
 	$(OUT)/targets/leak_exact_debuglink
 
-DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
-	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
-	libcapstone-dev libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux python3 \
-	binutils libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 libmimalloc-dev \
-	redis-server redis-tools libc6-dbg \
-	openjdk-17-jdk-headless
+# ---------------------------------------------------------------- dependencies
+# Split so that building the tracer does not pull what only the tests run
+# (Chromium, a JDK, redis...: ~2 GiB).  BUILD_PKGS also has the static
+# archives make static links (libbpf.a, libdw.a, libcapstone.a, ...: the
+# -dev packages ship them; liblzma-dev and libbz2-dev for libdw's).
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev liblzma-dev \
+	libbz2-dev libcapstone-dev libprotobuf-c-dev protobuf-c-compiler pkg-config make gcc g++ \
+	xxd binutils
+TEST_PKGS := libcmocka-dev jq musl-tools libjemalloc2 libjemalloc-dev util-linux golang-go \
+	chromium tmux python3 libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 \
+	libmimalloc-dev redis-server redis-tools libc6-dbg openjdk-17-jdk-headless \
+	python3-yaml groff-base man-db systemd libcap2-bin
+# make image only (not part of deps: the tests check the image's root
+# filesystem, make image-rootfs, without a container engine).
+IMAGE_PKGS := buildah
+DEBIAN_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps demo test unit integration bench bench-cost clean
-
-all: memleakbpf
-
-deps:
-	@missing=""; for p in $(DEBIAN_PKGS); do \
+# install_missing PACKAGES: apt-get install those not installed yet.
+define install_missing
+	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+# ------------------------------------------------------------ end dependencies
+
+.PHONY: all deps build-deps test-deps image-deps demo test unit integration bench bench-cost \
+	clean static image image-rootfs install
+
+all: memleakbpf
+
+deps: build-deps test-deps
+
+build-deps:
+	$(call install_missing,$(BUILD_PKGS))
+
+test-deps:
+	$(call install_missing,$(TEST_PKGS))
+
+image-deps:
+	$(call install_missing,$(IMAGE_PKGS))
 
 $(OUT):
 	mkdir -p $(OUT) $(OUT)/tests $(OUT)/targets
@@ -137,6 +166,31 @@ $(LIB): $(USER_OBJS)
 
 memleakbpf: $(OUT)/user/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---------------------------------------------------------------- static build
+# One executable that needs nothing from the filesystem but /proc and /sys:
+# copied into a debug pod, a scratch image or an empty chroot, it runs.
+# The same objects as ./memleakbpf but probe_place.o, which links capstone
+# in instead of loading it (the archive's copy is then never pulled).
+# pkg-config --static names what each static library needs in turn
+# (libdw: lzma, bz2, z; newer elfutils add zstd), whatever the release.
+# Static glibc: the tracer calls no NSS function (getpwnam, getaddrinfo...)
+# nor dlopen, the parts that would need the shared glibc at run time.
+STATIC_PKGS   := libbpf libdw libelf libprotobuf-c capstone zlib
+STATIC_LDLIBS  = $(shell pkg-config --static --libs $(STATIC_PKGS)) -lstdc++ -lm
+STATIC_PLACE  := $(OUT)/static/probe_place.o
+
+$(STATIC_PLACE): user/probes/probe_place.c $(USER_HDRS) | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCLUDES) -DCAPSTONE_LINKED -c $< -o $@
+
+memleakbpf-static: $(OUT)/user/main.o $(STATIC_PLACE) $(LIB)
+	$(CC) $(CFLAGS) -static -o $@ $^ $(STATIC_LDLIBS)
+	@if readelf -d $@ 2>/dev/null | grep -q NEEDED; then \
+		echo "$@: still has dynamic dependencies" >&2; rm -f $@; exit 1; fi
+
+static: memleakbpf-static
+# ------------------------------------------------------------ end static build
 
 # Unit tests: cmocka, linked against the user-space library.
 $(OUT)/tests/%: tests/unit/%.c $(LIB) | $(OUT)
@@ -249,4 +303,4 @@ bench-cost: deps
 	@bash bench/cost.sh
 
 clean:
-	rm -rf $(OUT) memleakbpf demo/leaky
+	rm -rf $(OUT) memleakbpf memleakbpf-static demo/leaky
