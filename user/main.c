@@ -269,6 +269,13 @@ static int attach_event_probes(struct tracer *t)
 
 static int attach_error(const struct tracer *t, int err, pid_t pid)
 {
+	const char *cap = missing_probe_capability();
+
+	if (cap && (err == -ENOENT || err == -EACCES || err == -EPERM)) {
+		err_msg("cannot probe process %d without %s (probes need CAP_SYS_ADMIN "
+			"and CAP_SYS_PTRACE)", (int)pid, cap);
+		return EXIT_NOT_PRIVILEGED;
+	}
 	if (err == -ESRCH) {
 		err_msg("process %d exited before probes were attached", (int)pid);
 		return EXIT_PID_GONE;
@@ -368,6 +375,8 @@ static int start_command(struct tracer *t)
 	/* Its tables too: the walker finds them from its first instruction. */
 	for (size_t i = 0; !e && i < t->launch.nobjects; i++)
 		unwinder_add_file(t->unw, t->launch.objects[i]);
+	if (e && e != -ESRCH && missing_probe_capability())
+		return attach_error(t, e, t->launch.pid);
 	if (e == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in '%s' or its libraries "
 			"(stripped static binary?)", t->launch.exe);
