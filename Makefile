@@ -143,6 +143,23 @@ $(OUT)/user/%.o: user/%.c $(USER_HDRS) bpf/memleak.h $(SKEL) | $(OUT)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
+# ---------------------------------------------------------------- version
+# --version: VERSION and git describe, baked into cli/version.o only;
+# build/build_version.h is rewritten only when they change.
+VERSION      ?= 0.9.0
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+$(OUT)/build_version.h: FORCE | $(OUT)
+	@printf '#define MEMLEAKBPF_VERSION "%s"\n#define MEMLEAKBPF_GIT "%s"\n' \
+		'$(VERSION)' '$(GIT_DESCRIBE)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(OUT)/user/cli/version.o: $(OUT)/build_version.h
+
+.PHONY: FORCE
+FORCE:
+# ------------------------------------------------------------ end version
+
 $(OUT)/user/probes/probe_place.o: override CFLAGS += $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"')
 
 # The pprof encoder, generated from proto/profile.proto.
