@@ -209,6 +209,50 @@ memleakbpf-static: $(OUT)/user/main.o $(STATIC_PLACE) $(LIB)
 static: memleakbpf-static
 # ------------------------------------------------------------ end static build
 
+# ---------------------------------------------------------------- image
+# build/image-rootfs is the image's whole filesystem: the static binary
+# (stripped) and an empty /tmp and output directory.  The Containerfile
+# copies it as is, so tests run the image's contents from a chroot of
+# this directory where no container may run (make image-rootfs).
+ROOTFS      := $(OUT)/image-rootfs
+IMAGE       ?= memleakbpf:$(VERSION)
+IMAGE_TOOL  ?= $(firstword $(shell command -v buildah podman 2>/dev/null))
+
+image-rootfs: memleakbpf-static
+	rm -rf $(ROOTFS)
+	install -d -m 755 $(ROOTFS)/usr/local/sbin $(ROOTFS)/proc $(ROOTFS)/sys
+	install -d -m 1777 $(ROOTFS)/tmp
+	install -d -m 750 $(ROOTFS)/var/log/memleakbpf
+	strip -s -o $(ROOTFS)/usr/local/sbin/memleakbpf memleakbpf-static
+
+image: image-rootfs
+	@[ -n "$(IMAGE_TOOL)" ] || { echo "make image needs buildah or podman (make image-deps)" >&2; exit 1; }
+	$(IMAGE_TOOL) $(if $(findstring buildah,$(IMAGE_TOOL)),bud,build) --layers=false \
+		-f Containerfile -t $(IMAGE) $(ROOTFS)
+# ------------------------------------------------------------ end image
+
+# ---------------------------------------------------------------- install
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary (the dynamic one;
+# BINARY=memleakbpf-static for the other), its man page, and the systemd
+# unit with ExecStart pointing at where the binary went.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/memleakbpf
+UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,/etc/systemd/system)
+BINARY      ?= memleakbpf
+
+install: $(BINARY)
+	install -D -m 755 $(BINARY) $(DESTDIR)$(SBINDIR)/memleakbpf
+	install -D -m 644 doc/memleakbpf.8 $(DESTDIR)$(MANDIR)/man8/memleakbpf.8
+	install -D -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's#/usr/local/sbin/memleakbpf#$(SBINDIR)/memleakbpf#g' \
+	    -e 's#/usr/local/share/doc/memleakbpf#$(DOCDIR)#g' \
+		dist/memleakbpf.service > $(DESTDIR)$(UNITDIR)/memleakbpf.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/memleakbpf.service
+# ------------------------------------------------------------ end install
+
 # Unit tests: cmocka, linked against the user-space library.
 $(OUT)/tests/%: tests/unit/%.c $(LIB) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
