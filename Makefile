@@ -348,11 +348,12 @@ demo: deps
 unit: $(UNIT_BINS)
 	@bash tests/run_unit.sh $(UNIT_BINS)
 
-integration: memleakbpf $(TARGET_BINS) demo/leaky
+integration: memleakbpf memleakbpf-static image-rootfs $(TARGET_BINS) demo/leaky
 	@bash tests/integration/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TARGET_BINS) demo/leaky
+	@$(MAKE) --no-print-directory all memleakbpf-static image-rootfs $(UNIT_BINS) $(TARGET_BINS) \
+		demo/leaky
 	@bash tests/run_all.sh $(UNIT_BINS)
 
 bench: deps

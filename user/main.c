@@ -67,8 +67,8 @@ static int check_environment(struct tracer *t, const char **btf)
 	int i;
 
 	if (!have_tracing_privileges()) {
-		err_msg("not privileged: run as root (needs CAP_BPF, CAP_PERFMON and "
-			"CAP_SYS_PTRACE, or CAP_SYS_ADMIN)");
+		err_msg("not privileged: missing %s (probes need CAP_SYS_ADMIN and "
+			"CAP_SYS_PTRACE: run as root)", missing_probe_capability() ?: "capabilities");
 		return EXIT_NOT_PRIVILEGED;
 	}
 	*btf = find_kernel_btf(o->btf_path);
@@ -272,7 +272,7 @@ static int attach_error(const struct tracer *t, int err, pid_t pid)
 	const char *cap = missing_probe_capability();
 
 	if (cap && (err == -ENOENT || err == -EACCES || err == -EPERM)) {
-		err_msg("cannot probe process %d without %s (probes need CAP_SYS_ADMIN "
+		err_msg("cannot probe process %d: missing %s (probes need CAP_SYS_ADMIN "
 			"and CAP_SYS_PTRACE)", (int)pid, cap);
 		return EXIT_NOT_PRIVILEGED;
 	}
