@@ -99,7 +99,7 @@ endef
 # ------------------------------------------------------------ end dependencies
 
 .PHONY: all deps build-deps test-deps image-deps demo test unit integration bench bench-cost \
-	clean static image image-rootfs install
+	clean static image image-rootfs install k8s-schema-check
 
 all: memleakbpf
 
@@ -229,6 +229,20 @@ image: image-rootfs
 	@[ -n "$(IMAGE_TOOL)" ] || { echo "make image needs buildah or podman (make image-deps)" >&2; exit 1; }
 	$(IMAGE_TOOL) $(if $(findstring buildah,$(IMAGE_TOOL)),bud,build) --layers=false \
 		-f Containerfile -t $(IMAGE) $(ROOTFS)
+
+# The manifests against the Kubernetes API schemas (kubernetes-models from
+# npm, pinned in dist/k8s/schema): needs node and npm, and the npm registry
+# once; not part of make test (test_packaging.sh checks the fields itself).
+K8S_SCHEMA := $(OUT)/k8s-schema
+
+k8s-schema-check:
+	mkdir -p $(K8S_SCHEMA)
+	cp dist/k8s/schema/package.json dist/k8s/schema/check.mjs $(K8S_SCHEMA)/
+	cd $(K8S_SCHEMA) && npm install --no-audit --no-fund --silent
+	for f in dist/k8s/*.yaml; do \
+		python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' $$f | \
+			node $(K8S_SCHEMA)/check.mjs $$f || exit 1; \
+	done
 # ------------------------------------------------------------ end image
 
 # ---------------------------------------------------------------- install
