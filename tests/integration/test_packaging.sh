@@ -13,6 +13,7 @@ need_static() {
 
 # pk_leak_exact_target: leak_exact waiting for $T/go, 17 blocks of 3000 bytes; PK_PID.
 pk_leak_exact_target() {
+	rm -f "$T/go"
 	start_target PK_PID "$(target leak_exact)" 17 3000 300 "$T/go"
 }
 
@@ -76,8 +77,8 @@ test_packaging_static_same_placement() {
 	need_static
 	pk_leak_exact_target
 	local pid=$PK_PID dyn st
-	"$MEMLEAKBPF" -vv -p "$pid" 0.1 1 >/dev/null 2>"$T/dynamic.err" || fail "dynamic tracer failed: $(head -c 300 "$T/dynamic.err")"
-	"$STATIC_BIN" -vv -p "$pid" 0.1 1 >/dev/null 2>"$T/static.err" || fail "static tracer failed: $(head -c 300 "$T/static.err")"
+	timeout 60 "$MEMLEAKBPF" -vv -p "$pid" 0.1 1 >/dev/null 2>"$T/dynamic.err" || fail "dynamic tracer failed: $(head -c 300 "$T/dynamic.err")"
+	timeout 60 "$STATIC_BIN" -vv -p "$pid" 0.1 1 >/dev/null 2>"$T/static.err" || fail "static tracer failed: $(head -c 300 "$T/static.err")"
 	dyn=$(pk_placements "$T/dynamic.err")
 	st=$(pk_placements "$T/static.err")
 	assert_gt "$(grep -c . <<<"$dyn")" 5 "probes placed by the dynamic build"
