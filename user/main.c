@@ -68,7 +68,8 @@ static int check_environment(struct tracer *t, const char **btf)
 
 	if (!have_tracing_privileges()) {
 		err_msg("not privileged: missing %s (probes need CAP_SYS_ADMIN and "
-			"CAP_SYS_PTRACE: run as root)", missing_probe_capability() ?: "capabilities");
+			"CAP_SYS_PTRACE: run as root)",
+			missing_probe_capability() ?: "capabilities");
 		return EXIT_NOT_PRIVILEGED;
 	}
 	*btf = find_kernel_btf(o->btf_path);

@@ -46,7 +46,8 @@ const char *missing_probe_capability(void)
 	if (syscall(SYS_capget, &hdr, data))
 		return NULL;
 	if (!cap_effective(data, CAP_SYS_PTRACE))
-		return "CAP_SYS_PTRACE";
+		return cap_effective(data, CAP_SYS_ADMIN) ? "CAP_SYS_PTRACE"
+							  : "CAP_SYS_ADMIN and CAP_SYS_PTRACE";
 	if (!cap_effective(data, CAP_SYS_ADMIN))
 		return "CAP_SYS_ADMIN";
 	return NULL;
