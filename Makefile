@@ -1,7 +1,11 @@
 # memleakbpf — build, install dependencies, test, demo, benchmark.
 #
 #   make deps    install the Debian packages the build and tests need
+#                (= make build-deps, what make and make static need, + make test-deps)
 #   make         build ./memleakbpf
+#   make static  build ./memleakbpf-static, no shared library at all
+#   make image   the container image (Containerfile, podman or buildah)
+#   make install PREFIX=/usr/local DESTDIR=  binary, man page, systemd unit
 #   make demo    deps + build + trace the bundled leaking demo for a few reports
 #   make test    deps + build + unit and integration tests (root)
 #   make bench   deps + build + overhead benchmark (ratios)
@@ -65,25 +69,50 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/jemalloc_extended $(OUT)/targets/growth_leak_static_stripped \
 	$(OUT)/targets/leak_exact_debuglink
 
-DEBIAN_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
-	libcmocka-dev pkg-config make gcc g++ jq musl-tools libjemalloc2 libjemalloc-dev util-linux \
-	libcapstone-dev libprotobuf-c-dev protobuf-c-compiler xxd golang-go chromium tmux python3 \
-	binutils libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 libmimalloc-dev \
-	redis-server redis-tools libc6-dbg \
-	openjdk-17-jdk-headless
+# ---------------------------------------------------------------- dependencies
+# Split so that building the tracer does not pull what only the tests run
+# (Chromium, a JDK, redis...: ~2 GiB).  BUILD_PKGS also has the static
+# archives make static links (libbpf.a, libdw.a, libcapstone.a, ...: the
+# -dev packages ship them; liblzma-dev and libbz2-dev for libdw's).
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev liblzma-dev \
+	libbz2-dev libcapstone-dev libprotobuf-c-dev protobuf-c-compiler pkg-config make gcc g++ \
+	xxd binutils
+TEST_PKGS := libcmocka-dev jq musl-tools libjemalloc2 libjemalloc-dev util-linux golang-go \
+	chromium tmux python3 libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 \
+	libmimalloc-dev redis-server redis-tools libc6-dbg openjdk-17-jdk-headless \
+	python3-yaml groff-base man-db systemd libcap2-bin
+# make image only (not part of deps: the tests check the image's root
+# filesystem, make image-rootfs, without a container engine).
+IMAGE_PKGS := buildah
+DEBIAN_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps demo test unit integration bench bench-cost clean
-
-all: memleakbpf
-
-deps:
-	@missing=""; for p in $(DEBIAN_PKGS); do \
+# install_missing PACKAGES: apt-get install those not installed yet.
+define install_missing
+	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+# ------------------------------------------------------------ end dependencies
+
+.PHONY: all deps build-deps test-deps image-deps demo test unit integration bench bench-cost \
+	clean static image image-rootfs install k8s-schema-check
+
+all: memleakbpf
+
+deps: build-deps test-deps
+
+build-deps:
+	$(call install_missing,$(BUILD_PKGS))
+
+test-deps:
+	$(call install_missing,$(TEST_PKGS))
+
+image-deps:
+	$(call install_missing,$(IMAGE_PKGS))
 
 $(OUT):
 	mkdir -p $(OUT) $(OUT)/tests $(OUT)/targets
@@ -114,6 +143,23 @@ $(OUT)/user/%.o: user/%.c $(USER_HDRS) bpf/memleak.h $(SKEL) | $(OUT)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
+# ---------------------------------------------------------------- version
+# --version: VERSION and git describe, baked into cli/version.o only;
+# build/build_version.h is rewritten only when they change.
+VERSION      ?= 0.9.0
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+$(OUT)/build_version.h: FORCE | $(OUT)
+	@printf '#define MEMLEAKBPF_VERSION "%s"\n#define MEMLEAKBPF_GIT "%s"\n' \
+		'$(VERSION)' '$(GIT_DESCRIBE)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(OUT)/user/cli/version.o: $(OUT)/build_version.h
+
+.PHONY: FORCE
+FORCE:
+# ------------------------------------------------------------ end version
+
 $(OUT)/user/probes/probe_place.o: override CFLAGS += $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"')
 
 # The pprof encoder, generated from proto/profile.proto.
@@ -137,6 +183,89 @@ $(LIB): $(USER_OBJS)
 
 memleakbpf: $(OUT)/user/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---------------------------------------------------------------- static build
+# One executable that needs nothing from the filesystem but /proc and /sys:
+# copied into a debug pod, a scratch image or an empty chroot, it runs.
+# The same objects as ./memleakbpf but probe_place.o, which links capstone
+# in instead of loading it (the archive's copy is then never pulled).
+# pkg-config --static names what each static library needs in turn
+# (libdw: lzma, bz2, z; newer elfutils add zstd), whatever the release.
+# Static glibc: the tracer calls no NSS function (getpwnam, getaddrinfo...)
+# nor dlopen, the parts that would need the shared glibc at run time.
+STATIC_PKGS   := libbpf libdw libelf libprotobuf-c capstone zlib
+STATIC_LDLIBS  = $(shell pkg-config --static --libs $(STATIC_PKGS)) -lstdc++ -lm
+STATIC_PLACE  := $(OUT)/static/probe_place.o
+
+$(STATIC_PLACE): user/probes/probe_place.c $(USER_HDRS) | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCLUDES) -DCAPSTONE_LINKED -c $< -o $@
+
+memleakbpf-static: $(OUT)/user/main.o $(STATIC_PLACE) $(LIB)
+	$(CC) $(CFLAGS) -static -o $@ $^ $(STATIC_LDLIBS)
+	@if readelf -d $@ 2>/dev/null | grep -q NEEDED; then \
+		echo "$@: still has dynamic dependencies" >&2; rm -f $@; exit 1; fi
+
+static: memleakbpf-static
+# ------------------------------------------------------------ end static build
+
+# ---------------------------------------------------------------- image
+# build/image-rootfs is the image's whole filesystem: the static binary
+# (stripped) and an empty /tmp and output directory.  The Containerfile
+# copies it as is, so tests run the image's contents from a chroot of
+# this directory where no container may run (make image-rootfs).
+ROOTFS      := $(OUT)/image-rootfs
+IMAGE       ?= memleakbpf:$(VERSION)
+IMAGE_TOOL  ?= $(firstword $(shell command -v buildah podman 2>/dev/null))
+
+image-rootfs: memleakbpf-static
+	rm -rf $(ROOTFS)
+	install -d -m 755 $(ROOTFS)/usr/local/sbin $(ROOTFS)/proc $(ROOTFS)/sys
+	install -d -m 1777 $(ROOTFS)/tmp
+	install -d -m 750 $(ROOTFS)/var/log/memleakbpf
+	strip -s -o $(ROOTFS)/usr/local/sbin/memleakbpf memleakbpf-static
+
+image: image-rootfs
+	@[ -n "$(IMAGE_TOOL)" ] || { echo "make image needs buildah or podman (make image-deps)" >&2; exit 1; }
+	$(IMAGE_TOOL) $(if $(findstring buildah,$(IMAGE_TOOL)),bud,build) --layers=false \
+		-f Containerfile -t $(IMAGE) $(ROOTFS)
+
+# The manifests against the Kubernetes API schemas (kubernetes-models from
+# npm, pinned in dist/k8s/schema): needs node and npm, and the npm registry
+# once; not part of make test (test_packaging.sh checks the fields itself).
+K8S_SCHEMA := $(OUT)/k8s-schema
+
+k8s-schema-check:
+	mkdir -p $(K8S_SCHEMA)
+	cp dist/k8s/schema/package.json dist/k8s/schema/check.mjs $(K8S_SCHEMA)/
+	cd $(K8S_SCHEMA) && npm install --no-audit --no-fund --silent
+	for f in dist/k8s/*.yaml; do \
+		python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' $$f | \
+			node $(K8S_SCHEMA)/check.mjs $$f || exit 1; \
+	done
+# ------------------------------------------------------------ end image
+
+# ---------------------------------------------------------------- install
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary (the dynamic one;
+# BINARY=memleakbpf-static for the other), its man page, and the systemd
+# unit with ExecStart pointing at where the binary went.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/memleakbpf
+UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,/etc/systemd/system)
+BINARY      ?= memleakbpf
+
+install: $(BINARY)
+	install -D -m 755 $(BINARY) $(DESTDIR)$(SBINDIR)/memleakbpf
+	install -D -m 644 doc/memleakbpf.8 $(DESTDIR)$(MANDIR)/man8/memleakbpf.8
+	install -D -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's#/usr/local/sbin/memleakbpf#$(SBINDIR)/memleakbpf#g' \
+	    -e 's#/usr/local/share/doc/memleakbpf#$(DOCDIR)#g' \
+		dist/memleakbpf.service > $(DESTDIR)$(UNITDIR)/memleakbpf.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/memleakbpf.service
+# ------------------------------------------------------------ end install
 
 # Unit tests: cmocka, linked against the user-space library.
 $(OUT)/tests/%: tests/unit/%.c $(LIB) | $(OUT)
@@ -233,11 +362,12 @@ demo: deps
 unit: $(UNIT_BINS)
 	@bash tests/run_unit.sh $(UNIT_BINS)
 
-integration: memleakbpf $(TARGET_BINS) demo/leaky
+integration: memleakbpf memleakbpf-static image-rootfs $(TARGET_BINS) demo/leaky
 	@bash tests/integration/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TARGET_BINS) demo/leaky
+	@$(MAKE) --no-print-directory all memleakbpf-static image-rootfs $(UNIT_BINS) $(TARGET_BINS) \
+		demo/leaky
 	@bash tests/run_all.sh $(UNIT_BINS)
 
 bench: deps
@@ -249,4 +379,4 @@ bench-cost: deps
 	@bash bench/cost.sh
 
 clean:
-	rm -rf $(OUT) memleakbpf demo/leaky
+	rm -rf $(OUT) memleakbpf memleakbpf-static demo/leaky

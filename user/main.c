@@ -67,8 +67,9 @@ static int check_environment(struct tracer *t, const char **btf)
 	int i;
 
 	if (!have_tracing_privileges()) {
-		err_msg("not privileged: run as root (needs CAP_BPF, CAP_PERFMON and "
-			"CAP_SYS_PTRACE, or CAP_SYS_ADMIN)");
+		err_msg("not privileged: missing %s (probes need CAP_SYS_ADMIN and "
+			"CAP_SYS_PTRACE: run as root)",
+			missing_probe_capability() ?: "capabilities");
 		return EXIT_NOT_PRIVILEGED;
 	}
 	*btf = find_kernel_btf(o->btf_path);
@@ -269,6 +270,13 @@ static int attach_event_probes(struct tracer *t)
 
 static int attach_error(const struct tracer *t, int err, pid_t pid)
 {
+	const char *cap = missing_probe_capability();
+
+	if (cap && (err == -ENOENT || err == -EACCES || err == -EPERM)) {
+		err_msg("cannot probe process %d: missing %s (probes need CAP_SYS_ADMIN "
+			"and CAP_SYS_PTRACE)", (int)pid, cap);
+		return EXIT_NOT_PRIVILEGED;
+	}
 	if (err == -ESRCH) {
 		err_msg("process %d exited before probes were attached", (int)pid);
 		return EXIT_PID_GONE;
@@ -368,6 +376,8 @@ static int start_command(struct tracer *t)
 	/* Its tables too: the walker finds them from its first instruction. */
 	for (size_t i = 0; !e && i < t->launch.nobjects; i++)
 		unwinder_add_file(t->unw, t->launch.objects[i]);
+	if (e && e != -ESRCH && missing_probe_capability())
+		return attach_error(t, e, t->launch.pid);
 	if (e == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in '%s' or its libraries "
 			"(stripped static binary?)", t->launch.exe);

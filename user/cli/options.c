@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/options.h"
+#include "cli/version.h"
 
 /* The positional INTERVAL when none is given, in seconds. */
 #define DEFAULT_INTERVAL "5"
@@ -479,6 +480,12 @@ static enum parse_result show_help(struct options *o, const char *arg, char *err
 	return PARSE_EXIT_OK;
 }
 
+static enum parse_result show_version(struct options *o, const char *arg, char *err, size_t len)
+{
+	version_print(stdout);
+	return PARSE_EXIT_OK;
+}
+
 /* --format's text: the renderers, "name (what it is)", the default marked. */
 static const char *format_help(char *buf, size_t len);
 static void set_defaults(struct options *o);
@@ -603,6 +610,8 @@ static const struct cli_option option_table[] = {
 	{ .name = "verbose", .short_name = 'v',
 	  .help = "say what is attached (repeat for more)", .set = set_verbose },
 	{ .name = "help", .short_name = 'h', .help = "this text", .set = show_help },
+	{ .name = "version", .help = "version, libbpf and the kernel features found",
+	  .set = show_version },
 };
 
 #define NROWS ARRAY_LEN(option_table)

@@ -8,7 +8,10 @@
  *
  * Capstone is loaded only while probes are being placed: its decoder
  * tables, once relocated by the dynamic loader, are ~5 MiB of the
- * tracer's RSS, for a decision made when an object is attached.
+ * tracer's RSS, for a decision made when an object is attached.  The
+ * static build (make static, CAPSTONE_LINKED) links it in instead: there
+ * is no loader to ask, and its tables, already resolved by the linker,
+ * stay pages of the file that cost RSS only while they are read.
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <capstone/capstone.h>
+#include "cli/errors.h"
 #include "probes/probe_place.h"
 
 /* Functions larger than this are checked on their first part only. */
@@ -37,13 +41,46 @@ static struct {
 	__typeof__(cs_regs_access) *regs_access;
 } cs;
 
+#ifdef CAPSTONE_LINKED
+static bool capstone_load(void)
+{
+	cs.open_handle = cs_open;
+	cs.set_option = cs_option;
+	cs.disasm = cs_disasm;
+	cs.free_insns = cs_free;
+	cs.close_handle = cs_close;
+	cs.regs_access = cs_regs_access;
+	return true;
+}
+
+void probe_place_unload(void)
+{
+}
+#else
+/*
+ * Without the disassembler every probe stays at its function's entry:
+ * correct, only slower, but said once so that it is not a silent change.
+ */
+static void warn_no_capstone(void)
+{
+	static bool warned;
+
+	if (warned)
+		return;
+	warned = true;
+	err_msg("probe placement unavailable (cannot load %s: %s): probes stay at "
+		"function entries", CAPSTONE_SONAME, dlerror());
+}
+
 static bool capstone_load(void)
 {
 	if (cs.handle)
 		return true;
 	cs.handle = dlopen(CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!cs.handle)
+	if (!cs.handle) {
+		warn_no_capstone();
 		return false;
+	}
 	cs.open_handle = dlsym(cs.handle, "cs_open");
 	cs.set_option = dlsym(cs.handle, "cs_option");
 	cs.disasm = dlsym(cs.handle, "cs_disasm");
@@ -64,6 +101,7 @@ void probe_place_unload(void)
 		dlclose(cs.handle);
 	memset(&cs, 0, sizeof(cs));
 }
+#endif
 
 /*
  * Emulated by the kernel: jmp rel8/rel32, call rel32, jcc rel8/rel32, and

@@ -8,6 +8,9 @@
 /* CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON (+ CAP_SYS_PTRACE for /proc of others). */
 bool have_tracing_privileges(void);
 
+/* The capabilities probing other processes lacks ("CAP_SYS_ADMIN"...), or NULL. */
+const char *missing_probe_capability(void);
+
 /* Path of kernel BTF to use, or NULL if there is none (override may be NULL). */
 const char *find_kernel_btf(const char *override);
 
