@@ -84,20 +84,26 @@ struct code_range {
 	__u64 start, end;     /* the VMA */
 	__u64 bias;           /* runtime address - ELF address */
 	__u32 first_row, nrows; /* nrows 0: no table, frame-pointer rule */
+	__u64 mm_seq;         /* the address space's version it was found in */
 };
 
 struct ustack_walk {
 	__u64 pc, sp, rbp;
 	__u64 hash;
 	struct code_range range;
+	__u32 tgid, gen;      /* the process, looked up once per stack */
+	__u64 mm_seq;         /* its address space's version, MM_SEQ_UNKNOWN: none */
 	__u32 n;
 	bool truncated;
 };
 
 /*
- * Code ranges found before, per process and 2 MiB of address space:
- * bpf_find_vma only try-locks the mm, and fails while a writer holds or
- * waits for it (uprobe attach, a thread's mmap).  Then the range found
+ * Code ranges found before, per process and 2 MiB of address space, with
+ * the version of the address space they were found in (mm_seq_now).  While
+ * the version is unchanged no mapping has changed, so a range found is
+ * still right and bpf_find_vma, the dearest part of a frame, is skipped.
+ * bpf_find_vma also only try-locks the mm, and fails while a writer holds
+ * or waits for it (uprobe attach, a thread's mmap); then the range found
  * last time there is used, so a stack does not come out different.
  */
 #define RANGE_CACHE_SHIFT 21
@@ -138,36 +144,74 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *a
 	return 0;
 }
 
+/* No version of the address space known: never trust a cached range. */
+#define MM_SEQ_UNKNOWN 1ULL
+
+/* mm_struct of kernels with per-VMA locks (6.13 on): a sequence count. */
+struct mm_struct___seqcount {
+	seqcount_t mm_lock_seq;
+} __attribute__((preserve_access_index));
+
+/*
+ * The version of the current address space: the mmap lock's sequence
+ * count, which every writer of the mappings bumps (odd while it writes).
+ * MM_SEQ_UNKNOWN (odd) while a writer is at work or on kernels without it.
+ */
+static __always_inline __u64 mm_seq_now(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct___seqcount *mm;
+	__u32 seq;
+
+	if (!bpf_core_field_exists(mm->mm_lock_seq))
+		return MM_SEQ_UNKNOWN;
+	mm = (void *)BPF_CORE_READ(task, mm);
+	if (!mm)
+		return MM_SEQ_UNKNOWN;
+	seq = BPF_CORE_READ(mm, mm_lock_seq.sequence);
+	return seq & 1 ? MM_SEQ_UNKNOWN : seq;
+}
+
+/* The range the cache holds for pc, if any; current: only if still right. */
+static __always_inline bool cached_range(const struct ustack_walk *st,
+					 struct range_cache_key *ck, __u64 pc,
+					 bool current, struct code_range *r)
+{
+	struct code_range *cached = bpf_map_lookup_elem(&range_cache, ck);
+
+	if (!cached || pc < cached->start || pc >= cached->end)
+		return false;
+	if (current && (st->mm_seq == MM_SEQ_UNKNOWN || cached->mm_seq != st->mm_seq))
+		return false;
+	*r = *cached;
+	return true;
+}
+
 /*
  * The code range holding pc and its object's rows, if the file mapped
  * there has a table.  False when pc is in no VMA (the walk went astray)
  * or the mm is busy right now.
  */
-static __always_inline bool find_range(__u64 pc, struct code_range *r)
+static __always_inline bool find_range(const struct ustack_walk *st, __u64 pc,
+				       struct code_range *r)
 {
 	struct range_cache_key ck = {
-		.tgid = bpf_get_current_pid_tgid() >> 32, .bucket = pc >> RANGE_CACHE_SHIFT,
+		.tgid = st->tgid, .gen = st->gen, .bucket = pc >> RANGE_CACHE_SHIFT,
 	};
 	struct vma_info vi = {};
 	const struct memleak_unwind_object *o;
-	struct code_range *cached;
-	__u32 *gen, i;
+	__u32 i;
 	__u64 off;
 
-	gen = bpf_map_lookup_elem(&traced_pids, &ck.tgid);
-	ck.gen = gen ? *gen : 0;
-
-	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_cb, &vi, 0) || pc < vi.start) {
-		cached = bpf_map_lookup_elem(&range_cache, &ck);
-		if (!cached || pc < cached->start || pc >= cached->end)
-			return false;
-		*r = *cached;
+	if (cached_range(st, &ck, pc, true, r))
 		return true;
-	}
+	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_cb, &vi, 0) || pc < vi.start)
+		return cached_range(st, &ck, pc, false, r);
 	r->start = vi.start;
 	r->end = vi.end;
 	r->bias = 0;
 	r->first_row = r->nrows = 0;
+	r->mm_seq = st->mm_seq;
 	o = vi.file ? bpf_map_lookup_elem(&unwind_objects, &vi.key) : NULL;
 	if (!o)
 		return true;  /* JIT code, or an object without a table: not cached */
@@ -217,7 +261,7 @@ static long row_step(__u32 i, void *arg)
 
 /* The row in effect at ELF address pc: the last of the object's rows at or below it. */
 static __always_inline struct memleak_unwind_row *
-find_row(const struct code_range *m, __u64 pc)
+search_row(const struct code_range *m, __u64 pc)
 {
 	struct row_search rs = { .lo = m->first_row, .hi = m->first_row + m->nrows, .pc = pc };
 	__u32 idx;
@@ -227,6 +271,76 @@ find_row(const struct code_range *m, __u64 pc)
 		return NULL;
 	idx = rs.lo - 1;
 	return bpf_map_lookup_elem(&unwind_rows, &idx);
+}
+
+/*
+ * Rows found before, per CPU, by object and address: a stack taken again
+ * and again (a loop that allocates) finds each of its rows in one step
+ * instead of a binary search.  An object's rows never change once user
+ * space has written them (it only appends), so a row found under
+ * (first_row, pc) stays right.  A program preempted on this CPU may be
+ * overwritten halfway by another: the check word tells a torn slot.
+ */
+#define ROW_CACHE_BITS 10
+
+struct row_cache_slot {
+	__u64 key;    /* first_row << 32 | ELF pc */
+	__u64 row;    /* struct memleak_unwind_row */
+	__u64 found;  /* 0: no row covers pc */
+	__u64 check;  /* row_cache_check(key, row, found) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << ROW_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct row_cache_slot);
+} row_cache SEC(".maps");
+
+static __always_inline __u64 row_cache_check(__u64 key, __u64 row, __u64 found)
+{
+	return (key ^ (row * 0x9e3779b97f4a7c15ULL) ^ found) * 0xff51afd7ed558ccdULL | 1;
+}
+
+/*
+ * The row in effect at ELF address pc, copied to *out; false if none.
+ * Rows are 8 bytes, compared and copied as one word.
+ */
+static __always_inline bool find_row(const struct code_range *m, __u64 pc,
+				     struct memleak_unwind_row *out)
+{
+	__u64 key = (__u64)m->first_row << 32 | pc, row = 0, found;
+	struct memleak_unwind_row *r;
+	struct row_cache_slot *slot;
+	__u32 idx;
+
+	_Static_assert(sizeof(*r) == sizeof(row), "a row is one word");
+	if (pc >> 32) {
+		r = search_row(m, pc);
+		if (r)
+			*out = *r;
+		return r != NULL;
+	}
+	idx = (__u32)((key * 0x9e3779b97f4a7c15ULL) >> (64 - ROW_CACHE_BITS));
+	slot = bpf_map_lookup_elem(&row_cache, &idx);
+	if (slot && slot->key == key &&
+	    slot->check == row_cache_check(key, slot->row, slot->found)) {
+		row = slot->row;
+		__builtin_memcpy(out, &row, sizeof(row));
+		return slot->found;
+	}
+	r = search_row(m, pc);
+	if (r)
+		__builtin_memcpy(&row, r, sizeof(row));
+	found = r != NULL;
+	if (slot) {
+		slot->key = key;
+		slot->row = row;
+		slot->found = found;
+		slot->check = row_cache_check(key, row, found);
+	}
+	__builtin_memcpy(out, &row, sizeof(row));
+	return found;
 }
 
 static __always_inline bool read_word(__u64 *dst, __u64 addr)
@@ -301,7 +415,7 @@ static __always_inline int cfi_step(struct ustack_walk *st, const struct memleak
  */
 __noinline int unwind_frame(struct ustack_walk *st)
 {
-	struct memleak_unwind_row *r;
+	struct memleak_unwind_row r;
 	struct memleak_stack *buf;
 	__u32 zero = 0, n;
 
@@ -317,7 +431,7 @@ __noinline int unwind_frame(struct ustack_walk *st)
 	if (unwind_mode == MEMLEAK_UNWIND_FP)
 		return fp_step(st);
 	if (st->pc < st->range.start || st->pc >= st->range.end) {
-		if (!find_range(st->pc, &st->range)) {
+		if (!find_range(st, st->pc, &st->range)) {
 			st->range.start = st->range.end = 0;
 			return fp_step(st);
 		}
@@ -325,10 +439,9 @@ __noinline int unwind_frame(struct ustack_walk *st)
 	if (!st->range.nrows)
 		return fp_step(st);
 	/* A return address follows its call: the call is at pc - 1. */
-	r = find_row(&st->range, st->pc - 1 - st->range.bias);
-	if (!r)
+	if (!find_row(&st->range, st->pc - 1 - st->range.bias, &r))
 		return fp_step(st);
-	return cfi_step(st, r);
+	return cfi_step(st, &r);
 }
 
 static long unwind_step(__u32 i, void *arg)
@@ -402,11 +515,17 @@ __noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry)
 		.pc = ip, .sp = sp, .rbp = bp, .hash = 0xcbf29ce484222325ULL,
 	};
 	struct memleak_stack *buf;
-	__u32 zero = 0, at;
+	__u32 zero = 0, at, *gen;
 
 	buf = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	if (!buf)
 		return -ENOMEM;
+	if (unwind_mode != MEMLEAK_UNWIND_FP) {
+		st.tgid = bpf_get_current_pid_tgid() >> 32;
+		gen = bpf_map_lookup_elem(&traced_pids, &st.tgid);
+		st.gen = gen ? *gen : 0;
+		st.mm_seq = mm_seq_now();
+	}
 	/*
 	 * At a function's first instruction ip is no return address (ip - 1
 	 * is another function), and every function's frame is the same: the
