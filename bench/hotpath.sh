@@ -8,12 +8,12 @@
 #   bash bench/hotpath.sh                       precise, --unwind auto
 #   bash bench/hotpath.sh --sample-bytes 512k   any memleakbpf options
 #   ALLOCATOR=jemalloc bash bench/hotpath.sh    Debian's libjemalloc2
-#   TRACER=/path/to/memleakbpf bash bench/hotpath.sh   another build
+#   MEMLEAKBPF=/path/to/memleakbpf bash bench/hotpath.sh   another build
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ITERS=${ITERS:-200000}
-TRACER=${TRACER:-./memleakbpf}
+MEMLEAKBPF=${MEMLEAKBPF:-./memleakbpf}
 BIN=build/bench/mallocbench
 case ${ALLOCATOR:-glibc} in
 glibc) PRELOAD= ;;
@@ -30,7 +30,7 @@ sysctl -qw kernel.bpf_stats_enabled=1
 
 LD_PRELOAD=$PRELOAD "$BIN" "$ITERS" "$tmp/go" >"$tmp/rate" &
 pid=$!
-"$TRACER" -v "$@" --format json -o 0 -p "$pid" 3600 >"$tmp/out" 2>"$tmp/err" &
+"$MEMLEAKBPF" -v "$@" --format json -o 0 -p "$pid" 3600 >"$tmp/out" 2>"$tmp/err" &
 tr=$!
 until grep -q 'tracing [0-9]* process' "$tmp/err"; do
 	kill -0 "$tr" 2>/dev/null || { cat "$tmp/err" >&2; kill "$pid"; exit 1; }

@@ -19,6 +19,7 @@ REQUESTS=${REQUESTS:-100000}
 # Traps at the function entries are single-stepped: 10x fewer requests there.
 ENTRY_REQUESTS=${ENTRY_REQUESTS:-$((REQUESTS / 10))}
 SAMPLE=${SAMPLE:-512k}
+MEMLEAKBPF=${MEMLEAKBPF:-./memleakbpf}  # another build: MEMLEAKBPF=path
 DIR=$(mktemp -d /tmp/memleakbpf-redis.XXXXXX)
 SOCK=$DIR/redis.sock
 TRACER=
@@ -46,7 +47,7 @@ rps() {
 with_tracer() {
 	local n=$1
 	shift
-	./memleakbpf "$@" -p "$REDIS" --format json 3600 >/dev/null 2>&1 &
+	"$MEMLEAKBPF" "$@" -p "$REDIS" --format json 3600 >/dev/null 2>&1 &
 	TRACER=$!
 	sleep 2
 	rps "$n"

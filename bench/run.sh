@@ -19,6 +19,7 @@ ROUNDS=${ROUNDS:-3}
 SAMPLE=${SAMPLE:-512k}
 ALLOCATOR=${ALLOCATOR:-glibc}
 BIN=build/bench/mallocbench
+MEMLEAKBPF=${MEMLEAKBPF:-./memleakbpf}  # another build: MEMLEAKBPF=path
 case $ALLOCATOR in
 glibc) PRELOAD= ;;
 jemalloc) PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ;;
@@ -29,7 +30,7 @@ ENV=()
 mkdir -p build/bench
 cc -O2 -g -o "$BIN" bench/mallocbench.c
 
-traced() { ./memleakbpf "$@" -c "${ENV[*]} $BIN $ITERS" 3600 2>/dev/null | grep -E '^[0-9]+$'; }
+traced() { "$MEMLEAKBPF" "$@" -c "${ENV[*]} $BIN $ITERS" 3600 2>/dev/null | grep -E '^[0-9]+$'; }
 
 run_untraced()    { env "${ENV[@]}" "$BIN" "$ITERS"; }
 run_floor_naive() { traced --probe-floor --probe-at-entry; }

@@ -86,7 +86,8 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, struct proc_id i
 	struct alloc_info *old;
 
 	/* At the return probe ip is the return address inside the caller. */
-	info.stack_id = capture_stack(ctx, PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
+	info.stack_id = capture_stack_of(ctx, id.gen, PT_REGS_IP(ctx), PT_REGS_SP(ctx),
+					 PT_REGS_FP(ctx));
 
 	/*
 	 * Inserted first, looked up only when that fails: a record for this

@@ -144,6 +144,8 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *a
 	return 0;
 }
 
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+
 /* No version of the address space known: never trust a cached range. */
 #define MM_SEQ_UNKNOWN 1ULL
 
@@ -165,10 +167,11 @@ static __always_inline __u64 mm_seq_now(void)
 
 	if (!bpf_core_field_exists(mm->mm_lock_seq))
 		return MM_SEQ_UNKNOWN;
-	mm = (void *)BPF_CORE_READ(task, mm);
+	/* Plain loads through the task's BTF pointer, no helper calls. */
+	mm = (void *)task->mm;
 	if (!mm)
 		return MM_SEQ_UNKNOWN;
-	seq = BPF_CORE_READ(mm, mm_lock_seq.sequence);
+	seq = READ_ONCE(mm->mm_lock_seq.sequence);
 	return seq & 1 ? MM_SEQ_UNKNOWN : seq;
 }
 
@@ -188,6 +191,72 @@ static __always_inline bool cached_range(const struct ustack_walk *st,
 }
 
 /*
+ * In front of range_cache, per CPU and direct-mapped: the ranges a stack
+ * goes through again and again without a hash lookup each (a program,
+ * libc, the program again).  Valid only for the same process, generation
+ * and address-space version; the check word tells a slot torn by a
+ * program that preempted this one on the same CPU.
+ */
+#define RANGE_SLOT_BITS 6
+
+struct range_slot {
+	struct range_cache_key key;
+	struct code_range range;
+	__u64 check;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << RANGE_SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct range_slot);
+} range_slots SEC(".maps");
+
+static __always_inline __u64 range_slot_check(const struct range_cache_key *k,
+					      const struct code_range *r)
+{
+	__u64 h = ((__u64)k->tgid << 32 | k->gen) ^ k->bucket * 0x9e3779b97f4a7c15ULL;
+
+	h = (h ^ r->start) * 0xff51afd7ed558ccdULL;
+	h = (h ^ r->end) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ r->bias) * 0xff51afd7ed558ccdULL;
+	h = (h ^ ((__u64)r->first_row << 32 | r->nrows)) * 0xc4ceb9fe1a85ec53ULL;
+	return (h ^ r->mm_seq) | 1;
+}
+
+static __always_inline struct range_slot *range_slot_of(const struct range_cache_key *k)
+{
+	__u64 h = ((__u64)k->tgid << 32 | k->gen) ^ k->bucket;
+	__u32 idx = (__u32)((h * 0x9e3779b97f4a7c15ULL) >> (64 - RANGE_SLOT_BITS));
+
+	return bpf_map_lookup_elem(&range_slots, &idx);
+}
+
+static __always_inline bool slot_range(const struct ustack_walk *st,
+				       const struct range_slot *slot,
+				       const struct range_cache_key *k, __u64 pc,
+				       struct code_range *r)
+{
+	if (!slot || st->mm_seq == MM_SEQ_UNKNOWN || slot->range.mm_seq != st->mm_seq ||
+	    slot->key.tgid != k->tgid || slot->key.gen != k->gen ||
+	    slot->key.bucket != k->bucket || pc < slot->range.start ||
+	    pc >= slot->range.end || slot->check != range_slot_check(&slot->key, &slot->range))
+		return false;
+	*r = slot->range;
+	return true;
+}
+
+static __always_inline void slot_fill(struct range_slot *slot, const struct range_cache_key *k,
+				      const struct code_range *r)
+{
+	if (!slot)
+		return;
+	slot->key = *k;
+	slot->range = *r;
+	slot->check = range_slot_check(k, r);
+}
+
+/*
  * The code range holding pc and its object's rows, if the file mapped
  * there has a table.  False when pc is in no VMA (the walk went astray)
  * or the mm is busy right now.
@@ -203,8 +272,14 @@ static __always_inline bool find_range(const struct ustack_walk *st, __u64 pc,
 	__u32 i;
 	__u64 off;
 
-	if (cached_range(st, &ck, pc, true, r))
+	struct range_slot *slot = range_slot_of(&ck);
+
+	if (slot_range(st, slot, &ck, pc, r))
 		return true;
+	if (cached_range(st, &ck, pc, true, r)) {
+		slot_fill(slot, &ck, r);
+		return true;
+	}
 	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_cb, &vi, 0) || pc < vi.start)
 		return cached_range(st, &ck, pc, false, r);
 	r->start = vi.start;
@@ -228,6 +303,8 @@ static __always_inline bool find_range(const struct ustack_walk *st, __u64 pc,
 		}
 	}
 	bpf_map_update_elem(&range_cache, &ck, r, BPF_ANY);
+	if (r->mm_seq != MM_SEQ_UNKNOWN)
+		slot_fill(slot, &ck, r);
 	return true;
 }
 
@@ -449,32 +526,23 @@ static long unwind_step(__u32 i, void *arg)
 	return unwind_frame(arg) ? 1 : 0;
 }
 
-struct stack_cmp {
-	const struct memleak_stack *a, *b;
-	bool differ;
-};
-
-/* bpf_loop callback: compare one frame; stop at the end of the stack. */
-static long cmp_step(__u32 i, void *arg)
-{
-	struct stack_cmp *c = arg;
-
-	if (i >= MEMLEAK_MAX_STACK_DEPTH || !c->a || !c->b)
-		return 1;
-	if (c->a->ips[i] != c->b->ips[i]) {
-		c->differ = true;
-		return 1;
-	}
-	return c->a->ips[i] ? 0 : 1;
-}
-
+/*
+ * Frame by frame up to the terminating zero.  A plain bounded loop: it is
+ * verified once inside a global function, and runs without bpf_loop's
+ * call per frame.
+ */
 static __always_inline bool same_stack(const struct memleak_stack *a,
 				       const struct memleak_stack *b)
 {
-	struct stack_cmp c = { .a = a, .b = b };
+	__u32 i;
 
-	bpf_loop(MEMLEAK_MAX_STACK_DEPTH, cmp_step, &c, 0);
-	return !c.differ;
+	for (i = 0; i < MEMLEAK_MAX_STACK_DEPTH; i++) {
+		if (a->ips[i] != b->ips[i])
+			return false;
+		if (!a->ips[i])
+			break;
+	}
+	return true;
 }
 
 /* Store the walked stack under its hash; its id, or a negative error. */
@@ -509,21 +577,25 @@ static __always_inline long store_stack(struct memleak_stack *buf, __u64 hash)
  * A global function: the verifier checks it once, on its own, instead of
  * once per path of every program that captures a stack.
  */
-__noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry)
+__noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, __s64 gen)
 {
 	struct ustack_walk st = {
 		.pc = ip, .sp = sp, .rbp = bp, .hash = 0xcbf29ce484222325ULL,
 	};
 	struct memleak_stack *buf;
-	__u32 zero = 0, at, *gen;
+	__u32 zero = 0, at, *known;
 
 	buf = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	if (!buf)
 		return -ENOMEM;
 	if (unwind_mode != MEMLEAK_UNWIND_FP) {
 		st.tgid = bpf_get_current_pid_tgid() >> 32;
-		gen = bpf_map_lookup_elem(&traced_pids, &st.tgid);
-		st.gen = gen ? *gen : 0;
+		if (gen >= 0) {
+			st.gen = gen;
+		} else {
+			known = bpf_map_lookup_elem(&traced_pids, &st.tgid);
+			st.gen = known ? *known : 0;
+		}
 		st.mm_seq = mm_seq_now();
 	}
 	/*
