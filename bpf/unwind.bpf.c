@@ -149,7 +149,7 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *a
 /* No version of the address space known: never trust a cached range. */
 #define MM_SEQ_UNKNOWN 1ULL
 
-/* mm_struct of kernels with per-VMA locks (6.13 on): a sequence count. */
+/* mm_struct of kernels whose mmap lock carries a sequence count (per-VMA locks). */
 struct mm_struct___seqcount {
 	seqcount_t mm_lock_seq;
 } __attribute__((preserve_access_index));
@@ -232,17 +232,23 @@ static __always_inline struct range_slot *range_slot_of(const struct range_cache
 	return bpf_map_lookup_elem(&range_slots, &idx);
 }
 
+/* The slot is copied once, then checked: it may change under us. */
 static __always_inline bool slot_range(const struct ustack_walk *st,
 				       const struct range_slot *slot,
 				       const struct range_cache_key *k, __u64 pc,
 				       struct code_range *r)
 {
-	if (!slot || st->mm_seq == MM_SEQ_UNKNOWN || slot->range.mm_seq != st->mm_seq ||
-	    slot->key.tgid != k->tgid || slot->key.gen != k->gen ||
-	    slot->key.bucket != k->bucket || pc < slot->range.start ||
-	    pc >= slot->range.end || slot->check != range_slot_check(&slot->key, &slot->range))
+	struct range_slot copy;
+
+	if (!slot || st->mm_seq == MM_SEQ_UNKNOWN)
 		return false;
-	*r = slot->range;
+	copy = *slot;
+	if (copy.range.mm_seq != st->mm_seq || copy.key.tgid != k->tgid ||
+	    copy.key.gen != k->gen || copy.key.bucket != k->bucket ||
+	    pc < copy.range.start || pc >= copy.range.end ||
+	    copy.check != range_slot_check(&copy.key, &copy.range))
+		return false;
+	*r = copy.range;
 	return true;
 }
 
@@ -268,11 +274,10 @@ static __always_inline bool find_range(const struct ustack_walk *st, __u64 pc,
 		.tgid = st->tgid, .gen = st->gen, .bucket = pc >> RANGE_CACHE_SHIFT,
 	};
 	struct vma_info vi = {};
+	struct range_slot *slot = range_slot_of(&ck);
 	const struct memleak_unwind_object *o;
 	__u32 i;
 	__u64 off;
-
-	struct range_slot *slot = range_slot_of(&ck);
 
 	if (slot_range(st, slot, &ck, pc, r))
 		return true;
@@ -400,11 +405,14 @@ static __always_inline bool find_row(const struct code_range *m, __u64 pc,
 	}
 	idx = (__u32)((key * 0x9e3779b97f4a7c15ULL) >> (64 - ROW_CACHE_BITS));
 	slot = bpf_map_lookup_elem(&row_cache, &idx);
-	if (slot && slot->key == key &&
-	    slot->check == row_cache_check(key, slot->row, slot->found)) {
-		row = slot->row;
-		__builtin_memcpy(out, &row, sizeof(row));
-		return slot->found;
+	if (slot) {
+		/* Copied once, then checked: the slot may change under us. */
+		struct row_cache_slot copy = *slot;
+
+		if (copy.key == key && copy.check == row_cache_check(key, copy.row, copy.found)) {
+			__builtin_memcpy(out, &copy.row, sizeof(copy.row));
+			return copy.found;
+		}
 	}
 	r = search_row(m, pc);
 	if (r)
