@@ -4,10 +4,14 @@
  * malloc into a ring of live blocks, freeing the block it replaces, so the
  * tracer sees both allocations and frees and holds RING live records.
  * Prints "<iterations per second>" on stdout.
+ *
+ *   mallocbench [ITERATIONS [GO_FILE]]   (GO_FILE: wait until it exists,
+ *   so a tracer attached by -p sees every call; bench/hotpath.sh)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #define RING 1024
 
@@ -23,8 +27,11 @@ int main(int argc, char **argv)
 {
 	static void *ring[RING];
 	long i, iters = argc > 1 ? atol(argv[1]) : 200000;
+	struct timespec ms = { 0, 10 * 1000 * 1000 };
 	double t0, t1;
 
+	while (argc > 2 && access(argv[2], F_OK))
+		nanosleep(&ms, NULL);
 	t0 = now();
 	for (i = 0; i < iters; i++) {
 		size_t slot = (size_t)i % RING;

@@ -247,9 +247,13 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 
 	if (!ptr || !current_proc(&id))
 		return 0;
-	/* A free inside realloc or another allocator call is its business. */
-	p = pending_get(false);
-	if (p && inside_outer_call(&p->outer, PT_REGS_SP(ctx), bpf_ktime_get_ns())) {
+	/*
+	 * A free inside realloc or another allocator call is its business.
+	 * Sampled mode probes no outer call on the freeing side (its entries
+	 * keep their own state), so there a free costs the record's lookup.
+	 */
+	p = sample_bytes ? NULL : pending_get(false);
+	if (p && outer_call_live(&p->outer, PT_REGS_SP(ctx))) {
 		stat_add(MEMLEAK_STAT_NESTED_CALLS, 1);
 		return 0;
 	}

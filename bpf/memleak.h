@@ -44,10 +44,11 @@
 /* Objects with a loaded table, at most (unwind_objects). */
 #define MEMLEAK_UNWIND_MAX_OBJECTS 4096
 
-/* Code ranges remembered per process, for when the VMA lookup is refused;
- * 48 bytes each (key and value), preallocated. */
+/* Code ranges remembered per process, to skip the VMA lookup while no
+ * mapping changed and for when it is refused; 56 bytes each (key and
+ * value), preallocated. */
 #define MEMLEAK_UNWIND_RANGE_CACHE 8192
-#define MEMLEAK_UNWIND_RANGE_CACHE_ENTRY_BYTES 48
+#define MEMLEAK_UNWIND_RANGE_CACHE_ENTRY_BYTES 56
 
 /* How a row finds the caller's frame. */
 enum memleak_unwind_cfa {

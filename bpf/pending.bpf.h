@@ -86,4 +86,10 @@ static __always_inline bool inside_outer_call(const struct outer_call *o, __u64 
 	return o->active && o->sp >= sp && now - o->ts_ns < PENDING_STALE_NS;
 }
 
+/* The same, reading the clock only when the stack says it may be so. */
+static __always_inline bool outer_call_live(const struct outer_call *o, __u64 sp)
+{
+	return o->active && o->sp >= sp && bpf_ktime_get_ns() - o->ts_ns < PENDING_STALE_NS;
+}
+
 #endif /* MEMLEAK_PENDING_BPF_H */

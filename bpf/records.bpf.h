@@ -86,25 +86,29 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, struct proc_id i
 	struct alloc_info *old;
 
 	/* At the return probe ip is the return address inside the caller. */
-	info.stack_id = capture_stack(ctx, PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
+	info.stack_id = capture_stack_of(ctx, id.gen, PT_REGS_IP(ctx), PT_REGS_SP(ctx),
+					 PT_REGS_FP(ctx));
 
 	/*
-	 * A record for this address means its free went by unseen (a free
-	 * path we do not probe); that memory is not outstanding any more.
+	 * Inserted first, looked up only when that fails: a record for this
+	 * address means its free went by unseen (a free path we do not
+	 * probe); that memory is not outstanding any more.
 	 */
-	old = bpf_map_lookup_elem(&allocs, &key);
-	if (old) {
-		struct alloc_info stale = *old;
-
-		if (!bpf_map_delete_elem(&allocs, &key)) {
-			totals_add(id, &stale, -1);
-			stat_add(MEMLEAK_STAT_STALE_REPLACED, 1);
-		}
-	}
 	if (bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST)) {
-		stat_add(MEMLEAK_STAT_ALLOC_MAP_FULL, 1);
-		stat_add(MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES, size);
-		return;
+		old = bpf_map_lookup_elem(&allocs, &key);
+		if (old) {
+			struct alloc_info stale = *old;
+
+			if (!bpf_map_delete_elem(&allocs, &key)) {
+				totals_add(id, &stale, -1);
+				stat_add(MEMLEAK_STAT_STALE_REPLACED, 1);
+			}
+		}
+		if (bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST)) {
+			stat_add(MEMLEAK_STAT_ALLOC_MAP_FULL, 1);
+			stat_add(MEMLEAK_STAT_ALLOC_MAP_FULL_BYTES, size);
+			return;
+		}
 	}
 	totals_add(id, &info, 1);
 	stat_add(MEMLEAK_STAT_ALLOCS, 1);

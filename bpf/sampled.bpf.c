@@ -95,10 +95,9 @@ static __always_inline bool sampled_nested(const struct sampled_call *s, __u64 s
  * true when the return must be seen: the block is sampled, or realloc
  * forgot a sampled old block it must restore if it fails.
  */
-static __always_inline bool sampled_begin(struct pt_regs *ctx)
+static __always_inline bool sampled_begin(struct pt_regs *ctx, struct pending_call *p)
 {
 	__u32 fn = bpf_get_attach_cookie(ctx);
-	struct pending_call *p;
 	struct alloc_request *req;
 	struct sampled_call *s;
 	__u64 sp, size, ptr = 0;
@@ -106,7 +105,8 @@ static __always_inline bool sampled_begin(struct pt_regs *ctx)
 
 	if (!current_proc(&id))
 		return false;
-	p = pending_get(true);
+	if (!p)
+		p = pending_get(true);
 	if (!p) {
 		stat_add(MEMLEAK_STAT_PENDING_LOST, 1);
 		return false;
@@ -162,9 +162,8 @@ static __always_inline bool sampled_begin(struct pt_regs *ctx)
 	return s->take || req->old_valid;
 }
 
-static __always_inline void sampled_finish(struct pt_regs *ctx)
+static __always_inline void sampled_finish(struct pt_regs *ctx, struct pending_call *p)
 {
-	struct pending_call *p = pending_get(false);
 	__u64 addr = PT_REGS_RC(ctx);
 	struct alloc_request *req;
 	struct proc_id id;
@@ -202,37 +201,42 @@ static __always_inline void sampled_finish(struct pt_regs *ctx)
  * caller, so this tells the two ends apart without the bpf_session_is_return
  * kfunc (whose extern would tie loading to the running kernel's BTF file).
  */
-static __always_inline bool session_is_return(struct pt_regs *ctx)
+static __always_inline bool session_is_return(struct pt_regs *ctx,
+					      const struct pending_call *p)
 {
-	struct pending_call *p = pending_get(false);
-
 	return p && p->smp.sp && PT_REGS_IP(ctx) == p->smp.ret &&
 	       PT_REGS_SP(ctx) == p->smp.sp + 8;
 }
 
-/* Uprobe session (loader sets the attach type): one program, both ends. */
+/*
+ * Uprobe session (loader sets the attach type): one program, both ends,
+ * one lookup of the thread's state for either.
+ */
 SEC("uprobe")
 int sampled_alloc(struct pt_regs *ctx)
 {
-	if (session_is_return(ctx)) {
-		sampled_finish(ctx);
+	struct pending_call *p = pending_get(false);
+
+	if (session_is_return(ctx, p)) {
+		sampled_finish(ctx, p);
 		return 0;
 	}
 	/* 1: no return probe for this call at all. */
-	return sampled_begin(ctx) ? 0 : 1;
+	return sampled_begin(ctx, p) ? 0 : 1;
 }
 
 /* Without sessions (kernels before 6.12): a return probe every time. */
 SEC("uprobe")
 int sampled_enter(struct pt_regs *ctx)
 {
-	sampled_begin(ctx);
+	sampled_begin(ctx, NULL);
 	return 0;
 }
 
+/* An unsampled call left smp.sp clear at entry: one lookup and out. */
 SEC("uretprobe")
 int sampled_return(struct pt_regs *ctx)
 {
-	sampled_finish(ctx);
+	sampled_finish(ctx, pending_get(false));
 	return 0;
 }

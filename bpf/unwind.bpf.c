@@ -84,20 +84,26 @@ struct code_range {
 	__u64 start, end;     /* the VMA */
 	__u64 bias;           /* runtime address - ELF address */
 	__u32 first_row, nrows; /* nrows 0: no table, frame-pointer rule */
+	__u64 mm_seq;         /* the address space's version it was found in */
 };
 
 struct ustack_walk {
 	__u64 pc, sp, rbp;
 	__u64 hash;
 	struct code_range range;
+	__u32 tgid, gen;      /* the process, looked up once per stack */
+	__u64 mm_seq;         /* its address space's version, MM_SEQ_UNKNOWN: none */
 	__u32 n;
 	bool truncated;
 };
 
 /*
- * Code ranges found before, per process and 2 MiB of address space:
- * bpf_find_vma only try-locks the mm, and fails while a writer holds or
- * waits for it (uprobe attach, a thread's mmap).  Then the range found
+ * Code ranges found before, per process and 2 MiB of address space, with
+ * the version of the address space they were found in (mm_seq_now).  While
+ * the version is unchanged no mapping has changed, so a range found is
+ * still right and bpf_find_vma, the dearest part of a frame, is skipped.
+ * bpf_find_vma also only try-locks the mm, and fails while a writer holds
+ * or waits for it (uprobe attach, a thread's mmap); then the range found
  * last time there is used, so a stack does not come out different.
  */
 #define RANGE_CACHE_SHIFT 21
@@ -138,36 +144,154 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *a
 	return 0;
 }
 
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+
+/* No version of the address space known: never trust a cached range. */
+#define MM_SEQ_UNKNOWN 1ULL
+
+/* mm_struct of kernels whose mmap lock carries a sequence count (per-VMA locks). */
+struct mm_struct___seqcount {
+	seqcount_t mm_lock_seq;
+} __attribute__((preserve_access_index));
+
+/*
+ * The version of the current address space: the mmap lock's sequence
+ * count, which every writer of the mappings bumps (odd while it writes).
+ * MM_SEQ_UNKNOWN (odd) while a writer is at work or on kernels without it.
+ */
+static __always_inline __u64 mm_seq_now(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct___seqcount *mm;
+	__u32 seq;
+
+	if (!bpf_core_field_exists(mm->mm_lock_seq))
+		return MM_SEQ_UNKNOWN;
+	/* Plain loads through the task's BTF pointer, no helper calls. */
+	mm = (void *)task->mm;
+	if (!mm)
+		return MM_SEQ_UNKNOWN;
+	seq = READ_ONCE(mm->mm_lock_seq.sequence);
+	return seq & 1 ? MM_SEQ_UNKNOWN : seq;
+}
+
+/* The range the cache holds for pc, if any; current: only if still right. */
+static __always_inline bool cached_range(const struct ustack_walk *st,
+					 struct range_cache_key *ck, __u64 pc,
+					 bool current, struct code_range *r)
+{
+	struct code_range *cached = bpf_map_lookup_elem(&range_cache, ck);
+
+	if (!cached || pc < cached->start || pc >= cached->end)
+		return false;
+	if (current && (st->mm_seq == MM_SEQ_UNKNOWN || cached->mm_seq != st->mm_seq))
+		return false;
+	*r = *cached;
+	return true;
+}
+
+/*
+ * In front of range_cache, per CPU and direct-mapped: the ranges a stack
+ * goes through again and again without a hash lookup each (a program,
+ * libc, the program again).  Valid only for the same process, generation
+ * and address-space version; the check word tells a slot torn by a
+ * program that preempted this one on the same CPU.
+ */
+#define RANGE_SLOT_BITS 6
+
+struct range_slot {
+	struct range_cache_key key;
+	struct code_range range;
+	__u64 check;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << RANGE_SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct range_slot);
+} range_slots SEC(".maps");
+
+static __always_inline __u64 range_slot_check(const struct range_cache_key *k,
+					      const struct code_range *r)
+{
+	__u64 h = ((__u64)k->tgid << 32 | k->gen) ^ k->bucket * 0x9e3779b97f4a7c15ULL;
+
+	h = (h ^ r->start) * 0xff51afd7ed558ccdULL;
+	h = (h ^ r->end) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ r->bias) * 0xff51afd7ed558ccdULL;
+	h = (h ^ ((__u64)r->first_row << 32 | r->nrows)) * 0xc4ceb9fe1a85ec53ULL;
+	return (h ^ r->mm_seq) | 1;
+}
+
+static __always_inline struct range_slot *range_slot_of(const struct range_cache_key *k)
+{
+	__u64 h = ((__u64)k->tgid << 32 | k->gen) ^ k->bucket;
+	__u32 idx = (__u32)((h * 0x9e3779b97f4a7c15ULL) >> (64 - RANGE_SLOT_BITS));
+
+	return bpf_map_lookup_elem(&range_slots, &idx);
+}
+
+/* The slot is copied once, then checked: it may change under us. */
+static __always_inline bool slot_range(const struct ustack_walk *st,
+				       const struct range_slot *slot,
+				       const struct range_cache_key *k, __u64 pc,
+				       struct code_range *r)
+{
+	struct range_slot copy;
+
+	if (!slot || st->mm_seq == MM_SEQ_UNKNOWN)
+		return false;
+	copy = *slot;
+	if (copy.range.mm_seq != st->mm_seq || copy.key.tgid != k->tgid ||
+	    copy.key.gen != k->gen || copy.key.bucket != k->bucket ||
+	    pc < copy.range.start || pc >= copy.range.end ||
+	    copy.check != range_slot_check(&copy.key, &copy.range))
+		return false;
+	*r = copy.range;
+	return true;
+}
+
+static __always_inline void slot_fill(struct range_slot *slot, const struct range_cache_key *k,
+				      const struct code_range *r)
+{
+	if (!slot)
+		return;
+	slot->key = *k;
+	slot->range = *r;
+	slot->check = range_slot_check(k, r);
+}
+
 /*
  * The code range holding pc and its object's rows, if the file mapped
  * there has a table.  False when pc is in no VMA (the walk went astray)
  * or the mm is busy right now.
  */
-static __always_inline bool find_range(__u64 pc, struct code_range *r)
+static __always_inline bool find_range(const struct ustack_walk *st, __u64 pc,
+				       struct code_range *r)
 {
 	struct range_cache_key ck = {
-		.tgid = bpf_get_current_pid_tgid() >> 32, .bucket = pc >> RANGE_CACHE_SHIFT,
+		.tgid = st->tgid, .gen = st->gen, .bucket = pc >> RANGE_CACHE_SHIFT,
 	};
 	struct vma_info vi = {};
+	struct range_slot *slot = range_slot_of(&ck);
 	const struct memleak_unwind_object *o;
-	struct code_range *cached;
-	__u32 *gen, i;
+	__u32 i;
 	__u64 off;
 
-	gen = bpf_map_lookup_elem(&traced_pids, &ck.tgid);
-	ck.gen = gen ? *gen : 0;
-
-	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_cb, &vi, 0) || pc < vi.start) {
-		cached = bpf_map_lookup_elem(&range_cache, &ck);
-		if (!cached || pc < cached->start || pc >= cached->end)
-			return false;
-		*r = *cached;
+	if (slot_range(st, slot, &ck, pc, r))
+		return true;
+	if (cached_range(st, &ck, pc, true, r)) {
+		slot_fill(slot, &ck, r);
 		return true;
 	}
+	if (bpf_find_vma(bpf_get_current_task_btf(), pc, vma_cb, &vi, 0) || pc < vi.start)
+		return cached_range(st, &ck, pc, false, r);
 	r->start = vi.start;
 	r->end = vi.end;
 	r->bias = 0;
 	r->first_row = r->nrows = 0;
+	r->mm_seq = st->mm_seq;
 	o = vi.file ? bpf_map_lookup_elem(&unwind_objects, &vi.key) : NULL;
 	if (!o)
 		return true;  /* JIT code, or an object without a table: not cached */
@@ -184,6 +308,8 @@ static __always_inline bool find_range(__u64 pc, struct code_range *r)
 		}
 	}
 	bpf_map_update_elem(&range_cache, &ck, r, BPF_ANY);
+	if (r->mm_seq != MM_SEQ_UNKNOWN)
+		slot_fill(slot, &ck, r);
 	return true;
 }
 
@@ -217,7 +343,7 @@ static long row_step(__u32 i, void *arg)
 
 /* The row in effect at ELF address pc: the last of the object's rows at or below it. */
 static __always_inline struct memleak_unwind_row *
-find_row(const struct code_range *m, __u64 pc)
+search_row(const struct code_range *m, __u64 pc)
 {
 	struct row_search rs = { .lo = m->first_row, .hi = m->first_row + m->nrows, .pc = pc };
 	__u32 idx;
@@ -227,6 +353,79 @@ find_row(const struct code_range *m, __u64 pc)
 		return NULL;
 	idx = rs.lo - 1;
 	return bpf_map_lookup_elem(&unwind_rows, &idx);
+}
+
+/*
+ * Rows found before, per CPU, by object and address: a stack taken again
+ * and again (a loop that allocates) finds each of its rows in one step
+ * instead of a binary search.  An object's rows never change once user
+ * space has written them (it only appends), so a row found under
+ * (first_row, pc) stays right.  A program preempted on this CPU may be
+ * overwritten halfway by another: the check word tells a torn slot.
+ */
+#define ROW_CACHE_BITS 10
+
+struct row_cache_slot {
+	__u64 key;    /* first_row << 32 | ELF pc */
+	__u64 row;    /* struct memleak_unwind_row */
+	__u64 found;  /* 0: no row covers pc */
+	__u64 check;  /* row_cache_check(key, row, found) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << ROW_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct row_cache_slot);
+} row_cache SEC(".maps");
+
+static __always_inline __u64 row_cache_check(__u64 key, __u64 row, __u64 found)
+{
+	return (key ^ (row * 0x9e3779b97f4a7c15ULL) ^ found) * 0xff51afd7ed558ccdULL | 1;
+}
+
+/*
+ * The row in effect at ELF address pc, copied to *out; false if none.
+ * Rows are 8 bytes, compared and copied as one word.
+ */
+static __always_inline bool find_row(const struct code_range *m, __u64 pc,
+				     struct memleak_unwind_row *out)
+{
+	__u64 key = (__u64)m->first_row << 32 | pc, row = 0, found;
+	struct memleak_unwind_row *r;
+	struct row_cache_slot *slot;
+	__u32 idx;
+
+	_Static_assert(sizeof(*r) == sizeof(row), "a row is one word");
+	if (pc >> 32) {
+		r = search_row(m, pc);
+		if (r)
+			*out = *r;
+		return r != NULL;
+	}
+	idx = (__u32)((key * 0x9e3779b97f4a7c15ULL) >> (64 - ROW_CACHE_BITS));
+	slot = bpf_map_lookup_elem(&row_cache, &idx);
+	if (slot) {
+		/* Copied once, then checked: the slot may change under us. */
+		struct row_cache_slot copy = *slot;
+
+		if (copy.key == key && copy.check == row_cache_check(key, copy.row, copy.found)) {
+			__builtin_memcpy(out, &copy.row, sizeof(copy.row));
+			return copy.found;
+		}
+	}
+	r = search_row(m, pc);
+	if (r)
+		__builtin_memcpy(&row, r, sizeof(row));
+	found = r != NULL;
+	if (slot) {
+		slot->key = key;
+		slot->row = row;
+		slot->found = found;
+		slot->check = row_cache_check(key, row, found);
+	}
+	__builtin_memcpy(out, &row, sizeof(row));
+	return found;
 }
 
 static __always_inline bool read_word(__u64 *dst, __u64 addr)
@@ -301,7 +500,7 @@ static __always_inline int cfi_step(struct ustack_walk *st, const struct memleak
  */
 __noinline int unwind_frame(struct ustack_walk *st)
 {
-	struct memleak_unwind_row *r;
+	struct memleak_unwind_row r;
 	struct memleak_stack *buf;
 	__u32 zero = 0, n;
 
@@ -317,7 +516,7 @@ __noinline int unwind_frame(struct ustack_walk *st)
 	if (unwind_mode == MEMLEAK_UNWIND_FP)
 		return fp_step(st);
 	if (st->pc < st->range.start || st->pc >= st->range.end) {
-		if (!find_range(st->pc, &st->range)) {
+		if (!find_range(st, st->pc, &st->range)) {
 			st->range.start = st->range.end = 0;
 			return fp_step(st);
 		}
@@ -325,10 +524,9 @@ __noinline int unwind_frame(struct ustack_walk *st)
 	if (!st->range.nrows)
 		return fp_step(st);
 	/* A return address follows its call: the call is at pc - 1. */
-	r = find_row(&st->range, st->pc - 1 - st->range.bias);
-	if (!r)
+	if (!find_row(&st->range, st->pc - 1 - st->range.bias, &r))
 		return fp_step(st);
-	return cfi_step(st, r);
+	return cfi_step(st, &r);
 }
 
 static long unwind_step(__u32 i, void *arg)
@@ -336,32 +534,23 @@ static long unwind_step(__u32 i, void *arg)
 	return unwind_frame(arg) ? 1 : 0;
 }
 
-struct stack_cmp {
-	const struct memleak_stack *a, *b;
-	bool differ;
-};
-
-/* bpf_loop callback: compare one frame; stop at the end of the stack. */
-static long cmp_step(__u32 i, void *arg)
-{
-	struct stack_cmp *c = arg;
-
-	if (i >= MEMLEAK_MAX_STACK_DEPTH || !c->a || !c->b)
-		return 1;
-	if (c->a->ips[i] != c->b->ips[i]) {
-		c->differ = true;
-		return 1;
-	}
-	return c->a->ips[i] ? 0 : 1;
-}
-
+/*
+ * Frame by frame up to the terminating zero.  A plain bounded loop: it is
+ * verified once inside a global function, and runs without bpf_loop's
+ * call per frame.
+ */
 static __always_inline bool same_stack(const struct memleak_stack *a,
 				       const struct memleak_stack *b)
 {
-	struct stack_cmp c = { .a = a, .b = b };
+	__u32 i;
 
-	bpf_loop(MEMLEAK_MAX_STACK_DEPTH, cmp_step, &c, 0);
-	return !c.differ;
+	for (i = 0; i < MEMLEAK_MAX_STACK_DEPTH; i++) {
+		if (a->ips[i] != b->ips[i])
+			return false;
+		if (!a->ips[i])
+			break;
+	}
+	return true;
 }
 
 /* Store the walked stack under its hash; its id, or a negative error. */
@@ -396,17 +585,27 @@ static __always_inline long store_stack(struct memleak_stack *buf, __u64 hash)
  * A global function: the verifier checks it once, on its own, instead of
  * once per path of every program that captures a stack.
  */
-__noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry)
+__noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, __s64 gen)
 {
 	struct ustack_walk st = {
 		.pc = ip, .sp = sp, .rbp = bp, .hash = 0xcbf29ce484222325ULL,
 	};
 	struct memleak_stack *buf;
-	__u32 zero = 0, at;
+	__u32 zero = 0, at, *known;
 
 	buf = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	if (!buf)
 		return -ENOMEM;
+	if (unwind_mode != MEMLEAK_UNWIND_FP) {
+		st.tgid = bpf_get_current_pid_tgid() >> 32;
+		if (gen >= 0) {
+			st.gen = gen;
+		} else {
+			known = bpf_map_lookup_elem(&traced_pids, &st.tgid);
+			st.gen = known ? *known : 0;
+		}
+		st.mm_seq = mm_seq_now();
+	}
 	/*
 	 * At a function's first instruction ip is no return address (ip - 1
 	 * is another function), and every function's frame is the same: the

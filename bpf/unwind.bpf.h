@@ -15,9 +15,11 @@
  * Walk the user stack whose innermost frame is at ip (sp, bp: the user
  * registers there; at_entry: ip is a function's first instruction) and
  * store it in unwound_stacks: its id, -EEXIST when no id was free for it,
- * or another negative error.
+ * or another negative error.  gen: the current process's generation, or
+ * GEN_LOOK_UP when the caller has not looked it up already.
  */
-long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry);
+#define GEN_LOOK_UP (-1LL)
+long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, __s64 gen);
 
 /*
  * The id of the current user stack, whose innermost frame is at ip (with
@@ -25,14 +27,14 @@ long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry);
  * counting why.  ctx is the program's context (for the kernel's walker).
  */
 static __always_inline __s32 capture_stack_from(void *ctx, __u64 ip, __u64 sp, __u64 bp,
-						 bool at_entry)
+						 bool at_entry, __s64 gen)
 {
 	long sid;
 
 	if (unwind_mode == MEMLEAK_UNWIND_FP_KERNEL)
 		sid = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
 	else
-		sid = unwind_user_stack(ip, sp, bp, at_entry);
+		sid = unwind_user_stack(ip, sp, bp, at_entry, gen);
 	if (sid < 0) {
 		stat_add(sid == -EEXIST ? MEMLEAK_STAT_STACK_COLLISION
 					: MEMLEAK_STAT_STACK_MAP_FULL, 1);
@@ -44,13 +46,20 @@ static __always_inline __s32 capture_stack_from(void *ctx, __u64 ip, __u64 sp, _
 /* ip: a return address, or the point a syscall returns to. */
 static __always_inline __s32 capture_stack(void *ctx, __u64 ip, __u64 sp, __u64 bp)
 {
-	return capture_stack_from(ctx, ip, sp, bp, false);
+	return capture_stack_from(ctx, ip, sp, bp, false, GEN_LOOK_UP);
+}
+
+/* The same, for a process whose generation gen the caller knows. */
+static __always_inline __s32 capture_stack_of(void *ctx, __u32 gen, __u64 ip, __u64 sp,
+					      __u64 bp)
+{
+	return capture_stack_from(ctx, ip, sp, bp, false, gen);
 }
 
 /* ip: the first instruction of a function (an entry uprobe). */
 static __always_inline __s32 capture_stack_at_entry(void *ctx, __u64 ip, __u64 sp, __u64 bp)
 {
-	return capture_stack_from(ctx, ip, sp, bp, true);
+	return capture_stack_from(ctx, ip, sp, bp, true, GEN_LOOK_UP);
 }
 
 #endif /* MEMLEAK_UNWIND_BPF_H */
