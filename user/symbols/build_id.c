@@ -10,7 +10,7 @@
 #include "procs/proc_files.h"
 #include "symbols/build_id.h"
 
-static int note_build_id(Elf *elf, char *hex, size_t len)
+int build_id_of_elf(Elf *elf, char *hex, size_t len)
 {
 	Elf_Scn *scn = NULL;
 
@@ -46,7 +46,7 @@ static int note_build_id(Elf *elf, char *hex, size_t len)
 static int read_fd(int fd, char *hex, size_t len)
 {
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	int err = elf ? note_build_id(elf, hex, len) : -EINVAL;
+	int err = elf ? build_id_of_elf(elf, hex, len) : -EINVAL;
 
 	elf_end(elf);
 	close(fd);

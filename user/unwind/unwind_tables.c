@@ -179,19 +179,14 @@ static int seg_cmp(const void *a, const void *b)
 	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
 }
 
-int unwind_table_build(int fd, struct unwind_table *t)
+int unwind_table_build_elf(Elf *elf, struct unwind_table *t)
 {
 	Dwarf *dw = NULL;
 	Dwarf_CFI *cfi, *own = NULL;
-	Elf *elf;
 	size_t i;
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -ENOEXEC;
 	err = read_segments(elf, t);
 	if (err)
 		goto out;
@@ -216,9 +211,23 @@ out:
 		dwarf_cfi_end(own);
 	if (dw)
 		dwarf_end(dw);
-	elf_end(elf);
 	if (err)
 		unwind_table_free(t);
+	return err;
+}
+
+int unwind_table_build(int fd, struct unwind_table *t)
+{
+	Elf *elf;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -ENOEXEC;
+	err = unwind_table_build_elf(elf, t);
+	elf_end(elf);
 	return err;
 }
 
