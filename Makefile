@@ -3,7 +3,7 @@
 #   make deps    install the Debian packages the build and tests need
 #   make         build ./memleakbpf
 #   make demo    deps + build + trace the bundled leaking demo for a few reports
-#   make test    deps + build + unit and integration tests (root)
+#   make test    deps + build + unit, fuzz, integration and sanitizer tests (root)
 #   make bench   deps + build + overhead benchmark (ratios)
 #   make bench-cost  deps + build + the tracer's own RSS and report CPU time
 
@@ -237,8 +237,8 @@ integration: memleakbpf $(TARGET_BINS) demo/leaky
 	@bash tests/integration/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TARGET_BINS) demo/leaky
-	@bash tests/run_all.sh $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TARGET_BINS) demo/leaky fuzz-build sanitize
+	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) bash tests/run_all.sh $(UNIT_BINS)
 
 bench: deps
 	@$(MAKE) --no-print-directory memleakbpf

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run libFuzzer harnesses: bash tests/fuzz/run.sh NAME...  (make fuzz)
+# Run libFuzzer harnesses: bash tests/fuzz/run.sh [NAME...]  (make fuzz)
+# (no NAME: every tests/fuzz/fuzz_NAME.c)
 #   FUZZ_SECONDS   seconds each harness fuzzes (60)
 #   FUZZ_JOBS      harnesses run at a time (2)
 # Each harness build/fuzz/fuzz_NAME starts from its seeds in
@@ -15,6 +16,9 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
 out=build/fuzz
 mkdir -p "$out/logs" "$out/artifacts"
+if [ $# = 0 ]; then
+	set -- $(ls tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c$|\1|')
+fi
 
 # fuzz_one NAME: run one harness; its log in $out/logs/NAME.log, status in .rc
 fuzz_one() {
