@@ -3,7 +3,8 @@
 # AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer
 # (make sanitize: build/asan/memleakbpf).  Root, like the suite.
 #   bash tests/fuzz/sanitize_core.sh [REGEX]   (make sanitize-test)
-# REGEX picks the tests (default: exact leaks, every allocator, the error
+# REGEX picks the tests; by default every test of the files named in
+# SANITIZE_FILES (test_FILE.sh: exact leaks, every allocator, the error
 # paths).  The sanitizers write their reports to files, not to the
 # tracer's stderr, so that each test still checks its own output; any
 # report (memory error, undefined behaviour, a leak at exit) fails the
@@ -12,7 +13,14 @@
 # Ends with "# sanitize: P passed, F failed"; exits 1 if any failed.
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd)
-filter=${1:-${SANITIZE_TESTS:-'^test_(leak_exact|allocators|errors)'}}
+SANITIZE_FILES=${SANITIZE_FILES:-leak_exact allocators errors}
+filter=$1
+if [ -z "$filter" ]; then
+	names=$(for f in $SANITIZE_FILES; do
+		grep -o '^test_[A-Za-z0-9_]*()' "tests/integration/test_$f.sh" | tr -d '()'
+	done | paste -sd '|')
+	filter="^($names)\$"
+fi
 reports=$(mktemp -d /tmp/memleakbpf-asan.XXXXXX)
 trap 'rm -rf "$reports"' EXIT
 out=$(mktemp)
