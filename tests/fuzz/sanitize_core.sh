@@ -4,8 +4,11 @@
 # (make sanitize: build/asan/memleakbpf).  Root, like the suite.
 #   bash tests/fuzz/sanitize_core.sh [REGEX]   (make sanitize-test)
 # REGEX picks the tests; by default every test of the files named in
-# SANITIZE_FILES (test_FILE.sh: exact leaks, every allocator, the error
-# paths).  The sanitizers write their reports to files, not to the
+# SANITIZE_FILES (test_FILE.sh: exact leaks, the error paths) and the
+# tests in SANITIZE_ALSO (an allocator of each kind: preloaded, musl,
+# static prefixed jemalloc, --alloc-fn): about 2 minutes, what make test
+# runs.  All the allocators (4 minutes): SANITIZE_FILES="leak_exact
+# allocators errors".  The sanitizers write their reports to files, not to the
 # tracer's stderr, so that each test still checks its own output; any
 # report (memory error, undefined behaviour, a leak at exit) fails the
 # run, its text printed.  Suppressions of leaks in libraries that are not
@@ -13,12 +16,17 @@
 # Ends with "# sanitize: P passed, F failed"; exits 1 if any failed.
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd)
-SANITIZE_FILES=${SANITIZE_FILES:-leak_exact allocators errors}
+SANITIZE_FILES=${SANITIZE_FILES:-leak_exact errors}
+SANITIZE_ALSO=${SANITIZE_ALSO-test_preload_tcmalloc_pid test_musl_dynamic \
+test_static_jemalloc_je_prefix test_custom_allocator test_custom_allocator_errors}
 filter=$1
 if [ -z "$filter" ]; then
-	names=$(for f in $SANITIZE_FILES; do
-		grep -o '^test_[A-Za-z0-9_]*()' "tests/integration/test_$f.sh" | tr -d '()'
-	done | paste -sd '|')
+	names=$({
+		for f in $SANITIZE_FILES; do
+			grep -o '^test_[A-Za-z0-9_]*()' "tests/integration/test_$f.sh" | tr -d '()'
+		done
+		printf '%s\n' $SANITIZE_ALSO
+	} | paste -sd '|')
 	filter="^($names)\$"
 fi
 reports=$(mktemp -d /tmp/memleakbpf-asan.XXXXXX)
