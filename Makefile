@@ -7,7 +7,7 @@
 #   make image   the container image (Containerfile, podman or buildah)
 #   make install PREFIX=/usr/local DESTDIR=  binary, man page, systemd unit
 #   make demo    deps + build + trace the bundled leaking demo for a few reports
-#   make test    deps + build + unit and integration tests (root)
+#   make test    deps + build + unit, fuzz, integration and sanitizer tests (root)
 #   make bench   deps + build + overhead benchmark (ratios)
 #   make bench-cost  deps + build + the tracer's own RSS and report CPU time
 
@@ -367,8 +367,8 @@ integration: memleakbpf memleakbpf-static image-rootfs $(TARGET_BINS) demo/leaky
 
 test: deps
 	@$(MAKE) --no-print-directory all memleakbpf-static image-rootfs $(UNIT_BINS) $(TARGET_BINS) \
-		demo/leaky
-	@bash tests/run_all.sh $(UNIT_BINS)
+		demo/leaky fuzz-build sanitize
+	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) bash tests/run_all.sh $(UNIT_BINS)
 
 bench: deps
 	@$(MAKE) --no-print-directory memleakbpf
@@ -377,6 +377,69 @@ bench: deps
 bench-cost: deps
 	@$(MAKE) --no-print-directory memleakbpf
 	@bash bench/cost.sh
+
+# ---------------------------------------------------------------- fuzzing and sanitizers
+# (tests/fuzz/, README "Fuzzing")
+#   make fuzz        build the libFuzzer harnesses, run each FUZZ_SECONDS (60),
+#                    FUZZ_JOBS (2) at a time; fails on any crash, leak, UB, timeout
+#   make sanitize    build/asan/memleakbpf: the tracer under ASan+UBSan+LSan
+#   make sanitize-test  the integration suite's core tests with it (root)
+# The library is compiled again with clang for each: the harnesses need
+# coverage instrumentation (fuzzer-no-link), the tracer only the checks.
+TEST_PKGS += clang-14 libclang-rt-14-dev
+FUZZ_OUT  := $(OUT)/fuzz
+ASAN_OUT  := $(OUT)/asan
+SAN_CHECKS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g -Wall -Wextra -Wno-unused-parameter $(SAN_CHECKS) -fsanitize=fuzzer-no-link
+ASAN_CFLAGS := -O1 -g -Wall -Wextra -Wno-unused-parameter $(SAN_CHECKS)
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
+# What `make test` gives them: about 2 minutes of fuzzing on 2 cores.
+TEST_FUZZ_SECONDS ?= 25
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_NAMES))
+# Generated headers every user/ object may include.
+GEN_HDRS := $(SKEL) $(AGG_SKEL) $(OUT)/profile.pb-c.h $(OUT)/build_version.h
+
+$(FUZZ_OUT)/user/%.o: user/%.c $(USER_HDRS) bpf/memleak.h $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $(SAN_DEFS) $(INCLUDES) -c $< -o $@
+
+$(ASAN_OUT)/user/%.o: user/%.c $(USER_HDRS) bpf/memleak.h $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(ASAN_CFLAGS) $(SAN_DEFS) $(INCLUDES) -c $< -o $@
+
+$(FUZZ_OUT)/user/probes/probe_place.o $(ASAN_OUT)/user/probes/probe_place.o: \
+	SAN_DEFS := $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"')
+
+# The generated pprof encoder and page template need no checks of their own.
+$(FUZZ_OUT)/libmemleak.a: $(patsubst user/%.c,$(FUZZ_OUT)/user/%.o,$(USER_SRCS)) \
+		$(OUT)/profile.pb-c.o $(OUT)/report_html.o
+	ar rcs $@ $^
+
+$(ASAN_OUT)/libmemleak.a: $(patsubst user/%.c,$(ASAN_OUT)/user/%.o,$(USER_SRCS)) \
+		$(OUT)/profile.pb-c.o $(OUT)/report_html.o
+	ar rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OUT)/libmemleak.a
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(INCLUDES) -o $@ $< $(FUZZ_OUT)/libmemleak.a \
+		$(LDLIBS)
+
+$(ASAN_OUT)/memleakbpf: $(ASAN_OUT)/user/main.o $(ASAN_OUT)/libmemleak.a
+	$(CLANG) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: fuzz fuzz-build sanitize sanitize-test
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(FUZZ_NAMES)
+
+sanitize: $(ASAN_OUT)/memleakbpf
+
+sanitize-test: sanitize $(TARGET_BINS) demo/leaky
+	@bash tests/fuzz/sanitize_core.sh
+# ---------------------------------------------------------------- end of fuzzing and sanitizers
 
 clean:
 	rm -rf $(OUT) memleakbpf memleakbpf-static demo/leaky

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Everything: unit tests (the cmocka binaries given as arguments), then the
-# integration tests.  Ends with exactly one line "N passed, N failed" summing
-# both; exits 1 if anything failed (or a runner died without its summary).
+# Everything: unit tests (the cmocka binaries given as arguments), the fuzz
+# harnesses, the integration tests, and the core ones under sanitizers.
+# Ends with exactly one line "N passed, N failed" summing them all; exits 1
+# if anything failed (or a runner died without its summary).
 cd "$(dirname "$0")/.." || exit 1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -27,7 +28,11 @@ run_part() {
 
 start=$SECONDS
 run_part unit bash tests/run_unit.sh "$@"
+# The fuzz harnesses for FUZZ_SECONDS each, then the core integration
+# tests with the tracer under ASan/UBSan/LSan (tests/fuzz/, README "Fuzzing").
+run_part fuzz bash tests/fuzz/run.sh
 run_part integration bash tests/integration/run.sh
+run_part sanitize bash tests/fuzz/sanitize_core.sh
 echo "# took $((SECONDS - start)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

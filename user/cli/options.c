@@ -834,8 +834,20 @@ static enum parse_result check_combinations(const struct options *o, char *err, 
 	return PARSE_OK;
 }
 
-enum parse_result options_parse(struct options *o, int argc, char **argv,
-				char *err, size_t len)
+/*
+ * Messages quote the values given: a newline or escape sequence in one
+ * must not make the error more than the one line printed.
+ */
+static enum parse_result one_line_error(enum parse_result res, char *err)
+{
+	for (; res == PARSE_ERROR && *err; err++)
+		if ((unsigned char)*err < ' ' || *err == 0x7f)
+			*err = '?';
+	return res;
+}
+
+static enum parse_result parse_argv(struct options *o, int argc, char **argv,
+				    char *err, size_t len)
 {
 	char shorts[2 * NROWS + 2];
 	struct option longs[NROWS + 1];
@@ -845,7 +857,9 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 
 	set_defaults(o);
 	getopt_tables(shorts, longs);
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where it was inside a cluster
+	 * of short options ("-vp1"), a pointer into the previous argv. */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		opt = option_of(c);
@@ -857,4 +871,10 @@ enum parse_result options_parse(struct options *o, int argc, char **argv,
 	}
 	res = parse_positional(o, argc, argv, err, len);
 	return res ? res : check_combinations(o, err, len);
+}
+
+enum parse_result options_parse(struct options *o, int argc, char **argv,
+				char *err, size_t len)
+{
+	return one_line_error(parse_argv(o, argc, argv, err, len), err);
 }

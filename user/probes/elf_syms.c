@@ -89,13 +89,12 @@ static void read_interp(Elf *elf, struct elf_info *info)
 	}
 }
 
-int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *info)
+int elf_find_funcs_in(Elf *elf, struct elf_func *funcs, size_t n, struct elf_info *info)
 {
 	Elf_Scn *scn = NULL;
 	struct elf_info dummy;
 	GElf_Shdr sh;
 	size_t i, found = 0;
-	Elf *elf;
 	int pass;
 
 	if (!info)
@@ -103,14 +102,8 @@ int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *in
 	memset(info, 0, sizeof(*info));
 	for (i = 0; i < n; i++)
 		funcs[i].found = false;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -EINVAL;
-	if (elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
 		return -ENOEXEC;
-	}
 	read_interp(elf, info);
 	/* .symtab first: it also holds local (static) definitions. */
 	for (pass = 0; pass < 2; pass++) {
@@ -122,8 +115,19 @@ int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *in
 				scan_symtab(elf, scn, &sh, funcs, n, info);
 		}
 	}
-	elf_end(elf);
 	for (i = 0; i < n; i++)
 		found += funcs[i].found;
 	return (int)found;
+}
+
+int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *info)
+{
+	Elf *elf;
+	int found;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	found = elf_find_funcs_in(elf, funcs, n, info); /* outputs reset even without elf */
+	elf_end(elf);
+	return elf ? found : -EINVAL;
 }

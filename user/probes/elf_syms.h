@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <libelf.h>
 
 struct elf_func {
 	const char *name;      /* in: function to find */
@@ -27,5 +28,11 @@ struct elf_info {
  * number found, or -errno if the file is not a readable ELF object.
  */
 int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *info);
+
+/*
+ * The same on an object libelf already has (elf_memory: the fuzzer's
+ * input); -ENOEXEC when elf is NULL or not an ELF object.
+ */
+int elf_find_funcs_in(Elf *elf, struct elf_func *funcs, size_t n, struct elf_info *info);
 
 #endif

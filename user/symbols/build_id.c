@@ -10,7 +10,7 @@
 #include "procs/proc_files.h"
 #include "symbols/build_id.h"
 
-static int note_build_id(Elf *elf, char *hex, size_t len)
+int build_id_of_elf(Elf *elf, char *hex, size_t len)
 {
 	Elf_Scn *scn = NULL;
 
@@ -32,7 +32,8 @@ static int note_build_id(Elf *elf, char *hex, size_t len)
 			if (nhdr.n_type != NT_GNU_BUILD_ID || nhdr.n_namesz != 4 ||
 			    memcmp((const char *)data->d_buf + name_off, "GNU", 4))
 				continue;
-			if (!nhdr.n_descsz || nhdr.n_descsz * 2 + 1 > len)
+			/* Not n_descsz * 2 + 1 > len: 32 bits, it wraps past 2 GiB. */
+			if (!nhdr.n_descsz || !len || nhdr.n_descsz > (len - 1) / 2)
 				return -ENAMETOOLONG;
 			for (i = 0; i < nhdr.n_descsz; i++)
 				snprintf(hex + 2 * i, 3, "%02x", desc[i]);
@@ -46,7 +47,7 @@ static int note_build_id(Elf *elf, char *hex, size_t len)
 static int read_fd(int fd, char *hex, size_t len)
 {
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	int err = elf ? note_build_id(elf, hex, len) : -EINVAL;
+	int err = elf ? build_id_of_elf(elf, hex, len) : -EINVAL;
 
 	elf_end(elf);
 	close(fd);

@@ -4,6 +4,7 @@
 #define MEMLEAK_BUILD_ID_H
 
 #include <stddef.h>
+#include <libelf.h>
 #include <sys/types.h>
 
 /*
@@ -12,5 +13,8 @@
  * (a container's view) when pid > 0.  Returns 0 or -errno (-ENOENT: none).
  */
 int build_id_read(const char *path, pid_t pid, char *hex, size_t len);
+
+/* The same from an object libelf already has (the fuzzer's: elf_memory). */
+int build_id_of_elf(Elf *elf, char *hex, size_t len);
 
 #endif

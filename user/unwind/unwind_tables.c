@@ -25,7 +25,8 @@
 #define REG_RA 16
 
 /* Gaps between FDEs are alignment padding: step over them byte by byte,
- * but give up on a segment with more uncovered code than this. */
+ * but give up on an object with more uncovered code than this (a
+ * crafted one would keep the tracer busy for seconds per segment). */
 #define MAX_GAP_STEPS (1u << 22)
 
 static int push_row(struct unwind_table *t, const struct memleak_unwind_row *r)
@@ -108,10 +109,10 @@ static void classify(Dwarf_Frame *fr, struct memleak_unwind_row *r)
 }
 
 /* Rows of one executable segment [lo, hi), ending with a NONE row at hi. */
-static int build_segment(Dwarf_CFI *cfi, uint64_t lo, uint64_t hi, struct unwind_table *t)
+static int build_segment(Dwarf_CFI *cfi, uint64_t lo, uint64_t hi, struct unwind_table *t,
+			 unsigned int *gap_steps)
 {
 	struct memleak_unwind_row none = {};
-	unsigned int gap_steps = 0;
 	uint64_t addr = lo;
 	int err;
 
@@ -126,7 +127,7 @@ static int build_segment(Dwarf_CFI *cfi, uint64_t lo, uint64_t hi, struct unwind
 			err = push_row(t, &none);
 			if (err)
 				return err;
-			if (++gap_steps > MAX_GAP_STEPS)
+			if (++*gap_steps > MAX_GAP_STEPS)
 				break;
 			addr++;
 			continue;
@@ -151,20 +152,36 @@ static int build_segment(Dwarf_CFI *cfi, uint64_t lo, uint64_t hi, struct unwind
 	return push_row(t, &none);
 }
 
+/*
+ * A segment that claims more bytes than the file holds, more in the file
+ * than in memory, or addresses past 4 GiB (rows hold 32-bit addresses:
+ * objects span far less) is not one a linker wrote.
+ */
+static int check_segment(const GElf_Phdr *ph, size_t file_size)
+{
+	if (ph->p_filesz > ph->p_memsz || ph->p_offset > file_size ||
+	    ph->p_filesz > file_size - ph->p_offset)
+		return -ENOEXEC;
+	if (ph->p_memsz > UINT32_MAX || ph->p_vaddr > UINT32_MAX - ph->p_memsz)
+		return -E2BIG;
+	return 0;
+}
+
 static int read_segments(Elf *elf, struct unwind_table *t)
 {
-	size_t i, n;
+	size_t i, n, file_size;
+	int err;
 
-	if (elf_getphdrnum(elf, &n))
+	if (elf_getphdrnum(elf, &n) || !elf_rawfile(elf, &file_size))
 		return -ENOEXEC;
 	for (i = 0; i < n && t->nsegs < sizeof(t->segs) / sizeof(t->segs[0]); i++) {
 		GElf_Phdr ph;
 
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
 			continue;
-		/* Rows hold 32-bit addresses: objects span far less than 4 GiB. */
-		if (ph.p_vaddr + ph.p_memsz > UINT32_MAX)
-			return -E2BIG;
+		err = check_segment(&ph, file_size);
+		if (err)
+			return err;
 		t->segs[t->nsegs++] = (struct unwind_segment){
 			.vaddr = ph.p_vaddr, .offset = ph.p_offset, .filesz = ph.p_filesz,
 		};
@@ -179,23 +196,33 @@ static int seg_cmp(const void *a, const void *b)
 	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
 }
 
-int unwind_table_build(int fd, struct unwind_table *t)
+/* Rows must rise with the address: sorted segments may not overlap. */
+static int check_no_overlap(const struct unwind_table *t)
+{
+	size_t i;
+
+	for (i = 1; i < t->nsegs; i++)
+		if (t->segs[i].vaddr < t->segs[i - 1].vaddr + t->segs[i - 1].filesz)
+			return -ENOEXEC;
+	return 0;
+}
+
+int unwind_table_build_elf(Elf *elf, struct unwind_table *t)
 {
 	Dwarf *dw = NULL;
 	Dwarf_CFI *cfi, *own = NULL;
-	Elf *elf;
+	unsigned int gap_steps = 0;
 	size_t i;
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return -ENOEXEC;
 	err = read_segments(elf, t);
 	if (err)
 		goto out;
 	qsort(t->segs, t->nsegs, sizeof(t->segs[0]), seg_cmp);
+	err = check_no_overlap(t);
+	if (err)
+		goto out;
 	/* .eh_frame is what the program itself unwinds with (C++ exceptions);
 	 * .debug_frame only when that is all there is. */
 	cfi = own = dwarf_getcfi_elf(elf);
@@ -208,7 +235,8 @@ int unwind_table_build(int fd, struct unwind_table *t)
 		goto out;
 	}
 	for (i = 0; i < t->nsegs && !err; i++)
-		err = build_segment(cfi, t->segs[i].vaddr, t->segs[i].vaddr + t->segs[i].filesz, t);
+		err = build_segment(cfi, t->segs[i].vaddr, t->segs[i].vaddr + t->segs[i].filesz, t,
+				    &gap_steps);
 	if (!err && !t->covered_bytes)
 		err = -ENOENT;
 out:
@@ -216,9 +244,23 @@ out:
 		dwarf_cfi_end(own);
 	if (dw)
 		dwarf_end(dw);
-	elf_end(elf);
 	if (err)
 		unwind_table_free(t);
+	return err;
+}
+
+int unwind_table_build(int fd, struct unwind_table *t)
+{
+	Elf *elf;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -ENOEXEC;
+	err = unwind_table_build_elf(elf, t);
+	elf_end(elf);
 	return err;
 }
 

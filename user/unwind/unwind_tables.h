@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include <libelf.h>
 #include "memleak.h"
 
 /* An executable PT_LOAD segment: how file offsets map to ELF addresses. */
@@ -33,6 +34,9 @@ struct unwind_table {
  * -ENOENT when the object has no CFI or no executable segment, or -errno.
  */
 int unwind_table_build(int fd, struct unwind_table *t);
+
+/* The same from an object libelf already has (the fuzzer's: elf_memory). */
+int unwind_table_build_elf(Elf *elf, struct unwind_table *t);
 
 /*
  * Whether the object's code keeps frame pointers: most of its code finds
