@@ -14,6 +14,10 @@
  * each here), so records first go to a small direct-mapped cache of
  * per-stack sums, a few instructions for a hit, and only stacks whose slot
  * is taken go to the hash map.
+ *
+ * A run is one non-preemptible system call, so it is bounded in records
+ * and in time (aggregate_types.h): past either it stops, and the report
+ * reads the records out in batches.
  */
 #include "shared.bpf.h"
 #include "aggregate_types.h"
@@ -56,9 +60,24 @@ struct {
 
 struct walk {
 	__u64 now_ns, min_age_ns;
+	__u64 max_records, deadline_ns;
 	__u64 records, aged;
 	bool full;
+	__u32 cut;
 };
+
+/* Reading the clock costs ~20 ns: once every this many records. */
+#define CLOCK_EVERY 256
+
+/* Whether the walk must stop here to stay a short system call. */
+static __always_inline bool must_stop(struct walk *w)
+{
+	if (w->records > w->max_records)
+		w->cut = MEMLEAK_AGG_TOO_MANY;
+	else if (!(w->records % CLOCK_EVERY) && bpf_ktime_get_ns() > w->deadline_ns)
+		w->cut = MEMLEAK_AGG_TOO_LONG;
+	return w->cut != MEMLEAK_AGG_WHOLE;
+}
 
 static __always_inline __u32 slot_of(const struct stack_key *k)
 {
@@ -106,6 +125,8 @@ static long add_record(struct bpf_map *map, const struct alloc_key *ak,
 	__u32 i;
 
 	w->records++;
+	if (must_stop(w))
+		return 1; /* the caller reads the records out instead */
 	/* As in user space (add_records): made after "now" counts as young. */
 	if (v.oldest_ts_ns > w->now_ns || w->now_ns - v.oldest_ts_ns < w->min_age_ns)
 		return 0;
@@ -136,7 +157,11 @@ static long flush_slot(__u32 i, struct walk *w)
 
 	if (!s || !s->sum.count)
 		return 0;
-	if (!w->full && !map_add(&s->key, &s->sum))
+	/* Moving thousands of stacks takes milliseconds too: same deadline. */
+	if (!w->cut && bpf_ktime_get_ns() > w->deadline_ns)
+		w->cut = MEMLEAK_AGG_TOO_LONG;
+	/* After a cut the sums are thrown away: do not add them up. */
+	if (!w->full && !w->cut && !map_add(&s->key, &s->sum))
 		w->full = true;
 	s->sum.count = 0;
 	return 0;
@@ -145,7 +170,14 @@ static long flush_slot(__u32 i, struct walk *w)
 SEC("syscall")
 int aggregate(struct memleak_agg_args *args)
 {
-	struct walk w = { .now_ns = args->now_ns, .min_age_ns = args->min_age_ns };
+	struct walk w = {
+		.now_ns = args->now_ns, .min_age_ns = args->min_age_ns,
+		.max_records = args->max_records,
+		.deadline_ns = bpf_ktime_get_ns() + args->budget_ns,
+		/* 0, but from the context: a constant the verifier would follow
+		 * through the callback record by record (too complex). */
+		.records = args->records,
+	};
 
 	bpf_for_each_map_elem(&allocs, add_record, &w, 0);
 	/* Even after a stop: every slot must be empty for the next run. */
@@ -155,5 +187,6 @@ int aggregate(struct memleak_agg_args *args)
 	args->records = w.records;
 	args->aged = w.aged;
 	args->full = w.full;
+	args->cut = w.cut;
 	return 0;
 }

@@ -19,6 +19,10 @@
 #   assert_error CODE      exit CODE, one "memleakbpf: " line on stderr, no stdout
 #   assert_no_probes       no BPF program of the tracer outlives it
 #   fail / skip / assert_eq / assert_match / assert_le / assert_gt
+#
+# Load: IT_CPU_HOG=N runs N busy loops for the whole run (LOAD=1: one per
+# CPU), so that tests meet a loaded machine: they must wait for conditions,
+# never for fixed sleeps (LOAD=1 make test, or with run.sh).
 
 IT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MEMLEAKBPF=${MEMLEAKBPF:-$IT_ROOT/memleakbpf}
@@ -35,6 +39,21 @@ MEMLEAK_PROGS="^($(awk 'prog { sub(/^int (BPF_[A-Z_]*\()?/, ""); sub(/[^a-z_0-9]
 	sort -u | paste -sd '|'))\$"
 
 IT_TMP=${IT_TMP:-$(mktemp -d /tmp/memleakbpf-it.XXXXXX)}
+IT_CPU_HOG=${IT_CPU_HOG:-$([ "${LOAD:-0}" = 1 ] && nproc || echo 0)}
+IT_HOGS=()
+
+it_stop_hogs() {
+	[ ${#IT_HOGS[@]} = 0 ] || kill "${IT_HOGS[@]}" 2>/dev/null
+}
+
+if [ "$IT_CPU_HOG" -gt 0 ]; then
+	for ((IT_H = 0; IT_H < IT_CPU_HOG; IT_H++)); do
+		bash -c 'while :; do :; done' &
+		IT_HOGS+=("$!")
+	done
+	trap it_stop_hogs EXIT
+	echo "# load: $IT_CPU_HOG busy loops (IT_CPU_HOG)"
+fi
 IT_PASSED=0
 IT_FAILED=0
 IT_SKIPPED=0 # stays 0 under CI=true

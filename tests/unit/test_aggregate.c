@@ -4,7 +4,8 @@
  * bpf/aggregate.bpf.c) against the user-space walk, on real maps filled
  * with known records: more stacks than the program's cache has slots, the
  * age boundaries, repeated runs, and a result map too small (the report
- * falls back to the walk and counts it).  Needs root (BPF maps, programs).
+ * falls back to the walk and counts it); the bounds on one run (records,
+ * time) that keep it a short system call.  Needs root (BPF maps, programs).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -141,6 +142,19 @@ static void check(const struct snap_stack *v, size_t n, const struct expect *e)
 	}
 }
 
+/*
+ * An aggregator for more records than one report may sum in the kernel:
+ * these tests check the sums over many stacks, not the bounds.
+ */
+static struct aggregator *unbounded(struct maps *m, uint32_t max_stacks)
+{
+	struct aggregator *a = aggregator_new(m->allocs, m->stats, max_stacks);
+
+	if (a)
+		aggregator_set_limits(a, UINT64_MAX, 60 * SEC_NS);
+	return a;
+}
+
 static uint64_t stat_of(int fd, uint32_t idx)
 {
 	int ncpus = libbpf_num_possible_cpus(), c;
@@ -157,7 +171,7 @@ static uint64_t stat_of(int fd, uint32_t idx)
 static void test_sums_exact(void **state)
 {
 	struct maps *m = *state;
-	struct aggregator *a = aggregator_new(m->allocs, m->stats, 4 * NKEYS);
+	struct aggregator *a = unbounded(m, 4 * NKEYS);
 	static struct expect e;
 	struct snap_stack *v;
 	uint64_t now = mono_ns();
@@ -220,8 +234,8 @@ static void test_snapshot_same_either_way(void **state)
 	struct maps *m = *state;
 	struct snapshot_source src = { .allocs_fd = m->allocs, .totals_fd = m->totals,
 				       .stats_fd = m->stats };
-	struct aggregator *big = aggregator_new(m->allocs, m->stats, 4 * NKEYS);
-	struct aggregator *small = aggregator_new(m->allocs, m->stats, 8);
+	struct aggregator *big = unbounded(m, 4 * NKEYS);
+	struct aggregator *small = unbounded(m, 8);
 	struct snapshot walked, summed, fell_back;
 	static struct expect e;
 	struct snap_stack *v;
@@ -284,12 +298,61 @@ static void test_snapshot_same_either_way(void **state)
 	aggregator_free(small);
 }
 
+/*
+ * A run stops past its records or its time (it is one non-preemptible
+ * system call); the report then reads the records out, exact, and does not
+ * count it as aggregate_full.  Within the bounds the run sums everything.
+ */
+static void test_run_bounded(void **state)
+{
+	struct maps *m = *state;
+	struct snapshot_source src = { .allocs_fd = m->allocs, .totals_fd = m->totals,
+				       .stats_fd = m->stats };
+	struct aggregator *a = aggregator_new(m->allocs, m->stats, 4 * NKEYS);
+	struct snapshot s;
+	static struct expect e;
+	struct snap_stack *v;
+	uint64_t records;
+	size_t n;
+
+	assert_non_null(a);
+	assert_true(aggregator_fits(a, MEMLEAK_AGG_MAX_RECORDS));
+	assert_false(aggregator_fits(a, MEMLEAK_AGG_MAX_RECORDS + 1));
+	fill(m, mono_ns(), &e);
+	records = NKEYS / 2 * PER_KEY + (NKEYS - NKEYS / 2) * (PER_KEY - 2);
+	assert_true(records > MEMLEAK_AGG_MAX_RECORDS);
+	/* Too many records (time enough: 9000 stacks may take longer). */
+	aggregator_set_limits(a, MEMLEAK_AGG_MAX_RECORDS, 60 * SEC_NS);
+	assert_int_equal(aggregator_run(a, mono_ns(), SEC_NS, &v, &n), -E2BIG);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	/* One record short of the map. */
+	aggregator_set_limits(a, records - 1, 60 * SEC_NS);
+	assert_int_equal(aggregator_run(a, mono_ns(), SEC_NS, &v, &n), -E2BIG);
+	/* No time at all: stops at the first clock reading. */
+	aggregator_set_limits(a, UINT64_MAX, 0);
+	assert_int_equal(aggregator_run(a, mono_ns(), SEC_NS, &v, &n), -ETIME);
+	src.agg = a;
+	assert_int_equal(snapshot_take(&src, 1000, &s), 0);
+	check(s.stacks, s.nstacks, &e);
+	assert_int_equal(s.stats[MEMLEAK_STAT_AGGREGATE_FULL], 0);
+	snapshot_free(&s);
+	/* Exactly the map: summed, and nothing of the cut runs left over. */
+	aggregator_set_limits(a, records, 60 * SEC_NS);
+	assert_int_equal(aggregator_run(a, mono_ns(), SEC_NS, &v, &n), 0);
+	check(v, n, &e);
+	free(v);
+	assert_int_equal(stat_of(m->stats, MEMLEAK_STAT_AGGREGATE_FULL), 0);
+	aggregator_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sums_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_age_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_same_either_way, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

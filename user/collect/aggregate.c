@@ -13,6 +13,7 @@
 
 struct aggregator {
 	struct aggregate_bpf *skel;
+	uint64_t max_records, budget_ns;
 	/* aged_totals may hold sums of an earlier run (stopped, or not read
 	 * to the end): they would add to the next run's. */
 	bool dirty;
@@ -25,6 +26,8 @@ struct aggregator *aggregator_new(int allocs_fd, int stats_fd, uint32_t max_stac
 
 	if (!a)
 		return NULL;
+	a->max_records = MEMLEAK_AGG_MAX_RECORDS;
+	a->budget_ns = MEMLEAK_AGG_BUDGET_NS;
 	a->skel = aggregate_bpf__open();
 	if (!a->skel) {
 		err = -errno;
@@ -45,6 +48,17 @@ fail:
 	aggregator_free(a);
 	errno = -err;
 	return NULL;
+}
+
+void aggregator_set_limits(struct aggregator *a, uint64_t max_records, uint64_t budget_ns)
+{
+	a->max_records = max_records;
+	a->budget_ns = budget_ns;
+}
+
+bool aggregator_fits(const struct aggregator *a, uint64_t records)
+{
+	return records <= a->max_records;
 }
 
 void aggregator_free(struct aggregator *a)
@@ -105,7 +119,10 @@ static int drain(struct aggregator *a, map_batch_fn fn, void *ctx)
 int aggregator_run(struct aggregator *a, uint64_t now_ns, uint64_t min_age_ns,
 		   struct snap_stack **stacks, size_t *n)
 {
-	struct memleak_agg_args args = { .now_ns = now_ns, .min_age_ns = min_age_ns };
+	struct memleak_agg_args args = {
+		.now_ns = now_ns, .min_age_ns = min_age_ns,
+		.max_records = a->max_records, .budget_ns = a->budget_ns,
+	};
 	struct sums s = { 0 };
 	int err;
 
@@ -119,6 +136,8 @@ int aggregator_run(struct aggregator *a, uint64_t now_ns, uint64_t min_age_ns,
 	}
 	a->dirty = true;
 	err = run_program(a, &args);
+	if (!err && args.cut)
+		err = args.cut == MEMLEAK_AGG_TOO_MANY ? -E2BIG : -ETIME;
 	if (!err && args.full)
 		err = -ENOSPC;
 	if (!err)

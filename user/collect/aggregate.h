@@ -4,10 +4,12 @@
  * of a syscall program walks the live allocation records where they are
  * and sums those old enough per (process, stack); user space reads back
  * one entry per stack instead of copying every record (~250 ns each).
+ * Only for maps small enough that the run stays short (a few ms).
  */
 #ifndef MEMLEAK_AGGREGATE_USER_H
 #define MEMLEAK_AGGREGATE_USER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -41,11 +43,26 @@ struct aggregator *aggregator_new(int allocs_fd, int stats_fd, uint32_t max_stac
  * (process, stack, kind, generation), exactly as the user-space walk does,
  * into a new array *stacks of *n entries (key, bytes, count, oldest_ts_ns;
  * NULL when none).  Returns 0; -ENOSPC when the sums did not fit (counted
- * in the stats map as MEMLEAK_STAT_AGGREGATE_FULL); or -errno.  On error
- * nothing is returned and the caller should walk the records itself.
+ * in the stats map as MEMLEAK_STAT_AGGREGATE_FULL); -E2BIG when the map
+ * holds more records than one run may visit, -ETIME when the run took
+ * longer than it may (it is one non-preemptible system call: see
+ * aggregate_types.h); or -errno.  On error nothing is returned and the
+ * caller should walk the records itself.
  */
 int aggregator_run(struct aggregator *a, uint64_t now_ns, uint64_t min_age_ns,
 		   struct snap_stack **stacks, size_t *n);
+
+/*
+ * Whether a run over this many records may succeed: a report over more
+ * reads them out in batches without trying (-E2BIG would waste a run).
+ */
+bool aggregator_fits(const struct aggregator *a, uint64_t records);
+
+/*
+ * Records one run may visit and time it may take (defaults
+ * MEMLEAK_AGG_MAX_RECORDS, MEMLEAK_AGG_BUDGET_NS): for tests and benchmarks.
+ */
+void aggregator_set_limits(struct aggregator *a, uint64_t max_records, uint64_t budget_ns);
 
 void aggregator_free(struct aggregator *a);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Reading the BPF maps into a snapshot. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,18 +200,36 @@ static int read_records(int fd, uint64_t now, uint64_t min_age_ns, uint64_t peri
 	return 0;
 }
 
+/* Live records according to the per-stack totals (already read). */
+static uint64_t live_records(const struct snapshot *s)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < s->ntotals; i++)
+		n += s->totals[i].count;
+	return n;
+}
+
 /*
  * The age filter's per-stack sums: in the kernel when the aggregator is
- * loaded, else by copying every record out.  The kernel's sums fall back
- * to the copy when they do not fit, so the figures are the same.
+ * loaded and the records are few enough for one short system call, else by
+ * copying the records out a batch at a time (each batch a short system
+ * call: a report never holds a CPU for long).  The kernel's sums fall back
+ * to the copy whenever they fail, so the figures are the same.
  */
 static int read_aged(const struct snapshot_source *src, uint64_t min_age_ns,
 		     struct snapshot *s)
 {
+	uint64_t live = live_records(s);
 	int err;
 
 	if (!src->agg)
 		return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+	if (!aggregator_fits(src->agg, live)) {
+		verbose_msg(2, "age filter summed in user space: %" PRIu64 " records", live);
+		return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+	}
 	err = aggregator_run(src->agg, s->now_ns, min_age_ns, &s->stacks, &s->nstacks);
 	if (!err)
 		return 0;
