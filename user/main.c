@@ -337,7 +337,7 @@ static int attach_pids(struct tracer *t)
 	for (i = 0; i < t->opts.npids; i++) {
 		pid_t pid = t->opts.pids[i];
 
-		idx = target_add(t, pid, 0, 0);
+		idx = target_add_unarmed(t, pid, 0, 0);
 		if (idx < 0)
 			return EXIT_BPF;
 		err = target_update(t, &t->targets[idx], true);
@@ -345,6 +345,14 @@ static int attach_pids(struct tracer *t)
 			return attach_error(t, err, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
 	}
+	/*
+	 * Armed once every probe and unwind table is in place: a call seen
+	 * earlier would be recorded with a stack cut short where a table was
+	 * missing (the same leak twice in the report), or without its free.
+	 */
+	for (i = 0; i < (int)t->ntargets; i++)
+		if (target_arm(t, &t->targets[i]))
+			return EXIT_BPF;
 	if (t->opts.npids == 1)
 		snprintf(what, sizeof(what), "process %d", (int)t->opts.pids[0]);
 	else

@@ -354,6 +354,28 @@ no_bpf_leftovers() {
 	[ "$(bpf_leftovers)" = "[]" ]
 }
 
+# tracer_probes MATCH [EXCLUDE]: uprobes the running tracer ($TR_PID) holds
+# through programs whose name matches the extended regex MATCH and not
+# EXCLUDE: one per perf-event link, uprobe_cnt per uprobe multi link (from
+# the link's fdinfo, which bpftool 7.1 does not decode).
+tracer_probes() {
+	local f names=$T/.prog_names
+	bpftool prog show -j 2>/dev/null | jq -r '.[] | "\(.id) \(.name)"' >"$names"
+	for f in /proc/"$TR_PID"/fdinfo/*; do
+		awk '/^link_type:/ { t = $2 } /^prog_id:/ { p = $2 } /^uprobe_cnt:/ { n = $2 }
+			END { if (t == "perf") print p, 1; else if (t ~ /^u(ret)?probe_multi$/) print p, n }' \
+			"$f" 2>/dev/null
+	done | awk -v re="$1" -v ex="${2:-^$}" 'NR == FNR { name[$1] = $2; next }
+		name[$1] ~ re && name[$1] !~ ex { s += $2 } END { print s + 0 }' "$names" -
+}
+
+# tracer_link_count TYPE_REGEX: links of the running tracer whose kernel link
+# type (fdinfo's link_type: uprobe_multi, uretprobe_multi, perf,
+# raw_tracepoint) matches the extended regex.
+tracer_link_count() {
+	grep -lE "^link_type:[[:space:]]*($1)\$" /proc/"$TR_PID"/fdinfo/* 2>/dev/null | wc -l
+}
+
 # assert_no_probes: after memleakbpf exited, none of its programs, links or
 # uprobe events remain.
 assert_no_probes() {

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "procs/proc_files.h"
 #include "procs/proc_maps.h"
 #include "procs/procfs.h"
+#include "probes/uprobe_multi.h"
 #include "probes/uprobe_session.h"
 #include "memleak.skel.h"
 
@@ -37,9 +39,19 @@ struct attached_object {
 	int nfuncs;
 };
 
+/*
+ * One attachment: a libbpf link (a perf-event uprobe, a tracepoint), or
+ * the descriptor of a uprobe multi link or session holding nprobes probes.
+ */
+struct probe_link {
+	struct bpf_link *link;
+	int fd;
+	size_t nprobes;
+};
+
 /* A list of links: allocator probes, or mapping-wrapper probes and tracepoints. */
 struct link_list {
-	struct bpf_link **v;
+	struct probe_link *v;
 	size_t n, cap;
 };
 
@@ -56,10 +68,10 @@ struct attacher {
 	unsigned int *custom_hits; /* how often each custom function was found */
 	pid_t escalating;          /* attach_escalate() is probing this pid */
 	bool syscall_tracepoints;  /* attached (idempotent attach) */
-	/* Allocator probes: uprobe links and uprobe sessions (uprobe_session.h). */
+	/* One uprobe multi link per program and object (uprobe_multi.h). */
+	bool multi;
+	/* Allocator probes: uprobe links, multi links and uprobe sessions. */
 	struct link_list links;
-	int *fds;
-	size_t nfds, cap_fds;
 	struct object_list objs;
 	/* Mapping-wrapper probes and tracepoints, apart (attach_opts.map_wrappers). */
 	struct link_list wlinks;
@@ -113,19 +125,101 @@ static bool role_frees(enum alloc_role role)
 /* Functions listed by name in the one-line summary of an object (-v). */
 #define SUMMARY_NAMES 8
 
-static int push_link(struct link_list *l, struct bpf_link *link)
+/* Detach one link (thread-safe: links are independent). */
+static void release_link(struct probe_link *pl)
 {
-	if (array_reserve((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
-		return -ENOMEM;
-	l->v[l->n++] = link;
-	return 0;
+	if (pl->link)
+		bpf_link__destroy(pl->link);
+	else if (pl->fd >= 0)
+		close(pl->fd);
+	pl->link = NULL;
+	pl->fd = -1;
+	pl->nprobes = 0;
 }
 
-static int push_fd(struct attacher *st, int fd)
+/* Links detached by a pool of threads, each taking the next one. */
+struct detach_job {
+	struct probe_link **v;
+	size_t n, next;
+};
+
+static void *detach_worker(void *arg)
 {
-	if (array_reserve((void **)&st->fds, &st->cap_fds, st->nfds + 1, sizeof(*st->fds)))
+	struct detach_job *job = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED)) < job->n)
+		release_link(job->v[i]);
+	return NULL;
+}
+
+/* Enough threads that a host's worth of perf-event links waits a few grace periods. */
+#define DETACH_THREADS 32
+#define DETACH_STACK (64 * 1024)
+
+/*
+ * Detach n links at once.  Each uprobe link's close waits for an
+ * RCU-tasks-trace grace period (~0.1 s); closes waiting at the same time
+ * share one, so detaching from parallel threads takes about one whatever
+ * the count, where closing in turn takes one per link.  With fewer
+ * threads (none could start) the links are detached in this one.
+ */
+static void detach_parallel(struct probe_link **v, size_t n)
+{
+	struct detach_job job = { .v = v, .n = n };
+	pthread_t threads[DETACH_THREADS];
+	size_t started = 0, want = n < DETACH_THREADS ? n : DETACH_THREADS;
+	pthread_attr_t attr;
+
+	if (n > 1 && !pthread_attr_init(&attr)) {
+		pthread_attr_setstacksize(&attr, DETACH_STACK);
+		while (started + 1 < want &&
+		       !pthread_create(&threads[started], &attr, detach_worker, &job))
+			started++;
+		pthread_attr_destroy(&attr);
+	}
+	detach_worker(&job);
+	while (started)
+		pthread_join(threads[--started], NULL);
+}
+
+/* Detach every live link of the lists, in parallel; the lists keep their slots. */
+static void detach_lists(struct link_list **lists, size_t nlists, size_t first, size_t end)
+{
+	struct probe_link **v;
+	size_t i, k, n = 0;
+
+	for (k = 0; k < nlists; k++)
+		n += lists[k]->n;
+	v = calloc(n ? n : 1, sizeof(*v));
+	n = 0;
+	for (k = 0; k < nlists; k++) {
+		for (i = first; i < end && i < lists[k]->n; i++) {
+			struct probe_link *pl = &lists[k]->v[i];
+
+			if (!pl->link && pl->fd < 0)
+				continue;
+			if (v)
+				v[n++] = pl;
+			else
+				release_link(pl); /* no memory for the pool: in turn */
+		}
+	}
+	if (v)
+		detach_parallel(v, n);
+	free(v);
+}
+
+/* Keep link (or, if link is NULL, the link descriptor fd); released on failure. */
+static int push_link(struct link_list *l, struct bpf_link *link, int fd, size_t nprobes)
+{
+	struct probe_link pl = { .link = link, .fd = link ? -1 : fd, .nprobes = nprobes };
+
+	if (array_reserve((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v))) {
+		release_link(&pl);
 		return -ENOMEM;
-	st->fds[st->nfds++] = fd;
+	}
+	l->v[l->n++] = pl;
 	return 0;
 }
 
@@ -149,16 +243,136 @@ static int attach_one(struct attacher *st, struct bpf_program *prog, pid_t pid,
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
-	int err;
 
 	link = bpf_program__attach_uprobe_opts(prog, system_wide(st) ? -1 : pid, path,
 					       off, &uo);
 	if (!link)
 		return -errno;
-	err = push_link(wrapper ? &st->wlinks : &st->links, link);
-	if (err)
-		bpf_link__destroy(link);
+	return push_link(wrapper ? &st->wlinks : &st->links, link, -1, 1);
+}
+
+/*
+ * The order in which an object's probes go live, so that no allocation is
+ * recorded whose free is missed: frees first, then the returns that record
+ * allocations, then the entries that start them (a return whose entry was
+ * not seen records nothing).
+ */
+enum probe_order {
+	ORDER_FREE,
+	ORDER_RETURN,
+	ORDER_ENTRY,
+	ORDER__COUNT,
+};
+
+/*
+ * The probes of one object, gathered by program: each program gets one
+ * uprobe multi link there, whose close waits for one grace period where
+ * a perf-event link per probe would wait for one each.
+ */
+struct probe_group {
+	struct bpf_program *prog;
+	bool retprobe;
+	enum probe_order order;
+	uint64_t *offs, *cookies;
+	size_t n, cap_offs, cap_cookies;
+};
+
+/* Programs attached in one object: the entry programs of every role, and returns. */
+#define MAX_PROBE_GROUPS 16
+
+struct probe_batch {
+	struct probe_group g[MAX_PROBE_GROUPS];
+	size_t n;
+};
+
+static int batch_add(struct probe_batch *b, struct bpf_program *prog, bool retprobe,
+		     enum probe_order order, uint64_t off, uint64_t cookie)
+{
+	struct probe_group *g = NULL;
+	size_t i;
+
+	for (i = 0; i < b->n && !g; i++)
+		if (b->g[i].prog == prog && b->g[i].retprobe == retprobe)
+			g = &b->g[i];
+	if (!g && b->n == MAX_PROBE_GROUPS)
+		return -E2BIG;
+	if (!g) {
+		g = &b->g[b->n++];
+		*g = (struct probe_group){ .prog = prog, .retprobe = retprobe, .order = order };
+	}
+	if (array_reserve((void **)&g->offs, &g->cap_offs, g->n + 1, sizeof(*g->offs)) ||
+	    array_reserve((void **)&g->cookies, &g->cap_cookies, g->n + 1,
+			  sizeof(*g->cookies)))
+		return -ENOMEM;
+	g->offs[g->n] = off;
+	g->cookies[g->n++] = cookie;
+	return 0;
+}
+
+static void batch_free(struct probe_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		free(b->g[i].offs);
+		free(b->g[i].cookies);
+	}
+	b->n = 0;
+}
+
+/*
+ * One perf-event link per probe: kernels without uprobe multi links.  The
+ * choice is made before the programs load (use_uprobe_multi()): a program
+ * loaded for multi links cannot be attached through a perf event.
+ */
+static int attach_group_singly(struct attacher *st, const struct probe_group *g, pid_t pid,
+			       const char *path, bool wrapper)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < g->n && !err; i++)
+		err = attach_one(st, g->prog, pid, path, g->offs[i], g->retprobe, g->cookies[i],
+				 wrapper);
 	return err;
+}
+
+static int attach_group(struct attacher *st, const struct probe_group *g, pid_t pid,
+			const char *path, bool wrapper)
+{
+	int fd;
+
+	if (!st->multi)
+		return attach_group_singly(st, g, pid, path, wrapper);
+	fd = uprobe_multi_attach(bpf_program__fd(g->prog), path, g->offs, g->cookies, g->n,
+				 g->retprobe, system_wide(st) ? -1 : pid);
+	if (fd < 0)
+		return fd;
+	return push_link(wrapper ? &st->wlinks : &st->links, NULL, fd, g->n);
+}
+
+/* Attach what b gathered in the object at path, for pid, in probe_order. */
+static int batch_attach(struct attacher *st, const struct probe_batch *b, pid_t pid,
+			const char *path, const char *shown, bool wrapper)
+{
+	enum probe_order order;
+	size_t i;
+	int err;
+
+	for (order = 0; order < ORDER__COUNT; order++) {
+		for (i = 0; i < b->n; i++) {
+			if (b->g[i].order != order)
+				continue;
+			err = attach_group(st, &b->g[i], pid, path, wrapper);
+			if (err) {
+				verbose_msg(0, "pid %d: cannot attach %s (%zu probe%s) in %s: %s",
+					    (int)pid, bpf_program__name(b->g[i].prog), b->g[i].n,
+					    b->g[i].n == 1 ? "" : "s", shown, strerror(-err));
+				return err;
+			}
+		}
+	}
+	return 0;
 }
 
 /*
@@ -226,10 +440,11 @@ struct session_set {
  * trap serves both: a return probe still finds the return address at [sp]
  * there, since nothing before it moves the stack pointer.  In sampled mode
  * with uprobe sessions, allocating functions join the object's session.
+ * The probes join the object's batch, attached once it is complete.
  */
-static int attach_fn(struct attacher *st, pid_t pid, int fd, const char *kpath,
-		     const char *shown, const struct alloc_fn *f, const struct elf_func *ef,
-		     struct session_set *sess)
+static int attach_fn(struct attacher *st, pid_t pid, int fd, const char *shown,
+		     const struct alloc_fn *f, const struct elf_func *ef,
+		     struct session_set *sess, struct probe_batch *batch)
 {
 	struct memleak_bpf *skel = st->opts.skel;
 	bool sampled = st->opts.sample_bytes && !st->opts.probe_floor;
@@ -257,9 +472,10 @@ static int attach_fn(struct attacher *st, pid_t pid, int fd, const char *kpath,
 		ret = skel->progs.sampled_return;
 		cookie = sampled_fn(f->role);
 	}
-	err = attach_one(st, entry, pid, kpath, pl.offset, false, cookie, false);
+	err = batch_add(batch, entry, false, role_frees(f->role) ? ORDER_FREE : ORDER_ENTRY,
+			pl.offset, cookie);
 	if (!err && has_return)
-		err = attach_one(st, ret, pid, kpath, pl.offset, true, 0, false);
+		err = batch_add(batch, ret, true, ORDER_RETURN, pl.offset, 0);
 	if (err) {
 		verbose_msg(0, "pid %d: cannot probe %s in %s: %s", (int)pid, f->name, shown,
 			    strerror(-err));
@@ -281,10 +497,8 @@ static int attach_session(struct attacher *st, pid_t pid, const char *kpath,
 	fd = uprobe_session_attach(bpf_program__fd(st->opts.skel->progs.sampled_alloc), kpath,
 				   sess->offs, sess->cookies, sess->n,
 				   system_wide(st) ? -1 : pid);
-	if (fd < 0 || push_fd(st, fd)) {
-		err = fd < 0 ? fd : -ENOMEM;
-		if (fd >= 0)
-			close(fd);
+	err = fd < 0 ? fd : push_link(&st->links, NULL, fd, sess->n);
+	if (err) {
 		verbose_msg(0, "pid %d: cannot attach a uprobe session in %s: %s", (int)pid,
 			    shown, strerror(-err));
 		return err;
@@ -306,10 +520,11 @@ static int attach_funcs(struct attacher *st, pid_t pid, int fd, const char *kpat
 	const struct alloc_table *t = st->opts.table;
 	uint64_t sess_offs[t->n], sess_cookies[t->n];
 	struct session_set sess = { .offs = sess_offs, .cookies = sess_cookies };
+	struct probe_batch batch = { .n = 0 };
 	char names[512], families[128];
 	bool probed[t->n], found[t->n];
 	size_t i;
-	int err, n = 0, aliases = 0;
+	int err = 0, n = 0, aliases = 0;
 	bool allocator = false;
 
 	for (i = 0; i < t->n; i++) {
@@ -341,18 +556,21 @@ static int attach_funcs(struct attacher *st, pid_t pid, int fd, const char *kpat
 			aliases++;
 			continue;
 		}
-		err = attach_fn(st, pid, fd, kpath, shown, f, &funcs[i], &sess);
+		err = attach_fn(st, pid, fd, shown, f, &funcs[i], &sess, &batch);
 		if (err)
-			return err;
+			break;
 		probed[i] = true;
 		*has_core |= alloc_role_allocates(f->role);
 		n++;
 	}
-	if (sess.n) {
+	/* Frees first: the session's allocations are then never missed when freed. */
+	if (!err)
+		err = batch_attach(st, &batch, pid, kpath, shown, false);
+	batch_free(&batch);
+	if (!err && sess.n)
 		err = attach_session(st, pid, kpath, shown, &sess);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	if (n) {
 		alloc_describe_families(t, found, shown, families, sizeof(families));
 		summary_names(t, probed, n, names, sizeof(names));
@@ -510,6 +728,8 @@ bool attach_maps_without_wrappers(const char *exe)
 static int probe_wrappers(struct attacher *st, pid_t pid, const char *kpath,
 			  const char *shown)
 {
+	struct memleak_bpf *skel = st->opts.skel;
+	struct probe_batch batch = { .n = 0 };
 	struct elf_func funcs[NWRAPPERS];
 	struct stat sb;
 	size_t i, j;
@@ -538,13 +758,16 @@ static int probe_wrappers(struct attacher *st, pid_t pid, const char *kpath,
 			alias |= funcs[j].found && funcs[j].file_offset == funcs[i].file_offset;
 		if (!funcs[i].found || alias)
 			continue;
-		err = attach_one(st, st->opts.skel->progs.map_wrapper_enter, pid, kpath,
-				 funcs[i].file_offset, false, map_wrappers[i].nr, true);
+		err = batch_add(&batch, skel->progs.map_wrapper_enter, false, ORDER_ENTRY,
+				funcs[i].file_offset, map_wrappers[i].nr);
 		if (!err)
-			err = attach_one(st, st->opts.skel->progs.map_wrapper_return, pid, kpath,
-					 funcs[i].file_offset, true, 0, true);
+			err = batch_add(&batch, skel->progs.map_wrapper_return, true, ORDER_RETURN,
+					funcs[i].file_offset, 0);
 		n += !err;
 	}
+	if (!err)
+		err = batch_attach(st, &batch, pid, kpath, shown, true);
+	batch_free(&batch);
 	if (err)
 		verbose_msg(0, "pid %d: cannot probe the mapping wrappers of %s: %s", (int)pid,
 			    shown, strerror(-err));
@@ -652,11 +875,9 @@ static int attach_programs(struct attacher *st, struct bpf_program **progs, size
 
 		if (!link)
 			return -errno;
-		err = push_link(&st->wlinks, link);
-		if (err) {
-			bpf_link__destroy(link);
+		err = push_link(&st->wlinks, link, -1, 1);
+		if (err)
 			return err;
-		}
 		verbose_msg(1, "attached %s", bpf_program__name(progs[i]));
 	}
 	return 0;
@@ -703,6 +924,29 @@ static size_t first_custom(const struct alloc_table *table)
 	return table->n;
 }
 
+/*
+ * Uprobe multi links where the kernel has them, unless
+ * MEMLEAKBPF_NO_UPROBE_MULTI=1 asks for perf-event uprobes (tests of the
+ * older kernels' path).  A multi link takes programs loaded for it: every
+ * uprobe program but the session's (main.c gives it its own type).
+ */
+static bool use_uprobe_multi(const struct attach_opts *opts)
+{
+	const char *off = getenv("MEMLEAKBPF_NO_UPROBE_MULTI");
+	struct bpf_program *prog;
+
+	if ((off && *off && strcmp(off, "0")) || !uprobe_multi_supported())
+		return false;
+	bpf_object__for_each_program(prog, opts->skel->obj) {
+		if (bpf_program__type(prog) != BPF_PROG_TYPE_KPROBE ||
+		    (opts->sessions && prog == opts->skel->progs.sampled_alloc))
+			continue;
+		if (bpf_program__set_expected_attach_type(prog, MEMLEAK_ATTACH_UPROBE_MULTI))
+			return false;
+	}
+	return true;
+}
+
 struct attacher *attacher_new(const struct attach_opts *opts)
 {
 	struct attacher *st = calloc(1, sizeof(*st));
@@ -712,6 +956,9 @@ struct attacher *attacher_new(const struct attach_opts *opts)
 	if (!st)
 		return NULL;
 	st->opts = *opts;
+	st->multi = use_uprobe_multi(opts);
+	verbose_msg(1, "uprobes: %s", st->multi ? "one multi link per program and object"
+						 : "one perf-event link per probe");
 	st->first_custom = first_custom(opts->table);
 	st->custom_hits = calloc(opts->table->n - st->first_custom + 1,
 				 sizeof(*st->custom_hits));
@@ -758,12 +1005,10 @@ int attach_escalate(struct attacher *st, pid_t pid, struct attach_range *range)
 
 void attach_deescalate(struct attacher *st, pid_t pid, const struct attach_range *range)
 {
+	struct link_list *lists[] = { &st->links };
 	size_t i, j = 0;
 
-	for (i = range->first; i < range->end && i < st->links.n; i++) {
-		bpf_link__destroy(st->links.v[i]);
-		st->links.v[i] = NULL;
-	}
+	detach_lists(lists, 1, range->first, range->end);
 	/* Probed again from scratch if it is escalated again. */
 	for (i = 0; i < st->objs.n; i++)
 		if (st->objs.v[i].pid != pid)
@@ -771,10 +1016,19 @@ void attach_deescalate(struct attacher *st, pid_t pid, const struct attach_range
 	st->objs.n = j;
 }
 
+static size_t count_probes(const struct link_list *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += l->v[i].nprobes;
+	return n;
+}
+
 void attach_counts(const struct attacher *st, struct attach_counts *c)
 {
-	c->allocator_probes = st->links.n + st->nfds;
-	c->mapping_probes = st->wlinks.n;
+	c->allocator_probes = count_probes(&st->links);
+	c->mapping_probes = count_probes(&st->wlinks);
 }
 
 size_t attach_count_objects(const struct attacher *st, pid_t pid)
@@ -786,26 +1040,17 @@ size_t attach_count_objects(const struct attacher *st, pid_t pid)
 	return n;
 }
 
-static void destroy_links(struct link_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		bpf_link__destroy(l->v[i]);
-	free(l->v);
-}
-
 void attacher_free(struct attacher *st)
 {
-	size_t i;
+	struct link_list *lists[2];
 
 	if (!st)
 		return;
-	destroy_links(&st->links);
-	destroy_links(&st->wlinks);
-	for (i = 0; i < st->nfds; i++)
-		close(st->fds[i]);
-	free(st->fds);
+	lists[0] = &st->links;
+	lists[1] = &st->wlinks;
+	detach_lists(lists, 2, 0, SIZE_MAX);
+	free(st->links.v);
+	free(st->wlinks.v);
 	free(st->objs.v);
 	free(st->wobjs.v);
 	free(st->custom_hits);

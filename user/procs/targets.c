@@ -77,25 +77,43 @@ static int grow_targets(struct tracer *t)
 			     sizeof(*t->targets));
 }
 
+int target_arm(struct tracer *t, const struct target *tg)
+{
+	__u32 key = tg->pid, gen = tg->gen;
+
+	if (bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &gen,
+				 sizeof(gen), BPF_ANY)) {
+		err_msg("cannot trace pid %d: %s", (int)tg->pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int target_add(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 {
+	int idx = target_add_unarmed(t, pid, gen, ppid);
+
+	/* A generation given: the kernel side entered pid already. */
+	if (idx < 0 || gen || !target_arm(t, &t->targets[idx]))
+		return idx;
+	if (t->targets[idx].pidfd >= 0)
+		close(t->targets[idx].pidfd);
+	t->ntargets--;
+	return -1;
+}
+
+int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
+{
 	struct target *tg;
-	__u32 key = pid;
 	int pi;
 
 	if (grow_targets(t) || mappings_add_pid(&t->maps, pid)) {
 		err_msg("cannot trace more processes (pid %d not traced)", (int)pid);
 		return -1;
 	}
-	if (!gen) {
-		/* Shared with the kernel side, which numbers forks and execs. */
+	/* Shared with the kernel side, which numbers forks and execs. */
+	if (!gen)
 		gen = __atomic_fetch_add(&t->skel->data->next_gen, 1, __ATOMIC_SEQ_CST);
-		if (bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &gen,
-					 sizeof(gen), BPF_ANY)) {
-			err_msg("cannot trace pid %d: %s", (int)pid, strerror(errno));
-			return -1;
-		}
-	}
 	tg = &t->targets[t->ntargets];
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;

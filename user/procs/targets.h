@@ -49,6 +49,17 @@ struct target {
  */
 int target_add(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid);
 
+/*
+ * target_add() without entering pid in traced_pids: the kernel side
+ * ignores its calls until target_arm(), called once its probes and unwind
+ * tables are all in place (else the first allocations would be recorded
+ * with stacks cut short, or without their frees).
+ */
+int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid);
+
+/* Enter tg in traced_pids: its calls are recorded from now on.  0 or -1 (printed). */
+int target_arm(struct tracer *t, const struct target *tg);
+
 /* Index of the live (not gone) target pid, or -1. */
 int target_find(const struct tracer *t, pid_t pid);
 
