@@ -28,4 +28,11 @@ struct elf_info {
  */
 int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *info);
 
+/*
+ * Call each(file_offset, ctx) for every function symbol defined in the
+ * object open at fd (.symtab and .dynsym; one address may come twice):
+ * every entry point other objects may call.  Returns 0 or -errno.
+ */
+int elf_each_func(int fd, void (*each)(uint64_t file_offset, void *ctx), void *ctx);
+
 #endif

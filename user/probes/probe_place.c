@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <capstone/capstone.h>
+#include "probes/elf_syms.h"
 #include "probes/probe_place.h"
 
 /* Functions larger than this are checked on their first part only. */
@@ -42,13 +43,17 @@ static struct {
 } cs;
 
 /*
- * Where the rel32 branches of the object placed last land, one bit per byte
- * of its executable file range, from a raw scan of its bytes: a byte that
- * only looks like a branch marks a target by chance (about one function
- * in 10^4 keeps its entry for nothing), where decoding would miss code
- * no symbol covers, such as the .cold parts that jump back into their
- * function.  rel8 branches from outside a function are not looked for:
- * they reach only its neighbours, whose code never joins another's.
+ * Where control may enter the object placed last from outside the function
+ * being placed, one bit per byte of its executable file range: function
+ * symbols, and the targets of rel32 jumps and calls found by a raw scan of
+ * its bytes.  A byte that only looks like a branch marks a target by
+ * chance (about one function in 10^4 keeps its entry for nothing), where
+ * decoding would miss code no symbol covers, such as the .cold parts that
+ * jump back into their function.  rel8 branches from outside a function
+ * are not looked for: they reach only its neighbours, whose code never
+ * joins another's.  Indirect jumps are not followed anywhere: a jump
+ * table's targets follow the dispatch, and the scan stops at the first
+ * branch.
  */
 struct object_map {
 	dev_t dev;
@@ -502,7 +507,17 @@ static int scan_segment(int fd, struct object_map *m, uint64_t off, uint64_t siz
 	return 0;
 }
 
-/* The object's ELF program headers: its executable file range, then its scan. */
+static void mark_entry(uint64_t file_offset, void *map)
+{
+	mark(map, file_offset);
+}
+
+/*
+ * The object's ELF program headers: its executable file range, then the
+ * targets of its rel32 branches, and every function symbol: another
+ * function entered inside this one's skipped range (an alternate entry)
+ * is a branch target too, reached through the PLT of other objects.
+ */
 static int object_scan(int fd, struct object_map *m)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
@@ -539,7 +554,7 @@ static int object_scan(int fd, struct object_map *m)
 		if (!m->bits)
 			return -1;
 	}
-	return 0;
+	return elf_each_func(fd, mark_entry, m) ? -1 : 0;
 }
 
 /* The object's targets, scanned once for all its functions. */
