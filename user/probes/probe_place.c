@@ -180,8 +180,9 @@ static bool kernel_push(const uint8_t *b, size_t len)
 }
 
 /*
- * Emulated by Linux 6.18.  Older kernels single-step nops (before 6.12)
- * and pushes (before 6.13): a probe there is no slower than at the entry.
+ * Emulated by Linux 6.18.  Older kernels may single-step the nops and
+ * pushes (their emulation is recent): a probe there is then no slower
+ * than at the entry, only -vv's "emulated" is wrong.
  * A 5-byte nop is even patched into a call to a trampoline; its pushes go
  * below sp, where nothing lives since no stepped-over instruction stores.
  */
@@ -274,14 +275,18 @@ static bool in_group(const cs_insn *in, uint8_t group)
 }
 
 /* A control transfer or a trap: the code after it may not run. */
-static enum probe_stop transfer_kind(const cs_insn *in)
+static bool transfers(const cs_insn *in, enum probe_stop *why)
 {
 	if (in_group(in, CS_GRP_JUMP) || in_group(in, CS_GRP_CALL) ||
-	    in_group(in, CS_GRP_RET) || in_group(in, CS_GRP_IRET))
-		return PROBE_STOP_BRANCH;
-	if (in_group(in, CS_GRP_INT) || in_group(in, CS_GRP_PRIVILEGE))
-		return PROBE_STOP_SYSTEM;
-	return PROBE_STOP_EMULATED;
+	    in_group(in, CS_GRP_RET) || in_group(in, CS_GRP_IRET)) {
+		*why = PROBE_STOP_BRANCH;
+		return true;
+	}
+	if (in_group(in, CS_GRP_INT) || in_group(in, CS_GRP_PRIVILEGE)) {
+		*why = PROBE_STOP_SYSTEM;
+		return true;
+	}
+	return false;
 }
 
 static bool stores(const cs_insn *in)
@@ -299,33 +304,47 @@ static bool stores(const cs_insn *in)
 	return false;
 }
 
-/*
- * May the probe go after this (not emulated) instruction?  PROBE_STOP_EMULATED
- * if running it first changes nothing the probe reads, else why not.
- */
-static enum probe_stop step_over(csh h, const cs_insn *in, unsigned int nargs)
+/* Does it write a register the probe reads (nargs arguments, sp, bp)? */
+static bool writes_watched(csh h, const cs_insn *in, unsigned int nargs,
+			   enum probe_stop *why)
 {
-	enum probe_stop kind = transfer_kind(in);
 	uint8_t nrd = 0, nwr = 0, i;
 	cs_regs rd, wr;
 
-	if (kind != PROBE_STOP_EMULATED)
-		return kind;
-	if (stores(in))
-		return PROBE_STOP_WRITES_MEMORY;
-	if (cs.regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
-		return PROBE_STOP_UNLISTED;
+	if (cs.regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK) {
+		*why = PROBE_STOP_UNLISTED;
+		return true;
+	}
 	for (i = 0; i < nwr; i++) {
 		unsigned int arg = argument_of(wr[i]);
 
 		if (arg && arg <= nargs)
-			return PROBE_STOP_WRITES_ARG;
-		if (stack_pointer(wr[i]))
-			return PROBE_STOP_WRITES_SP;
-		if (frame_pointer(wr[i]))
-			return PROBE_STOP_WRITES_FP;
+			*why = PROBE_STOP_WRITES_ARG;
+		else if (stack_pointer(wr[i]))
+			*why = PROBE_STOP_WRITES_SP;
+		else if (frame_pointer(wr[i]))
+			*why = PROBE_STOP_WRITES_FP;
+		else
+			continue;
+		return true;
 	}
-	return listed(in->id) ? PROBE_STOP_EMULATED : PROBE_STOP_UNLISTED;
+	return false;
+}
+
+/*
+ * May the probe go after this (not emulated) instruction: does running it
+ * first change nothing the probe reads?  If not, *why says what it changes.
+ */
+static bool harmless(csh h, const cs_insn *in, unsigned int nargs, enum probe_stop *why)
+{
+	if (transfers(in, why) || writes_watched(h, in, nargs, why))
+		return false;
+	if (stores(in)) {
+		*why = PROBE_STOP_WRITES_MEMORY;
+		return false;
+	}
+	*why = PROBE_STOP_UNLISTED;
+	return listed(in->id);
 }
 
 /* A direct branch of the function itself lands in (entry, place]. */
@@ -400,8 +419,7 @@ static void scan(csh h, const cs_insn *insns, size_t n, const struct probe_fn *f
 			note_stop(out, &insns[i], fn->file_off, PROBE_STOP_LIMIT);
 			return;
 		}
-		why = step_over(h, &insns[i], fn->nargs);
-		if (why != PROBE_STOP_EMULATED) {
+		if (!harmless(h, &insns[i], fn->nargs, &why)) {
 			note_stop(out, &insns[i], fn->file_off, why);
 			return;
 		}
