@@ -237,7 +237,7 @@ static int attach_fn(struct attacher *st, pid_t pid, int fd, const char *kpath,
 	struct bpf_program *entry, *ret;
 	uint64_t cookie = f->arg;
 	struct probe_place pl;
-	char where[160];
+	char where[ALLOC_NAME_MAX + 128];
 	int err;
 
 	if (st->opts.probe_at_entry)
