@@ -148,6 +148,37 @@ static void test_parse_custom(void **state)
 	assert_false(alloc_prefix_valid("0123456789012345678901234567890123"));
 }
 
+/* The argument registers each function's probe reads (probe placement). */
+static void test_probe_args(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned int nargs;
+	} want[] = {
+		{ "malloc", 1 }, { "free", 1 }, { "calloc", 2 }, { "realloc", 2 },
+		{ "reallocarray", 3 }, { "posix_memalign", 3 }, { "aligned_alloc", 2 },
+		{ "memalign", 2 }, { "sdallocx", 1 }, { "_ZdlPvm", 1 },
+		{ "_ZdlPvSt11align_val_t", 1 }, { "mallocx", 1 }, { "rallocx", 2 },
+		{ "mi_reallocn", 3 }, { "tc_posix_memalign", 3 }, { "my_alloc", 4 },
+		{ "my_free", 2 },
+	};
+	struct custom_fn_spec custom[2];
+	struct alloc_table t;
+	char err[128];
+	size_t i;
+
+	assert_true(alloc_parse_custom("my_alloc:4", false, &custom[0], err, sizeof(err)));
+	assert_true(alloc_parse_custom("my_free:2", true, &custom[1], err, sizeof(err)));
+	assert_int_equal(alloc_table_build(&t, NULL, custom, 2), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int at = find(&t, want[i].name);
+
+		assert_true(at >= 0);
+		assert_int_equal(alloc_fn_args(&t.fns[at]), want[i].nargs);
+	}
+	alloc_table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_and_custom),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_parse_custom),
+		cmocka_unit_test(test_probe_args),
 	};
 
 	return cmocka_run_group_tests_name("allocators", tests, NULL, NULL);

@@ -250,6 +250,28 @@ void alloc_table_free(struct alloc_table *t)
 	t->n = 0;
 }
 
+/* The argument layouts of enum alloc_role, as their entry programs read them. */
+static const unsigned int role_args[] = {
+	[ROLE_MALLOC] = 1,          /* size */
+	[ROLE_CALLOC] = 2,          /* nmemb, size */
+	[ROLE_REALLOC] = 2,         /* ptr, size */
+	[ROLE_REALLOCARRAY] = 3,    /* ptr, nmemb, size */
+	[ROLE_POSIX_MEMALIGN] = 3,  /* memptr, alignment, size */
+	[ROLE_ALIGNED] = 2,         /* alignment, size */
+	[ROLE_FREE] = 1,            /* ptr */
+	[ROLE_DELETE] = 1,          /* ptr */
+	[ROLE_MARKER] = 0,
+};
+
+unsigned int alloc_fn_args(const struct alloc_fn *f)
+{
+	/* --alloc-fn/--free-fn NAME:N: the program picks argument N of 1..N. */
+	if (f->role == ROLE_CUSTOM_ALLOC || f->role == ROLE_CUSTOM_FREE)
+		return f->arg;
+	return (size_t)f->role < sizeof(role_args) / sizeof(role_args[0]) ? role_args[f->role]
+									: ALLOC_ARG_MAX;
+}
+
 bool alloc_role_allocates(enum alloc_role role)
 {
 	switch (role) {

@@ -76,6 +76,13 @@ int alloc_table_build(struct alloc_table *t, const char *prefix,
 		      const struct custom_fn_spec *custom, size_t ncustom);
 void alloc_table_free(struct alloc_table *t);
 
+/*
+ * How many leading arguments (1 = rdi, 2 = rdi and rsi...) the entry
+ * program of f reads: what a probe moved past the entry must leave alone
+ * (probe_place.h).
+ */
+unsigned int alloc_fn_args(const struct alloc_fn *f);
+
 /* Entries that make an object an allocator (not markers, not frees). */
 bool alloc_role_allocates(enum alloc_role role);
 

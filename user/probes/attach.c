@@ -452,12 +452,13 @@ static int attach_fn(struct attacher *st, pid_t pid, int fd, const char *shown,
 	struct bpf_program *entry, *ret;
 	uint64_t cookie = f->arg;
 	struct probe_place pl;
+	char where[ALLOC_NAME_MAX + 128];
 	int err;
 
 	if (st->opts.probe_at_entry)
-		pl = (struct probe_place){ .offset = ef->file_offset, .why = "--probe-at-entry" };
+		probe_place_entry(ef->file_offset, PROBE_STOP_DISABLED, &pl);
 	else
-		probe_place(fd, ef->file_offset, ef->size, &pl);
+		probe_place(fd, ef->file_offset, ef->size, alloc_fn_args(f), &pl);
 	entry = st->opts.probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
 	ret = st->opts.probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
 	if (sampled && role_frees(f->role)) {
@@ -481,11 +482,10 @@ static int attach_fn(struct attacher *st, pid_t pid, int fd, const char *shown,
 			    strerror(-err));
 		return err;
 	}
-	verbose_msg(2, "pid %d: %s: probed %s at file offset 0x%llx+%llu (%s%s%s)%s",
-		    (int)pid, shown, f->name, (unsigned long long)ef->file_offset,
-		    (unsigned long long)(pl.offset - ef->file_offset),
-		    pl.emulated ? pl.insn : "entry", pl.emulated ? ", emulated" : ": ",
-		    pl.emulated ? "" : pl.why, has_return ? " entry+return" : "");
+	probe_place_describe(&pl, f->name, ef->file_offset, where, sizeof(where));
+	verbose_msg(2, "pid %d: %s: probed %s at file offset 0x%llx: %s%s", (int)pid, shown,
+		    f->name, (unsigned long long)ef->file_offset, where,
+		    has_return ? " entry+return" : "");
 	return 0;
 }
 

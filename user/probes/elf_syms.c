@@ -131,3 +131,45 @@ int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *in
 	elf_end(elf);
 	return elf ? found : -EINVAL;
 }
+
+static void each_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
+			   void (*each)(uint64_t, void *), void *ctx)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t i, count;
+	GElf_Sym sym;
+
+	if (!data || !sh->sh_entsize)
+		return;
+	count = sh->sh_size / sh->sh_entsize;
+	for (i = 0; i < count; i++) {
+		uint64_t off;
+
+		if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		if (vaddr_to_offset(elf, sym.st_value, &off))
+			each(off, ctx);
+	}
+}
+
+int elf_each_func(int fd, void (*each)(uint64_t file_offset, void *ctx), void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -EINVAL;
+	if (elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		return -ENOEXEC;
+	}
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+			each_in_symtab(elf, scn, &sh, each, ctx);
+	elf_end(elf);
+	return 0;
+}

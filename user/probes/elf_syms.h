@@ -35,4 +35,11 @@ int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *in
  */
 int elf_find_funcs_in(Elf *elf, struct elf_func *funcs, size_t n, struct elf_info *info);
 
+/*
+ * Call each(file_offset, ctx) for every function symbol defined in the
+ * object open at fd (.symtab and .dynsym; one address may come twice):
+ * every entry point other objects may call.  Returns 0 or -errno.
+ */
+int elf_each_func(int fd, void (*each)(uint64_t file_offset, void *ctx), void *ctx);
+
 #endif
