@@ -126,6 +126,9 @@ int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	/* Service mode learns of exits from the kernel; saves a descriptor each. */
 	tg->pidfd = t->service ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
 	pi = ppid ? target_find(t, ppid) : -1;
+	/* A child gone before its event was handled: a fork keeps the name. */
+	if (pi >= 0 && !strcmp(tg->comm, "?"))
+		memcpy(tg->comm, t->targets[pi].comm, sizeof(tg->comm));
 	if (pi >= 0 && t->targets[pi].exited_children)
 		tg->respawn = true;
 	return (int)t->ntargets++;
