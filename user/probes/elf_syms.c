@@ -5,6 +5,7 @@
 #include <libelf.h>
 #include <string.h>
 #include "probes/elf_syms.h"
+#include "procs/proc_files.h"
 
 /* "malloc" matches "malloc" and a versioned "malloc@GLIBC_2.2.5". */
 static bool name_matches(const char *sym, const char *want)
@@ -70,6 +71,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh,
 static void read_interp(Elf *elf, struct elf_info *info)
 {
 	size_t i, nph, len;
+	Elf_Data *data;
 	GElf_Phdr ph;
 	char *raw;
 
@@ -78,11 +80,16 @@ static void read_interp(Elf *elf, struct elf_info *info)
 	for (i = 0; i < nph; i++) {
 		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_INTERP)
 			continue;
-		raw = elf_rawfile(elf, &len);
-		if (!raw || ph.p_offset >= len || ph.p_filesz >= sizeof(info->interp) ||
-		    ph.p_offset + ph.p_filesz > len)
+		if (ph.p_filesz >= sizeof(info->interp))
 			return;
-		memcpy(info->interp, raw + ph.p_offset, ph.p_filesz);
+		/* Only those bytes: elf_rawfile would read the whole file. */
+		data = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+		if (!data || !data->d_buf)
+			return;
+		len = data->d_size < ph.p_filesz ? data->d_size : ph.p_filesz;
+		raw = data->d_buf;
+		memcpy(info->interp, raw, len);
+		ph.p_filesz = len;
 		info->interp[ph.p_filesz] = '\0';
 		info->has_interp = true;
 		return;
@@ -103,8 +110,15 @@ int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *in
 	memset(info, 0, sizeof(*info));
 	for (i = 0; i < n; i++)
 		funcs[i].found = false;
+	/* The target's file, maybe: a regular file, bounded (proc_files.h). */
+	if (proc_file_check_fd(fd, &proc_rules_elf))
+		return -EPERM;
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/*
+	 * Read through pread, not mmap: a target truncating the file under
+	 * the mapping would raise SIGBUS here, at attach.
+	 */
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf)
 		return -EINVAL;
 	if (elf_kind(elf) != ELF_K_ELF) {
