@@ -118,6 +118,12 @@ const struct proc_file_rules proc_rules_elf = {
 	.max_size = 4ull << 30,
 };
 
+const struct proc_file_rules proc_rules_debug_file = {
+	.what = "debug file",
+	/* Large programs' DWARF runs to gigabytes; libelf maps it, reads little. */
+	.max_size = 4ull << 30,
+};
+
 /* Refusals printed, by hash of path and reason: each is printed once. */
 #define WARNED_SLOTS 256
 

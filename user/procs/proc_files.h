@@ -72,8 +72,10 @@ struct proc_file_rules {
 
 /* Files the target writes for profilers: /tmp/perf-PID.map. */
 extern const struct proc_file_rules proc_rules_perf_map;
-/* ELF objects and their separate debug files. */
+/* ELF objects the target maps or names. */
 extern const struct proc_file_rules proc_rules_elf;
+/* Separate debug files: by build id, or named by an object's .gnu_debuglink. */
+extern const struct proc_file_rules proc_rules_debug_file;
 
 /*
  * Open path (absolute) for reading in pid's root under rules.  Returns an

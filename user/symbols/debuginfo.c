@@ -70,7 +70,7 @@ static int try_candidate(Dwfl_Module *mod, pid_t pid, const char *path,
 	GElf_Addr vaddr;
 	int len = dwfl_module_build_id(mod, &id, &vaddr);
 	struct stat st;
-	int fd = proc_file_open(pid, path, &proc_rules_elf, &st);
+	int fd = proc_file_open(pid, path, &proc_rules_debug_file, &st);
 	bool ok;
 
 	if (fd < 0)
