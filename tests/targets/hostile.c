@@ -16,7 +16,7 @@
  *	sleeps until killed.
  *
  * hostile spawn LIB N HOLD_MS AT DONE
- *	Forks N children one after the other; each dlopen()s LIB, calls
+ *	Waits for the file DONE.start, then forks N children one after the other; each dlopen()s LIB, calls
  *	lib_leak(4, 64), sleeps HOLD_MS and exits.  After AT children it
  *	creates the file AT.reached and waits for AT.go; after all of them,
  *	creates DONE and sleeps until killed.
@@ -128,6 +128,8 @@ static int run_spawn(int argc, char **argv)
 	n = t_arg(argc, argv, 3, 10);
 	hold = t_arg(argc, argv, 4, 20);
 	at = t_arg(argc, argv, 5, 0);
+	snprintf(path, sizeof(path), "%s.start", argv[6]);
+	t_wait_for_file(path);
 	for (unsigned long long i = 0; i < n; i++) {
 		pid_t pid = fork();
 		int st;

@@ -287,10 +287,11 @@ int proc_file_open(pid_t pid, const char *path, const struct proc_file_rules *ru
 
 static volatile sig_atomic_t truncated_pages;
 static uint64_t truncations_noted;
+static long page_size;		/* read before the handler may run */
 
 static void on_sigbus(int sig, siginfo_t *si, void *uctx)
 {
-	long page = sysconf(_SC_PAGESIZE);
+	long page = page_size;
 	uintptr_t addr = (uintptr_t)si->si_addr & ~((uintptr_t)page - 1);
 
 	/* BUS_ADRERR: the page is past the end of the file it maps. */
@@ -311,6 +312,7 @@ void proc_files_guard_mmaps(void)
 
 	if (installed)
 		return;
+	page_size = sysconf(_SC_PAGESIZE);
 	sigemptyset(&sa.sa_mask);
 	if (!sigaction(SIGBUS, &sa, NULL))
 		installed = true;
