@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,11 +85,45 @@ static void test_lookup_and_reread(void **state)
 	perfmaps_free(m);
 }
 
+/*
+ * Lines are bounded: one longer than PERFMAP_MAX_LINE is skipped whole
+ * (its tail is not taken for a line), the lines around it are read, the
+ * last line needs no newline, control characters in names become '?', and
+ * a process that exited is forgotten.
+ */
+static void test_long_lines_and_forget(void **state)
+{
+	struct perfmaps *m = perfmaps_new();
+	size_t len = 3 * PERFMAP_MAX_LINE;
+	char *text = malloc(len + 128);
+	uint64_t off = 0;
+	size_t n;
+
+	assert_non_null(text);
+	n = (size_t)sprintf(text, "1000 10 before\n2000 10 ");
+	memset(text + n, 'x', len - n);
+	/* The long line's tail looks like an entry: it must not be one. */
+	n = len + (size_t)sprintf(text + len, " 5000 10 tail\n3000 10 after\e[31m\n4000 10 last");
+	assert_true(n > len);
+	write_map(text, "w");
+	assert_string_equal(perfmaps_lookup(m, getpid(), 0x1000, &off), "before");
+	assert_null(perfmaps_lookup(m, getpid(), 0x2000, &off));
+	assert_null(perfmaps_lookup(m, getpid(), 0x5000, &off));
+	assert_string_equal(perfmaps_lookup(m, getpid(), 0x3000, &off), "after?[31m");
+	assert_string_equal(perfmaps_lookup(m, getpid(), 0x4000, &off), "last");
+	perfmaps_forget(m, getpid());
+	unlink(path);
+	assert_null(perfmaps_lookup(m, getpid(), 0x1000, &off));
+	free(text);
+	perfmaps_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_line),
 		cmocka_unit_test(test_lookup_and_reread),
+		cmocka_unit_test(test_long_lines_and_forget),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

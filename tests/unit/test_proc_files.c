@@ -156,7 +156,8 @@ static void test_root_paths(void **state)
 /* A child chrooted into a directory of ours sees its files at its "/". */
 static void test_chrooted_target(void **state)
 {
-	char dir[] = "/tmp/proc_files_root_XXXXXX", file[64], buf[64];
+	char dir[] = "/tmp/proc_files_root_XXXXXX", file[64], buf[64], link[64];
+	struct stat st;
 	int ready[2];
 	pid_t pid;
 
@@ -186,10 +187,103 @@ static void test_chrooted_target(void **state)
 	assert_string_equal(buf, "in the chroot");
 	assert_int_equal(proc_open_in_root(pid, file, O_RDONLY), -ENOENT);
 
+	/* Neither ".." nor an absolute link leaves the target's root. */
+	read_fd(proc_open_in_root(pid, "/../../../inside", O_RDONLY), buf, sizeof(buf));
+	assert_string_equal(buf, "in the chroot");
+	snprintf(link, sizeof(link), "%s/abs", dir);
+	assert_int_equal(symlink("/inside", link), 0);
+	read_fd(proc_file_open(pid, "/abs", &proc_rules_elf, &st), buf, sizeof(buf));
+	assert_string_equal(buf, "in the chroot");
+	unlink(link);
+
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	unlink(file);
 	rmdir(dir);
+}
+
+/* A scratch directory of files to be refused. */
+static char scratch[] = "/tmp/proc_files_policy_XXXXXX";
+
+static const char *in_scratch(const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	return path;
+}
+
+/*
+ * What a target can put where the tracer looks: a FIFO (opened without
+ * blocking, then refused), a link, a device, a file too large or not its
+ * own.  Each refusal is -EPERM and counted; the target's own regular file
+ * is opened.
+ */
+static void test_policy_refusals(void **state)
+{
+	struct proc_file_rules small = { .what = "test file", .max_size = 4 };
+	struct proc_file_rules owned = { .what = "test file", .max_size = 1024,
+					 .target_owned = true };
+	uint64_t refused = proc_files_refused();
+	struct stat st;
+	char buf[16];
+
+	assert_non_null(mkdtemp(scratch));
+	assert_int_equal(mkfifo(in_scratch("fifo"), 0600), 0);
+	assert_int_equal(proc_file_open(getpid(), in_scratch("fifo"), &proc_rules_perf_map, &st),
+			 -EPERM);
+	assert_int_equal(symlink("/dev/zero", in_scratch("zero")), 0);
+	assert_int_equal(proc_file_open(getpid(), in_scratch("zero"), &proc_rules_perf_map, &st),
+			 -EPERM);
+	/* Followed where links are allowed, and still not a regular file. */
+	assert_int_equal(proc_file_open(getpid(), in_scratch("zero"), &proc_rules_elf, &st),
+			 -EPERM);
+	write_file(in_scratch("big"), "12345");
+	assert_int_equal(proc_file_open(getpid(), in_scratch("big"), &small, &st), -EPERM);
+	write_file(in_scratch("ok"), "1234");
+	read_fd(proc_file_open(getpid(), in_scratch("ok"), &small, &st), buf, sizeof(buf));
+	assert_string_equal(buf, "1234");
+	assert_int_equal(st.st_size, 4);
+	/* We run as root: a file of uid 12345 is not ours, one of root's is. */
+	read_fd(proc_file_open(getpid(), in_scratch("ok"), &owned, &st), buf, sizeof(buf));
+	if (geteuid() == 0) {
+		assert_int_equal(chown(in_scratch("ok"), 12345, 12345), 0);
+		assert_int_equal(proc_file_open(getpid(), in_scratch("ok"), &owned, &st), -EPERM);
+		assert_int_equal(proc_files_refused(), refused + 5);
+	}
+	assert_int_equal(proc_file_open(getpid(), in_scratch("none"), &owned, &st), -ENOENT);
+	assert_int_equal(proc_file_open(getpid(), "relative", &owned, &st), -EINVAL);
+	unlink(in_scratch("fifo"));
+	unlink(in_scratch("zero"));
+	unlink(in_scratch("big"));
+	unlink(in_scratch("ok"));
+	rmdir(scratch);
+}
+
+/* A mapped file truncated under us reads as zeros past its new end. */
+static void test_truncated_mapping(void **state)
+{
+	char path[] = "/tmp/proc_files_trunc_XXXXXX", page[8192];
+	volatile const unsigned char *p;
+	uint64_t before;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	memset(page, 0x5a, sizeof(page));
+	assert_int_equal(write(fd, page, sizeof(page)), (ssize_t)sizeof(page));
+	p = mmap(NULL, sizeof(page), PROT_READ, MAP_PRIVATE, fd, 0);
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(p[4096], 0x5a);
+	proc_files_guard_mmaps();
+	before = proc_files_note_truncations();
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	assert_int_equal(p[0], 0x5a);
+	assert_int_equal(p[4096], 0);
+	assert_int_equal(p[8191], 0);
+	assert_int_equal(proc_files_note_truncations(), before + 1);
+	munmap((void *)p, sizeof(page));
+	close(fd);
+	unlink(path);
 }
 
 int main(void)
@@ -198,6 +292,8 @@ int main(void)
 		cmocka_unit_test(test_mapped_deleted_and_replaced),
 		cmocka_unit_test(test_mapped_executable),
 		cmocka_unit_test(test_root_paths),
+		cmocka_unit_test(test_policy_refusals),
+		cmocka_unit_test(test_truncated_mapping),
 		cmocka_unit_test(test_chrooted_target),
 	};
 

@@ -22,6 +22,8 @@ struct frame {
 	const char *symbol; /* function name */
 	uint64_t offset;    /* addr - start of symbol */
 	const char *module; /* path of the object as the process maps it */
+	const char *build_id; /* the module's GNU build id in hex, from the
+			       * object the process maps; NULL = none */
 	uint64_t module_offset; /* addr relative to the module's load bias
 				 * (what addr2line -e MODULE takes) */
 	const char *file;   /* source file of the call */

@@ -106,7 +106,10 @@ static uint64_t mapping_id(struct pprof_builder *b, const struct frame *f, pid_t
 		m->memory_start = bias;
 		m->memory_limit = f->addr + 1;
 		m->filename = str_index(b, f->module);
-		if (!build_id_read(f->module, pid, build_id, sizeof(build_id)))
+		/* The mapped object's own, else as the process's root shows the path. */
+		if (f->build_id)
+			m->build_id = str_index(b, f->build_id);
+		else if (!build_id_read(f->module, pid, build_id, sizeof(build_id)))
 			m->build_id = str_index(b, build_id);
 		m->has_functions = m->has_filenames = m->has_line_numbers = true;
 	}

@@ -5,6 +5,7 @@
 #include <libelf.h>
 #include <string.h>
 #include "probes/elf_syms.h"
+#include "procs/proc_files.h"
 
 /* "malloc" matches "malloc" and a versioned "malloc@GLIBC_2.2.5". */
 static bool name_matches(const char *sym, const char *want)
@@ -70,6 +71,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh,
 static void read_interp(Elf *elf, struct elf_info *info)
 {
 	size_t i, nph, len;
+	Elf_Data *data;
 	GElf_Phdr ph;
 	char *raw;
 
@@ -78,11 +80,16 @@ static void read_interp(Elf *elf, struct elf_info *info)
 	for (i = 0; i < nph; i++) {
 		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_INTERP)
 			continue;
-		raw = elf_rawfile(elf, &len);
-		if (!raw || ph.p_offset >= len || ph.p_filesz >= sizeof(info->interp) ||
-		    ph.p_offset + ph.p_filesz > len)
+		if (ph.p_filesz >= sizeof(info->interp))
 			return;
-		memcpy(info->interp, raw + ph.p_offset, ph.p_filesz);
+		/* Only those bytes: elf_rawfile would read the whole file. */
+		data = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+		if (!data || !data->d_buf)
+			return;
+		len = data->d_size < ph.p_filesz ? data->d_size : ph.p_filesz;
+		raw = data->d_buf;
+		memcpy(info->interp, raw, len);
+		ph.p_filesz = len;
 		info->interp[ph.p_filesz] = '\0';
 		info->has_interp = true;
 		return;
@@ -125,8 +132,17 @@ int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *in
 	Elf *elf;
 	int found;
 
+	/* The target's file, maybe: a regular file, bounded (proc_files.h). */
+	if (proc_file_check_fd(fd, &proc_rules_elf)) {
+		elf_find_funcs_in(NULL, funcs, n, info); /* outputs reset */
+		return -EPERM;
+	}
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/*
+	 * Read through pread, not mmap: a target truncating the file under
+	 * the mapping would raise SIGBUS here, at attach.
+	 */
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	found = elf_find_funcs_in(elf, funcs, n, info); /* outputs reset even without elf */
 	elf_end(elf);
 	return elf ? found : -EINVAL;
@@ -159,8 +175,10 @@ int elf_each_func(int fd, void (*each)(uint64_t file_offset, void *ctx), void *c
 	GElf_Shdr sh;
 	Elf *elf;
 
+	if (proc_file_check_fd(fd, &proc_rules_elf))
+		return -EPERM;
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	elf = elf_begin(fd, ELF_C_READ, NULL); /* pread: see elf_find_funcs() */
 	if (!elf)
 		return -EINVAL;
 	if (elf_kind(elf) != ELF_K_ELF) {

@@ -240,6 +240,8 @@ void target_exited(struct tracer *t, size_t i)
 	report_exit(t, tg);
 	queue_drop(t, tg->pid, tg->gen);
 	mappings_remove_pid(&t->maps, tg->pid);
+	/* No report shows its stacks again: its modules and frames can go. */
+	symbolizer_forget(t->sym, tg->pid);
 	tg->gone = true;
 	pi = tg->ppid ? target_find(t, tg->ppid) : -1;
 	if (pi >= 0)

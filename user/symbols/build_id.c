@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "procs/proc_files.h"
 #include "symbols/build_id.h"
 
@@ -43,10 +44,14 @@ int build_id_of_elf(Elf *elf, char *hex, size_t len)
 	return -ENOENT;
 }
 
-/* The build id of the ELF file open on fd, which is closed. */
+/*
+ * The build id of the ELF file open on fd, which is closed.  Read through
+ * pread (ELF_C_READ), not mmap: the file may be the target's, and a file
+ * truncated under an mmap raises SIGBUS.
+ */
 static int read_fd(int fd, char *hex, size_t len)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 	int err = elf ? build_id_of_elf(elf, hex, len) : -EINVAL;
 
 	elf_end(elf);
@@ -56,16 +61,15 @@ static int read_fd(int fd, char *hex, size_t len)
 
 int build_id_read(const char *path, pid_t pid, char *hex, size_t len)
 {
-	int fd, err;
+	struct stat st;
+	int fd;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	if (elf_version(EV_CURRENT) == EV_NONE || path[0] != '/')
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	err = fd < 0 ? -errno : read_fd(fd, hex, len);
-	if (err != -ENOENT && err != -EACCES)
-		return err;
-	if (pid <= 0 || path[0] != '/')
-		return err;
-	fd = proc_open_in_root(pid, path, O_RDONLY);
+	/*
+	 * A process's path names a file in its own root, which may hold
+	 * another file than ours under the same name: never ours instead.
+	 */
+	fd = proc_file_open(pid > 0 ? pid : 0, path, &proc_rules_elf, &st);
 	return fd < 0 ? fd : read_fd(fd, hex, len);
 }

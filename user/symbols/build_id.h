@@ -9,8 +9,10 @@
 
 /*
  * Lower-case hex of path's build id into hex (at least 2*20+1 bytes for
- * SHA-1 ids).  The file is looked up as given, then under /proc/PID/root
- * (a container's view) when pid > 0.  Returns 0 or -errno (-ENOENT: none).
+ * SHA-1 ids).  With pid > 0 the path is the process's, opened in its root
+ * (/proc/PID/root) only, never in ours; pid <= 0: this machine's.  Opened
+ * and read under procs/proc_files.h's rules for ELF files.  Returns 0 or
+ * -errno (-ENOENT: none).
  */
 int build_id_read(const char *path, pid_t pid, char *hex, size_t len);
 

@@ -121,34 +121,77 @@ static int entry_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int load(struct perfmap *p, FILE *f)
+/* One "START SIZE NAME" line (without its newline) into the table. */
+static int add_line(struct perfmap *p, size_t *cap, const char *line, size_t seq)
 {
-	char *line = NULL;
-	size_t lcap = 0, cap = 0, seq = 0;
+	uint64_t start, size;
+	const char *name;
+
+	if (!perfmap_parse_line(line, &start, &size, &name))
+		return 0;
+	if (array_reserve((void **)&p->e, cap, p->n + 1, sizeof(*p->e)))
+		return -ENOMEM;
+	p->e[p->n] = (struct perfmap_entry){
+		.start = start, .size = size, .seq = seq, .name = strdup(name),
+	};
+	if (!p->e[p->n].name)
+		return -ENOMEM;
+	/* Names reach terminals: no escape sequences of the target's. */
+	for (char *c = p->e[p->n].name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	p->n++;
+	return 0;
+}
+
+/*
+ * The first len bytes of the file (its size when opened: a file that
+ * grows meanwhile is read again next time), line by line through a
+ * bounded buffer.  A line longer than PERFMAP_MAX_LINE is skipped whole.
+ */
+static int load(struct perfmap *p, int fd, off_t len)
+{
+	char *buf = malloc(PERFMAP_MAX_LINE + 1);
+	size_t have = 0, cap = 0, seq = 0;
+	bool skipping = false;
+	off_t off = 0;
 	int err = 0;
 
-	while (getline(&line, &lcap, f) > 0 && p->n < PERFMAP_MAX_ENTRIES) {
-		uint64_t start, size;
-		const char *name;
+	if (!buf)
+		return -ENOMEM;
+	while (!err && off < len && p->n < PERFMAP_MAX_ENTRIES) {
+		size_t want = PERFMAP_MAX_LINE - have, used = 0;
+		ssize_t got;
+		char *nl;
 
-		seq++;
-		if (!perfmap_parse_line(line, &start, &size, &name))
-			continue;
-		if (array_reserve((void **)&p->e, &cap, p->n + 1, sizeof(*p->e))) {
-			err = -ENOMEM;
-			break;
+		if ((off_t)want > len - off)
+			want = (size_t)(len - off);
+		got = pread(fd, buf + have, want, off);
+		if (got <= 0)
+			break;	/* shrank under us, or an error: keep what was read */
+		off += got;
+		have += (size_t)got;
+		while (!err && (nl = memchr(buf + used, '\n', have - used))) {
+			*nl = '\0';
+			seq++;
+			if (!skipping)
+				err = add_line(p, &cap, buf + used, seq);
+			skipping = false;
+			used = (size_t)(nl - buf) + 1;
 		}
-		p->e[p->n] = (struct perfmap_entry){
-			.start = start, .size = size, .seq = seq,
-			.name = strndup(name, strcspn(name, "\n")),
-		};
-		if (!p->e[p->n].name) {
-			err = -ENOMEM;
-			break;
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		if (have == PERFMAP_MAX_LINE) {
+			skipping = true;
+			have = 0;
 		}
-		p->n++;
 	}
-	free(line);
+	/* A last line without a newline. */
+	if (!err && have && !skipping && off == len && p->n < PERFMAP_MAX_ENTRIES) {
+		buf[have] = '\0';
+		err = add_line(p, &cap, buf, seq + 1);
+	}
+	free(buf);
 	qsort(p->e, p->n, sizeof(*p->e), entry_cmp);
 	return err;
 }
@@ -159,7 +202,6 @@ static struct perfmap *refresh(struct perfmaps *m, pid_t pid)
 	struct perfmap *p;
 	char path[64];
 	struct stat st;
-	FILE *f = NULL;
 	int fd;
 
 	for (p = m->head; p && p->pid != pid; p = p->next)
@@ -173,18 +215,13 @@ static struct perfmap *refresh(struct perfmaps *m, pid_t pid)
 		m->head = p;
 	}
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)ns_pid_of(pid));
-	fd = proc_open_in_root(pid, path, O_RDONLY);
-	if (fd >= 0 && !(f = fdopen(fd, "r")))
-		close(fd);
-	if (!f || fstat(fileno(f), &st)) {
-		/* Gone with its process: keep what was read. */
-		if (f)
-			fclose(f);
-		return p;
-	}
+	/* The target writes this file: only a regular file of its own, bounded. */
+	fd = proc_file_open(pid, path, &proc_rules_perf_map, &st);
+	if (fd < 0)
+		return p;	/* gone with its process, or refused: keep what was read */
 	if (p->present && st.st_dev == p->dev && st.st_ino == p->ino && st.st_size == p->fsize &&
 	    st.st_mtim.tv_sec == p->mtime.tv_sec && st.st_mtim.tv_nsec == p->mtime.tv_nsec) {
-		fclose(f);
+		close(fd);
 		return p;
 	}
 	clear(p);
@@ -193,10 +230,24 @@ static struct perfmap *refresh(struct perfmaps *m, pid_t pid)
 	p->fsize = st.st_size;
 	p->mtime = st.st_mtim;
 	p->present = true;
-	if (load(p, f))
+	if (load(p, fd, st.st_size))
 		clear(p);
-	fclose(f);
+	close(fd);
 	return p;
+}
+
+void perfmaps_forget(struct perfmaps *m, pid_t pid)
+{
+	struct perfmap **pp, *p;
+
+	for (pp = &m->head; (p = *pp); pp = &p->next) {
+		if (p->pid != pid)
+			continue;
+		*pp = p->next;
+		clear(p);
+		free(p);
+		return;
+	}
 }
 
 const char *perfmaps_lookup(struct perfmaps *m, pid_t pid, uint64_t addr, uint64_t *offset)

@@ -50,11 +50,11 @@ struct proc {
 	uint64_t maps_hash;	/* identity of the maps dwfl was built from */
 	unsigned int gen;	/* bumped when dwfl is rebuilt */
 	uint64_t last_refresh_ns;
+	void *cache;		/* tree of cache_entry, by addr */
 	struct proc *next;
 };
 
 struct cache_entry {
-	pid_t pid;
 	unsigned int gen;	/* proc gen the frame was resolved with */
 	struct frame f;
 	struct frame *chain;	/* with inlined functions; NULL until asked */
@@ -64,14 +64,15 @@ struct cache_entry {
 struct symbolizer {
 	struct proc *procs[PROC_BUCKETS];
 	void *strs;		/* tree of interned strings */
-	void *cache;		/* tree of cache_entry, key (pid, addr) */
 	struct perfmaps *jit;	/* /tmp/perf-PID.map of JIT compilers */
 	bool debug_files;	/* DWARF of separate debug files too */
 };
 
 /* What we keep per module: the user data of its Dwfl_Module. */
 struct module_info {
+	pid_t pid;		/* the process whose root holds its debug links */
 	const char *path;	/* interned, as /proc/PID/maps shows it */
+	const char *build_id;	/* interned hex, NULL = none */
 	bool own_dwarf;		/* the object file itself carries DWARF */
 };
 
@@ -91,9 +92,20 @@ struct groups {
 	size_t n, cap;
 };
 
+/* Separate debug files, looked for in the root of the module's process. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	const struct module_info *info = *userdata;
+
+	return debuginfo_find(mod, info ? info->pid : 0, file_name, debuglink_file, debuglink_crc,
+			      debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = debuginfo_find_local,
+	.find_debuginfo = find_debuginfo,
 	.section_address = dwfl_offline_section_address,
 };
 
@@ -148,39 +160,34 @@ static int cmp_frame(const void *a, const void *b)
 {
 	const struct cache_entry *x = a, *y = b;
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
 	if (x->f.addr != y->f.addr)
 		return x->f.addr < y->f.addr ? -1 : 1;
 	return 0;
 }
 
-static struct cache_entry *cache_find(struct symbolizer *s, pid_t pid,
-				      uint64_t addr)
+static struct cache_entry *cache_find(struct proc *p, uint64_t addr)
 {
-	struct cache_entry key = { .pid = pid, .f.addr = addr };
-	struct cache_entry **node = tfind(&key, &s->cache, cmp_frame);
+	struct cache_entry key = { .f.addr = addr };
+	struct cache_entry **node = tfind(&key, &p->cache, cmp_frame);
 
 	return node ? *node : NULL;
 }
 
-static void cache_store(struct symbolizer *s, struct cache_entry *e,
-			pid_t pid, unsigned int gen, const struct frame *f)
+static void cache_store(struct proc *p, struct cache_entry *e, const struct frame *f)
 {
 	if (!e) {
 		e = malloc(sizeof(*e));
 		if (!e)
 			return;
-		e->pid = pid;
 		e->f.addr = f->addr;
 		e->chain = NULL;
 		e->nchain = 0;
-		if (!tsearch(e, &s->cache, cmp_frame)) {
+		if (!tsearch(e, &p->cache, cmp_frame)) {
 			free(e);
 			return;
 		}
 	}
-	e->gen = gen;
+	e->gen = p->gen;
 	e->f = *f;
 	free(e->chain);
 	e->chain = NULL;
@@ -289,24 +296,30 @@ static int open_object(pid_t pid, const struct group *g)
 	return fd;
 }
 
+/* The module's GNU build id as hex, interned; NULL without one. */
+static const char *module_build_id(struct symbolizer *s, Dwfl_Module *mod)
+{
+	char hex[2 * 64 + 1];
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod, &id, &vaddr);
+
+	if (len <= 0 || (size_t)len * 2 >= sizeof(hex))
+		return NULL;
+	for (int i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	return intern(s, hex);
+}
+
 /* 1: reported, 0: not an ELF object, -1: failed (maybe only for now). */
 static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
-			const struct group *g, bool same_root)
+			const struct group *g)
 {
-	char file[PATH_MAX + 64], *shown;
 	Dwfl_Module *mod;
+	char *shown;
 	void **ud;
 	int fd;
 
-	/*
-	 * file_name is where libdwfl looks for a .gnu_debuglink file, maybe
-	 * lazily after the process exited: use the plain path unless the
-	 * process sees another root.
-	 */
-	if (same_root)
-		snprintf(file, sizeof(file), "%s", g->path);
-	else if (proc_root_path(pid, g->path, file, sizeof(file)))
-		return -1;
 	fd = open_object(pid, g);
 	if (fd < 0)
 		return fd == -ENOEXEC ? 0 : -1;
@@ -321,7 +334,11 @@ static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 	 * offset 0; libdwfl derives bias = base - first p_vaddr, which is
 	 * right for PIE, shared and prelinked objects.  ET_EXEC ignores base.
 	 */
-	mod = dwfl_report_elf(dwfl, shown, file, fd, g->start - g->pgoff, false);
+	/*
+	 * file_name is the path in the process's root, where its debug links
+	 * are looked for (find_debuginfo, in that root only).
+	 */
+	mod = dwfl_report_elf(dwfl, shown, g->path, fd, g->start - g->pgoff, false);
 	if (!mod) {
 		free(shown);
 		close(fd);	/* consumed only on success */
@@ -335,7 +352,9 @@ static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 			free(shown);
 			return -1;
 		}
+		info->pid = pid;
 		info->path = intern(s, shown);
+		info->build_id = module_build_id(s, mod);
 		*ud = info;
 	}
 	free(shown);
@@ -407,20 +426,20 @@ static Dwfl *build_dwfl(struct symbolizer *s, pid_t pid, const struct groups *gs
 			size_t *failed)
 {
 	Dwfl *dwfl = dwfl_begin(&dwfl_callbacks);
-	bool root = proc_same_root(pid);
 
 	*failed = 0;
 	if (!dwfl)
 		return NULL;
 	dwfl_report_begin(dwfl);
 	for (size_t i = 0; i < gs->n; i++)
-		if (gs->v[i].exec && report_group(s, dwfl, pid, &gs->v[i], root) < 0)
+		if (gs->v[i].exec && report_group(s, dwfl, pid, &gs->v[i]) < 0)
 			(*failed)++;
 	if (dwfl_report_end(dwfl, NULL, NULL)) {
 		end_dwfl(dwfl);
 		return NULL;
 	}
 	dwfl_getmodules(dwfl, preload_module, NULL, 0);
+	proc_files_note_truncations();
 	return dwfl;
 }
 
@@ -550,7 +569,17 @@ struct symbolizer *symbolizer_new(void)
 		free(s);
 		s = NULL;
 	}
+	/* libelf maps the objects, which their processes may truncate. */
+	proc_files_guard_mmaps();
 	return s;
+}
+
+static void proc_free(struct proc *p)
+{
+	if (p->dwfl)
+		end_dwfl(p->dwfl);
+	tdestroy(p->cache, cache_entry_free);
+	free(p);
 }
 
 void symbolizer_free(struct symbolizer *s)
@@ -562,15 +591,26 @@ void symbolizer_free(struct symbolizer *s)
 
 		for (; p; p = next) {
 			next = p->next;
-			if (p->dwfl)
-				end_dwfl(p->dwfl);
-			free(p);
+			proc_free(p);
 		}
 	}
 	perfmaps_free(s->jit);
 	tdestroy(s->strs, free);
-	tdestroy(s->cache, cache_entry_free);
 	free(s);
+}
+
+void symbolizer_forget(struct symbolizer *s, pid_t pid)
+{
+	struct proc **pp = &s->procs[(unsigned int)pid % PROC_BUCKETS], *p;
+
+	for (; (p = *pp); pp = &p->next) {
+		if (p->pid != pid)
+			continue;
+		*pp = p->next;
+		proc_free(p);
+		break;
+	}
+	perfmaps_forget(s->jit, pid);
 }
 
 void symbolizer_use_debug_files(struct symbolizer *s, bool on)
@@ -637,6 +677,7 @@ static void lookup_frame(struct symbolizer *s, Dwfl_Module *mod,
 	int lineno = 0;
 
 	f->module = module_path(mod);
+	f->build_id = module_info(mod) ? module_info(mod)->build_id : NULL;
 	if (dwfl_module_getelf(mod, &bias))
 		f->module_offset = addr - bias;
 	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
@@ -735,7 +776,7 @@ size_t symbolizer_resolve_inline(struct symbolizer *s, pid_t pid, uint64_t addr,
 		return 0;
 	symbolizer_resolve(s, pid, addr, &out[0]);
 	p = proc_find(s, pid);
-	e = cache_find(s, pid, addr);
+	e = p ? cache_find(p, addr) : NULL;
 	if (e && e->chain) {
 		n = e->nchain < max ? e->nchain : max;
 		memcpy(out, e->chain, n * sizeof(*out));
@@ -766,7 +807,7 @@ void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 	f->addr = addr;
 	if (!p)
 		return;
-	e = cache_find(s, pid, addr);
+	e = cache_find(p, addr);
 	if (e && e->gen == p->gen) {
 		*f = e->f;
 		return;
@@ -783,7 +824,8 @@ void symbolizer_resolve(struct symbolizer *s, pid_t pid, uint64_t addr,
 		return;
 	}
 	lookup_frame(s, mod, addr, f);
-	cache_store(s, e, pid, p->gen, f);
+	proc_files_note_truncations();
+	cache_store(p, e, f);
 }
 
 enum frame_rule symbolizer_frame_rule(struct symbolizer *s, pid_t pid, uint64_t addr)

@@ -35,6 +35,13 @@ void symbolizer_use_debug_files(struct symbolizer *s, bool on);
 int symbolizer_add_process(struct symbolizer *s, pid_t pid);
 
 /*
+ * Drop what is kept for pid: its modules and resolved frames.  Called when
+ * the process exited and no report will show its stacks again, so the
+ * memory held follows the live processes, not the run's history.
+ */
+void symbolizer_forget(struct symbolizer *s, pid_t pid);
+
+/*
  * Cheap identity of an address, stable across processes mapping the same
  * object: the module's path and the address relative to its load bias.
  * Returns false when the address is in no known module (after one refresh

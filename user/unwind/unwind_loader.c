@@ -275,9 +275,22 @@ int unwinder_update_process(struct unwinder *u, pid_t pid)
 
 int unwinder_add_file(struct unwinder *u, const char *path)
 {
+	struct stat st;
+	int fd;
+
 	if (!u || !uses_tables(u->mode))
 		return 0;
-	object_of(u, open(path, O_RDONLY | O_CLOEXEC), path);
+	/* The command's objects, before exec: paths of this machine. */
+	if (path[0] == '/') {
+		fd = proc_file_open(0, path, &proc_rules_elf, &st);
+	} else {
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0 && proc_file_check_fd(fd, &proc_rules_elf)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	object_of(u, fd, path);
 	return 0;
 }
 

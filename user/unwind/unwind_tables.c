@@ -256,7 +256,8 @@ int unwind_table_build(int fd, struct unwind_table *t)
 
 	memset(t, 0, sizeof(*t));
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* pread, not mmap: the target may truncate its file as we read it. */
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf)
 		return -ENOEXEC;
 	err = unwind_table_build_elf(elf, t);
