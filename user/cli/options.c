@@ -698,7 +698,7 @@ void options_usage(FILE *out)
 "Exit status: 0 ok, 1 runtime error, 2 bad option, 3 not privileged,\n"
 "4 no such pid, 5 pid exited before attach, 6 no kernel BTF,\n"
 "7 no allocator found in the target, 8 BPF load/attach failed,\n"
-"9 command could not be started.\n", out);
+"9 command could not be started, 10 not in the host's pid namespace.\n", out);
 }
 
 static enum parse_result parse_interval(struct options *o, const char *arg, char *err, size_t len)
