@@ -389,12 +389,16 @@ static int open_output_dir(struct output *o, const char *dir)
 	return check_writable(o->dirfd, dir);
 }
 
-/* --output FILE or --html FILE: checked, its directory held, writable. */
+/*
+ * --output FILE or --html FILE: checked, its directory held.  A file
+ * replaced at each report is made there: tried now.  A stream file is
+ * opened now, which is the same test.
+ */
 static int open_out_path(struct out_path *p, const char *path, bool replaced)
 {
 	int err = out_path_open(p, path, replaced);
 
-	return err ? err : check_writable(p->dirfd, path);
+	return err || !replaced ? err : check_writable(p->dirfd, path);
 }
 
 int output_open(struct output *o, const struct options *opts)
