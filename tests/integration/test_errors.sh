@@ -208,10 +208,24 @@ test_error_missing_capability_named() {
 	need_cmd setpriv
 	start_target pid "$(target exit_after)" 30000
 	for cap in sys_admin sys_ptrace; do
-		TR_WRAP=(setpriv --bounding-set=-$cap --inh-caps=-$cap)
+		TR_WRAP=(setpriv "--bounding-set=-$cap" "--inh-caps=-$cap")
 		expect_error 3 -p "$pid" 1
 		assert_match "missing CAP_${cap^^}( |$)" "$(cat "$TR_ERR")" "error line without $cap"
 	done
+}
+
+# a_thread_of PID: prints the id of one of PID's threads other than PID,
+# once it has started two (fails after 10 s).
+a_thread_of() {
+	local deadline=$((SECONDS + 10)) task
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		for task in /proc/"$1"/task/*; do
+			task=${task##*/}
+			[ "$task" = "$1" ] || [ "$task" = '*' ] || { echo "$task"; return 0; }
+		done
+		sleep 0.05
+	done
+	fail "pid $1 started no thread"
 }
 
 # -p TID of a thread: its process is traced, and stderr says so (it was
@@ -219,9 +233,7 @@ test_error_missing_capability_named() {
 test_pid_of_thread_traces_its_process() {
 	local pid tid
 	start_target pid "$(target threads)" 2 4000 "$T/counts"
-	WAIT_SECS=10 wait_for eval '[ "$(ls /proc/$pid/task 2>/dev/null | wc -l)" -ge 3 ]' ||
-		fail "threads did not start its threads"
-	tid=$(ls "/proc/$pid/task" | grep -vx "$pid" | head -n 1)
+	tid=$(a_thread_of "$pid")
 	tracer --format json -o 0 -p "$tid" 0.5
 	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
 	assert_eq "memleakbpf: $tid is a thread of $pid; tracing process $pid" "$(cat "$TR_ERR")" \
@@ -231,9 +243,7 @@ test_pid_of_thread_traces_its_process() {
 	assert_gt "$(jf '.stats.allocs')" 1000 "allocations seen"
 	# Named twice (the process and its thread): traced once, said once.
 	start_target pid "$(target threads)" 2 4000 "$T/counts2"
-	WAIT_SECS=10 wait_for eval '[ "$(ls /proc/$pid/task 2>/dev/null | wc -l)" -ge 3 ]' ||
-		fail "threads did not start its threads"
-	tid=$(ls "/proc/$pid/task" | grep -vx "$pid" | head -n 1)
+	tid=$(a_thread_of "$pid")
 	tracer --format json -o 0 -p "$pid,$tid" 0.5
 	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
 	final_report
