@@ -64,18 +64,24 @@ static const char *demo_command(void)
 static int check_environment(struct tracer *t, const char **btf)
 {
 	struct options *o = &t->opts;
+	const char *missing, *why = NULL;
 	int i;
 
-	if (!have_tracing_privileges()) {
-		err_msg("not privileged: missing %s (probes need CAP_SYS_ADMIN and "
-			"CAP_SYS_PTRACE: run as root)",
-			missing_probe_capability() ?: "capabilities");
+	missing = missing_tracing_capabilities();
+	if (missing) {
+		err_msg("not privileged: missing %s (uprobes need CAP_SYS_ADMIN, other "
+			"processes' /proc files CAP_SYS_PTRACE): run as root", missing);
 		return EXIT_NOT_PRIVILEGED;
 	}
-	*btf = find_kernel_btf(o->btf_path);
+	if (!in_initial_pid_namespace()) {
+		err_msg("running in a pid namespace other than the host's: BPF sees host "
+			"pids, which this one does not show; run memleakbpf on the host");
+		return EXIT_PID_NAMESPACE;
+	}
+	*btf = find_kernel_btf(o->btf_path, &why);
 	if (!*btf) {
 		if (o->btf_path)
-			err_msg("cannot read BTF file '%s'", o->btf_path);
+			err_msg("cannot use BTF file '%s': %s", o->btf_path, why);
 		else
 			err_msg("no kernel BTF at /sys/kernel/btf/vmlinux (kernel without "
 				"CONFIG_DEBUG_INFO_BTF?): pass --btf PATH");
@@ -87,6 +93,7 @@ static int check_environment(struct tracer *t, const char **btf)
 			return EXIT_NO_SUCH_PID;
 		}
 	}
+	targets_resolve_threads(o->pids, &o->npids);
 	return EXIT_OK;
 }
 
@@ -180,7 +187,6 @@ static int open_bpf(struct tracer *t, const char *btf)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 
-	libbpf_set_print(libbpf_print);
 	if (t->opts.btf_path)
 		oo.btf_custom_path = btf;
 	t->skel = memleak_bpf__open_opts(&oo);
@@ -270,7 +276,7 @@ static int attach_event_probes(struct tracer *t)
 
 static int attach_error(const struct tracer *t, int err, pid_t pid)
 {
-	const char *cap = missing_probe_capability();
+	const char *cap = missing_tracing_capabilities();
 
 	if (cap && (err == -ENOENT || err == -EACCES || err == -EPERM)) {
 		err_msg("cannot probe process %d: missing %s (probes need CAP_SYS_ADMIN "
@@ -340,7 +346,12 @@ static int attach_pids(struct tracer *t)
 		idx = target_add_unarmed(t, pid, 0, 0);
 		if (idx < 0)
 			return EXIT_BPF;
+		/* A target exiting now fails each probe: its exit is the one line. */
+		diag_hold();
 		err = target_update(t, &t->targets[idx], true);
+		if (err == -ESRCH)
+			diag_drop();
+		diag_release();
 		if (err < 0)
 			return attach_error(t, err, pid);
 		t->targets[idx].maps_sig = procfs_maps_signature(pid);
@@ -384,7 +395,7 @@ static int start_command(struct tracer *t)
 	/* Its tables too: the walker finds them from its first instruction. */
 	for (size_t i = 0; !e && i < t->launch.nobjects; i++)
 		unwinder_add_file(t->unw, t->launch.objects[i]);
-	if (e && e != -ESRCH && missing_probe_capability())
+	if (e && e != -ESRCH && missing_tracing_capabilities())
 		return attach_error(t, e, t->launch.pid);
 	if (e == -ENOENT) {
 		err_msg("no allocation functions (malloc/free) found in '%s' or its libraries "
@@ -403,6 +414,8 @@ static int start_command(struct tracer *t)
 		t->launched = false;
 		return EXIT_COMMAND;
 	}
+	/* Before exec the child was a copy of the tracer: its RSS is no baseline. */
+	target_rebase_rss(&t->targets[idx]);
 	return EXIT_OK;
 }
 
@@ -552,6 +565,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	t.launch.release_fd = t.launch.exec_err_fd = -1;
+	libbpf_set_print(libbpf_print); /* --btf is parsed before the load */
 	switch (options_parse(&t.opts, argc, argv, err, sizeof(err))) {
 	case PARSE_EXIT_OK:
 		return EXIT_OK;

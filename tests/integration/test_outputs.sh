@@ -343,7 +343,10 @@ test_live_view_events() {
 		fail "no exit headline on the live screen: $(tmux_screen | grep -v '^$' | tr '\n' '|')"
 	screen_has '^memleakbpf live' || fail "the exit line scrolled the screen: $(tmux_screen | head -3 | tr '\n' '|')"
 	tmux -S "$TMUX_SOCK" send-keys -t live q
-	WAIT_SECS=10 wait_for pane_dead || fail "q did not stop the tracer"
+	# Detaching system-wide probes takes seconds, more on a loaded host:
+	# the condition is the pane's end, waited for as long as any tracer.
+	WAIT_SECS=$TRACER_TIMEOUT wait_for pane_dead ||
+		fail "q did not stop the tracer in $TRACER_TIMEOUT s: $(tail -n 3 "$T/live.err" | tr '\n' '|')"
 	screen_has 'memleakbpf final report' || fail "no final text report"
 	assert_eq 1 "$(tmux_screen | grep -c "pid $pid ($name) exited")" "exit lines after the screen was left"
 	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
@@ -370,4 +373,87 @@ test_live_view_ctrl_z() {
 	tmux -S "$TMUX_SOCK" send-keys -t live q
 	WAIT_SECS=10 wait_for bash -c "! kill -0 $tpid 2>/dev/null" || fail "q did not stop the tracer"
 	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+}
+
+# assert_leak_exact_pprof FILE: a whole gzip'd profile.
+assert_leak_exact_pprof() {
+	assert_eq "1f8b" "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" "gzip magic of $1"
+	gzip -t "$1" || fail "$1 is not whole"
+}
+
+# Issue 17 row 6: a link planted at the old temporary name, FILE.tmp, to a
+# file of root's.  The report went through the link (O_CREAT|O_TRUNC) and
+# root's file was overwritten; now the link is never followed nor removed.
+test_output_planted_temp_link() {
+	local exe f
+	exe=$(target leak_exact)
+	echo "root's own data" >"$T/root.file"
+	ln -s "$T/root.file" "$T/out.pb.gz.tmp"
+	ln -s "$T/root.file" "$T/page.html.tmp"
+	tracer --format pprof -o 0 --output "$T/out.pb.gz" --html "$T/page.html" -c "$exe 4 250 300" 0.2
+	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
+	assert_eq "root's own data" "$(cat "$T/root.file")" "root's file"
+	for f in out.pb.gz.tmp page.html.tmp; do
+		[ -L "$T/$f" ] || fail "the planted link $f was replaced"
+		assert_eq "$T/root.file" "$(readlink "$T/$f")" "target of the link $f"
+	done
+	assert_leak_exact_pprof "$T/out.pb.gz"
+	grep -q '</html>' "$T/page.html" || fail "the page is not whole"
+	assert_eq "" "$(ls -A "$T" | grep '^\.memleakbpf-')" "temporary files left"
+}
+
+# A destination that is itself a link is refused at the start, whatever
+# the format: a stream file would be written through it.
+test_output_destination_link_refused() {
+	local args
+	echo "root's own data" >"$T/root.file"
+	ln -s "$T/root.file" "$T/link"
+	for args in "--output $T/link" "--format json --output $T/link" \
+		"--format pprof --output $T/link" "--html $T/link"; do
+		# shellcheck disable=SC2086
+		tracer $args -o 0 -c "$(target leak_exact) 1 1 100" 0.2
+		assert_error 1
+		assert_match "'$T/link': a symbolic link" "$(cat "$TR_ERR")" "error line for $args"
+	done
+	assert_eq "root's own data" "$(cat "$T/root.file")" "root's file"
+}
+
+# Issue 17 row 7: the temp name was FILE.tmp cut to 255 bytes, so with a
+# long FILE it named another file ("FILE.tm"), overwritten then renamed
+# onto FILE.  Paths of 251 to 255 bytes, each with a file at the cut name.
+test_output_long_path_not_truncated() {
+	local exe n p cut
+	exe=$(target leak_exact)
+	mkdir -p "$T/d"
+	for n in 251 252 253 254 255; do
+		p=$T/d/$n-
+		p=$p$(printf '%*s' $((n - ${#p})) '' | tr ' ' x)
+		assert_eq "$n" "${#p}" "path length"
+		cut=${p}.tmp
+		cut=${cut:0:255}
+		[ "$cut" = "$p" ] || echo "unrelated $n" >"$cut"
+		tracer --format pprof -o 0 --output "$p" -c "$exe 4 250 300" 0.2
+		assert_eq 0 "$TR_RC" "exit code with a $n-byte path (stderr: $(head -c 300 "$TR_ERR"))"
+		assert_leak_exact_pprof "$p"
+		[ "$cut" = "$p" ] || assert_eq "unrelated $n" "$(cat "$cut")" "the file at ${#cut} bytes"
+	done
+	# A name longer than NAME_MAX: an error at the start, nothing written.
+	p=$T/d/$(printf '%*s' 256 '' | tr ' ' y)
+	tracer --format pprof -o 0 --output "$p" -c "$exe 4 250 300" 0.2
+	assert_error 1
+	assert_match "name too long" "$(cat "$TR_ERR")" "error line"
+}
+
+# -c: RSS growth counts from the command's exec.  The baseline was taken
+# in the held child, a copy of the tracer, so the growth was negative.
+test_command_rss_growth_from_exec() {
+	local g r
+	tracer --format json -o 0 -c "$(target leak_exact) 4 250 4000" 0.3 3
+	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
+	assert_eq 3 "$(grep -c '"type":"report"' "$TR_OUT")" "reports"
+	while read -r g r; do
+		[ "$r" != null ] || fail "no RSS in a report while the command runs"
+		[ "$g" -ge 0 ] || fail "negative RSS growth $g (RSS $r)"
+		assert_le "$g" "$r" "RSS growth within the RSS"
+	done < <(jq -r 'select(.type == "report") | .processes[0] | "\(.rss_growth_bytes) \(.rss_bytes)"' "$TR_OUT")
 }

@@ -65,10 +65,13 @@ static char *write_page(struct html_page *p)
 	char path[] = "/tmp/memleak-html-XXXXXX";
 	int fd = mkstemp(path);
 	char *page;
+	FILE *f;
 
 	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(html_page_write(p, path), 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(html_page_write(f, p), 0);
+	assert_int_equal(fclose(f), 0);
 	page = read_all(path);
 	unlink(path);
 	return page;

@@ -163,7 +163,25 @@ static void test_rejections(void **state)
 	expect_error("cannot be combined", "--output", "f", "--output-dir", "d", NULL);
 	expect_error("--live draws text", "--live", "--output", "f", NULL);
 	expect_error("--live draws text", "--live", "--format", "json", NULL);
-	expect_error("need --output-dir", "--rotate-keep", "3", NULL);
+	expect_error("--rotate-keep needs --output-dir", "--rotate-keep", "3", NULL);
+	/* Given, not differing from the default, is what makes it an error. */
+	expect_error("--rotate-interval needs --output-dir", "-p", "1", "--rotate-interval",
+		     "3600", NULL);
+	expect_error("--sample-seed needs --sample-bytes", "-p", "1", "--sample-seed", "7",
+		     NULL);
+	expect_error("--no-sessions needs --sample-bytes", "-p", "1", "--no-sessions", NULL);
+	expect_error("--escalate-window needs --escalate", "-p", "1", "--mode", "growth",
+		     "--escalate-window", "60", NULL);
+	expect_error("not with --btf", "-p", "1", "--syscalls", "--btf", "/b", NULL);
+	/* Digits only: strtoull and strtod take more. */
+	expect_error("invalid pid", "-p", " 12", NULL);
+	expect_error("invalid pid", "-p", "+12", NULL);
+	expect_error("invalid pid list", "-p", "12,", NULL);
+	expect_error("invalid top", "-T", " 5", NULL);
+	expect_error("invalid size", "-z", "+1k", NULL);
+	expect_error("invalid interval", "-p", "1", " 1", NULL);
+	expect_error("invalid interval", "-p", "1", "0x1p2", NULL);
+	expect_error("invalid interval", "-p", "1", "inf", NULL);
 	expect_error("invalid rotation interval", "--rotate-interval", "0", NULL);
 	expect_error("invalid rotation size", "--rotate-size", "1k", NULL);
 	expect_error("invalid file count", "--rotate-keep", "0", NULL);
@@ -382,10 +400,24 @@ static void test_table_defaults_shown_are_set(void **state)
 		free(lines);
 
 		snprintf(shown, sizeof(shown), "--%s", t[i].name);
-		assert_int_equal(parse(&given, err, shown, t[i].def, NULL), PARSE_OK);
+		/* An option that depends on another is given with it, both times. */
+		if (!strncmp(t[i].name, "rotate-", 7)) {
+			assert_int_equal(parse(&plain, err, "--output-dir", "/d", NULL), PARSE_OK);
+			assert_int_equal(parse(&given, err, "--output-dir", "/d", shown, t[i].def,
+					       NULL), PARSE_OK);
+		} else if (!strcmp(t[i].name, "escalate-window")) {
+			assert_int_equal(parse(&plain, err, "--mode", "growth", "--escalate", "5",
+					       NULL), PARSE_OK);
+			assert_int_equal(parse(&given, err, "--mode", "growth", "--escalate", "5",
+					       shown, t[i].def, NULL), PARSE_OK);
+		} else {
+			assert_int_equal(parse(&plain, err, NULL), PARSE_OK);
+			assert_int_equal(parse(&given, err, shown, t[i].def, NULL), PARSE_OK);
+		}
 		assert_memory_equal(&plain, &given, sizeof(plain));
 	}
 	assert_int_equal(defaults, 12);
+	assert_int_equal(parse(&plain, err, NULL), PARSE_OK);
 	/* The defaults as documented (README "Options"). */
 	assert_int_equal(plain.top_n, 10);
 	assert_int_equal(plain.min_age_ms, 500);

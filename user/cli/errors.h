@@ -6,6 +6,8 @@
 #ifndef MEMLEAK_ERRORS_H
 #define MEMLEAK_ERRORS_H
 
+#include <stdbool.h>
+
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_RUNTIME = 1,       /* unexpected failure while running */
@@ -17,6 +19,7 @@ enum exit_code {
 	EXIT_NO_ALLOCATOR = 7,  /* no allocation functions in the target */
 	EXIT_BPF = 8,           /* loading or attaching BPF programs failed */
 	EXIT_COMMAND = 9,       /* -c command could not be started */
+	EXIT_PID_NAMESPACE = 10, /* not in the initial pid namespace */
 };
 
 /* Print "memleakbpf: <message>" as one line on stderr. */
@@ -24,5 +27,14 @@ void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a -v diagnostic on stderr when verbosity >= level. */
 void verbose_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 extern int verbosity;
+
+/*
+ * Hold the lines printed from here on, to print them later (diag_release)
+ * or never (diag_drop): the warnings of a step whose failure has one
+ * cause to tell, such as a target exiting while it is being probed.
+ */
+void diag_hold(void);
+void diag_release(void);
+void diag_drop(void);
 
 #endif

@@ -7,6 +7,7 @@
  * the option's own parser on the text --help shows, so the two cannot
  * disagree.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -48,7 +49,8 @@ bool parse_size(const char *s, uint64_t *out)
 	unsigned int shift = 0;
 	char *end;
 
-	if (!s || !*s || *s == '-')
+	/* strtoull would take " 12", "+12" and "-1" (as a huge value). */
+	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -74,7 +76,7 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -150,8 +152,8 @@ static enum parse_result set_pids(struct options *o, const char *arg, char *err,
 			o->pids[o->npids++] = (pid_t)v;
 		}
 		p += n;
-		if (*p == ',')
-			p++;
+		if (*p == ',' && !*++p) /* "12," */
+			return fail(err, len, "invalid pid list '%s'", arg);
 	}
 	if (!o->npids)
 		return fail(err, len, "invalid pid list '%s'", arg);
@@ -705,7 +707,7 @@ void options_usage(FILE *out)
 "Exit status: 0 ok, 1 runtime error, 2 bad option, 3 not privileged,\n"
 "4 no such pid, 5 pid exited before attach, 6 no kernel BTF,\n"
 "7 no allocator found in the target, 8 BPF load/attach failed,\n"
-"9 command could not be started.\n", out);
+"9 command could not be started, 10 not in the host's pid namespace.\n", out);
 }
 
 static enum parse_result parse_interval(struct options *o, const char *arg, char *err, size_t len)
@@ -714,7 +716,8 @@ static enum parse_result parse_interval(struct options *o, const char *arg, char
 
 	errno = 0;
 	o->interval_s = strtod(arg, &end);
-	if (errno || *end || !(o->interval_s >= 0.01) || o->interval_s > 86400)
+	/* Digits first: strtod also takes " 1", "+1", "0x1p3", "inf". */
+	if (!(isdigit((unsigned char)*arg) || *arg == '.') || strpbrk(arg, "xXpP") || errno || *end || !(o->interval_s >= 0.01) || o->interval_s > 86400)
 		return fail(err, len, "invalid interval '%s' (seconds, 0.01 to 86400)", arg);
 	return PARSE_OK;
 }
@@ -802,11 +805,51 @@ static enum parse_result getopt_error(int c, char **argv, char *err, size_t len)
 	return fail(err, len, "unknown option '%s'", argv[optind - 1]);
 }
 
+/* given[i]: option_table[i] was on the command line. */
+static bool was_given(const bool *given, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NROWS; i++)
+		if (option_table[i].name && !strcmp(option_table[i].name, name))
+			return given[i];
+	return false;
+}
+
+/* An option that means nothing without another is an error, not ignored. */
+static enum parse_result check_dependent(const struct options *o, const bool *given,
+					 char *err, size_t len)
+{
+	static const struct { const char *name, *needs; } deps[] = {
+		{ "rotate-interval", "output-dir" },
+		{ "rotate-size", "output-dir" },
+		{ "rotate-keep", "output-dir" },
+		{ "sample-seed", "sample-bytes" },
+		{ "no-sessions", "sample-bytes" },
+		{ "escalate-window", "escalate" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(deps) / sizeof(deps[0]); i++)
+		if (was_given(given, deps[i].name) && !was_given(given, deps[i].needs))
+			return fail(err, len, "--%s needs --%s", deps[i].name, deps[i].needs);
+	/* follows_events() in main.c: no BTF tracepoints with either. */
+	if (o->syscalls && (o->btf_path || o->probe_floor))
+		return fail(err, len, "--syscalls uses BTF tracepoints: not with --btf or "
+			    "--probe-floor");
+	return PARSE_OK;
+}
+
 /* Options that cannot go together, and values that only make sense with others. */
-static enum parse_result check_combinations(const struct options *o, char *err, size_t len)
+static enum parse_result check_combinations(const struct options *o, const bool *given,
+					    char *err, size_t len)
 {
 	struct options d;
+	enum parse_result res;
 
+	res = check_dependent(o, given, err, len);
+	if (res != PARSE_OK)
+		return res;
 	set_defaults(&d);
 	if ((o->npids > 0) + (o->command != NULL) + (o->comm != NULL) + (o->cgroup != NULL) > 1)
 		return fail(err, len, "-p, -c, --comm and --cgroup cannot be combined");
@@ -852,6 +895,7 @@ static enum parse_result parse_argv(struct options *o, int argc, char **argv,
 	char shorts[2 * NROWS + 2];
 	struct option longs[NROWS + 1];
 	const struct cli_option *opt;
+	bool given[NROWS] = { false };
 	enum parse_result res;
 	int c;
 
@@ -868,9 +912,10 @@ static enum parse_result parse_argv(struct options *o, int argc, char **argv,
 		res = opt->set(o, optarg, err, len);
 		if (res != PARSE_OK)
 			return res;
+		given[opt - option_table] = true;
 	}
 	res = parse_positional(o, argc, argv, err, len);
-	return res ? res : check_combinations(o, err, len);
+	return res ? res : check_combinations(o, given, err, len);
 }
 
 enum parse_result options_parse(struct options *o, int argc, char **argv,

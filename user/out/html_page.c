@@ -392,29 +392,7 @@ static int write_page(FILE *out, const struct html_page *p)
 	return fflush(out) == EOF || ferror(out) ? -(errno ? errno : EIO) : 0;
 }
 
-int html_page_write(const struct html_page *p, const char *path)
+int html_page_write(FILE *f, const struct html_page *p)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
-	int fd, err;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return -ENOMEM;
-	}
-	err = write_page(f, p);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return write_page(f, p);
 }

@@ -8,6 +8,7 @@
 #ifndef MEMLEAK_HTML_PAGE_H
 #define MEMLEAK_HTML_PAGE_H
 
+#include <stdio.h>
 #include "analyze/report.h"
 
 #define HTML_MAX_POINTS 512  /* timeline points kept */
@@ -18,8 +19,8 @@ struct html_page;
 struct html_page *html_page_new(void);
 /* Record r in the timeline and keep it as the page's current report. */
 int html_page_add(struct html_page *p, const struct report *r);
-/* Write the page to path (atomically: a reader never sees half a page). */
-int html_page_write(const struct html_page *p, const char *path);
+/* Write the whole page to f (out/output.c replaces the file atomically). */
+int html_page_write(FILE *f, const struct html_page *p);
 void html_page_free(struct html_page *p);
 
 #endif

@@ -4,13 +4,24 @@
  * named memleakbpf-YYYYmmddTHHMMSSZ-SEQ.EXT, so the names sort in the order
  * written, and at most --rotate-keep files of the format's kind are kept:
  * disk use is bounded by keep x (rotate-size + one report).
+ *
+ * The tracer runs as root and often writes where others can write (/tmp):
+ * a whole file (a profile, the page) is written under a fresh random name
+ * made with O_EXCL|O_NOFOLLOW in the destination's directory, then renamed
+ * over the destination; the rename replaces whatever is there, a link
+ * included, never what a link points to.  A destination that is a link
+ * already is refused at the start, and stream files are opened with
+ * O_NOFOLLOW; a FIFO (whose open would block) or another special file is
+ * refused too, but a character device such as /dev/null takes a stream.
  */
-#define _GNU_SOURCE /* scandirat */
+#define _GNU_SOURCE /* scandirat, renameat2 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +33,12 @@
 #include "out/render.h"
 
 #define FILE_PREFIX "memleakbpf-"
+
+/* A report to render into a file replace_file() makes. */
+struct output_job {
+	const struct output *o;
+	const struct report *r;
+};
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -58,22 +75,190 @@ static void prune(struct output *o)
 	free(list);
 }
 
-/* A new file name in the directory; O_EXCL skips a name already taken. */
-static int create_in_dir(struct output *o, const char *prefix, char *name, size_t len)
+/* The next file name of the directory: memleakbpf-STAMP-SEQ.EXT. */
+static void next_name(struct output *o, char *name, size_t len)
 {
 	char stamp[32] = "19700101T000000Z";
 	time_t now = time(NULL);
 	struct tm tm;
-	int fd;
 
 	if (gmtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(name, len, FILE_PREFIX "%s-%06u%s", stamp, ++o->seq, o->format->ext);
+}
+
+/* A new file in the directory; O_EXCL skips a name already taken. */
+static int create_in_dir(struct output *o, char *name, size_t len)
+{
+	int fd;
+
 	do {
-		snprintf(name, len, "%s" FILE_PREFIX "%s-%06u%s", prefix, stamp, ++o->seq,
-			 o->format->ext);
-		fd = openat(o->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		next_name(o, name, len);
+		fd = openat(o->dirfd, name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	} while (fd < 0 && errno == EEXIST);
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * A temporary file in dirfd under a name nobody can guess or take before
+ * us (O_EXCL: not even through a planted link).  Its name never derives
+ * from the destination's, so no destination name is too long for it.
+ */
+#define TEMP_NAME_MAX sizeof(".memleakbpf-0123456789abcdef.tmp")
+
+static int create_temp(int dirfd, char name[TEMP_NAME_MAX])
+{
+	unsigned long long r;
+	int fd, tries = 0;
+
+	do {
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+			r = mono_ns() ^ ((unsigned long long)getpid() << 40);
+		snprintf(name, TEMP_NAME_MAX, ".memleakbpf-%016llx.tmp", r);
+		fd = openat(dirfd, name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	} while (fd < 0 && errno == EEXIST && ++tries < 100);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The temporary file as a stream; NULL with errno set. */
+static FILE *open_temp(int dirfd, char name[TEMP_NAME_MAX])
+{
+	int fd = create_temp(dirfd, name);
+	FILE *f;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		int err = errno;
+
+		close(fd);
+		unlinkat(dirfd, name, 0);
+		errno = err;
+	}
+	return f;
+}
+
+/* Close a written temporary file: 0, or the first error of writing it. */
+static int close_temp(FILE *f, int err)
+{
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+/*
+ * In --output-dir: the written file takes the next free name.  Without
+ * RENAME_NOREPLACE (some file systems) a plain rename: names are ours.
+ */
+static int rename_to_next(struct output *o, const char *tmp, char *name, size_t len)
+{
+	int err;
+
+	do {
+		next_name(o, name, len);
+		err = renameat2(o->dirfd, tmp, o->dirfd, name, RENAME_NOREPLACE) ? errno : 0;
+		if (err == EINVAL)
+			err = renameat(o->dirfd, tmp, o->dirfd, name) ? errno : 0;
+	} while (err == EEXIST);
+	return -err;
+}
+
+/*
+ * The directory of path held open, and path's last component: for the
+ * *at calls that make and replace the file there.  Fails (one line
+ * printed) on a name too long, a directory that cannot be opened, or a
+ * path that names a link, a directory or a special file now.
+ */
+static int out_path_open(struct out_path *p, const char *path, bool replaced)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	char dir[PATH_MAX];
+	struct stat st;
+
+	p->path = path;
+	if (strlen(path) >= PATH_MAX || strlen(name) > NAME_MAX) {
+		err_msg("cannot write '%.64s...': name too long (PATH_MAX %d, NAME_MAX %d)",
+			path, PATH_MAX, NAME_MAX);
+		return -ENAMETOOLONG;
+	}
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
+		err_msg("cannot write '%s': a directory, not a file name", path);
+		return -EISDIR;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? (slash == path ? "/" : path) : ".");
+	strcpy(p->name, name);
+	p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dirfd < 0) {
+		err_msg("cannot write '%s': directory '%s': %s", path, dir, strerror(errno));
+		return -errno;
+	}
+	if (fstatat(p->dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISLNK(st.st_mode)) {
+		err_msg("cannot write '%s': a symbolic link (refused: give the file itself)",
+			path);
+		return -ELOOP;
+	}
+	/* A replaced file is renamed over: a device node would be replaced. */
+	if (!S_ISREG(st.st_mode) && (replaced || !S_ISCHR(st.st_mode))) {
+		err_msg("cannot write '%s': not a regular file", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Can files be made in dirfd?  Tried now, so a bad path fails at the start. */
+static int check_writable(int dirfd, const char *shown)
+{
+	char tmp[TEMP_NAME_MAX];
+	int fd = create_temp(dirfd, tmp);
+
+	if (fd < 0) {
+		err_msg("cannot write in the directory of '%s': %s", shown, strerror(-fd));
+		return fd;
+	}
+	close(fd);
+	unlinkat(dirfd, tmp, 0);
+	return 0;
+}
+
+static void out_path_close(struct out_path *p)
+{
+	if (p->dirfd >= 0)
+		close(p->dirfd);
+	p->dirfd = -1;
+}
+
+/*
+ * Write a whole file to p: under a temporary name, renamed over p at the
+ * end, so a reader never sees half of it.  write_fn(f, arg) writes it.
+ */
+static int replace_file(const struct out_path *p, int (*write_fn)(FILE *, const void *),
+			const void *arg)
+{
+	char tmp[TEMP_NAME_MAX];
+	FILE *f = open_temp(p->dirfd, tmp);
+	int err;
+
+	if (!f) {
+		err_msg("cannot create a file next to '%s': %s", p->path, strerror(errno));
+		return -errno;
+	}
+	err = close_temp(f, write_fn(f, arg));
+	if (!err && renameat(p->dirfd, tmp, p->dirfd, p->name))
+		err = -errno;
+	if (err) {
+		unlinkat(p->dirfd, tmp, 0);
+		err_msg("cannot write '%s': %s", p->path, strerror(-err));
+	}
+	return err;
 }
 
 static void close_stream(struct output *o)
@@ -90,7 +275,7 @@ static int rotate(struct output *o)
 	int fd;
 
 	close_stream(o);
-	fd = create_in_dir(o, "", o->name, sizeof(o->name));
+	fd = create_in_dir(o, o->name, sizeof(o->name));
 	if (fd < 0) {
 		err_msg("cannot create a file in '%s': %s", o->opts->output_dir, strerror(-fd));
 		return fd;
@@ -120,12 +305,37 @@ static bool period_over(struct output *o)
 	return size >= 0 && (uint64_t)size >= o->opts->rotate_size;
 }
 
-static int open_output_file(struct output *o, const char *mode)
+/*
+ * --output FILE of a stream format.  O_NONBLOCK: a FIFO planted there
+ * since the start would block the open (ENXIO instead), and is refused
+ * after it like any file that is neither regular nor a character device.
+ */
+static int open_output_file(struct output *o, bool append)
 {
-	o->stream = fopen(o->opts->output_path, mode);
-	if (!o->stream) {
-		err_msg("cannot open output '%s': %s", o->opts->output_path, strerror(errno));
-		return -errno;
+	int fd = openat(o->file.dirfd, o->file.name, O_WRONLY | O_CREAT | O_NOFOLLOW |
+			O_NONBLOCK | O_CLOEXEC | (append ? O_APPEND : 0), 0644);
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0)
+		err = errno == ENXIO ? -EINVAL : -errno;
+	else if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		err = -EINVAL;
+	else if (S_ISREG(st.st_mode) && !append && ftruncate(fd, 0))
+		err = -errno;
+	if (!err && fcntl(fd, F_SETFL, append ? O_APPEND : 0))
+		err = -errno;
+	if (!err && !(o->stream = fdopen(fd, append ? "a" : "w")))
+		err = -errno;
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		err_msg("cannot open output '%s': %s", o->file.path,
+			err == -EINVAL ? "not a regular file" :
+			err == -ELOOP ? "a symbolic link" : strerror(-err));
+		return err;
 	}
 	o->stream_owned = true;
 	return 0;
@@ -159,37 +369,64 @@ static void release_events(struct output *o)
 	o->stream = stdout;
 }
 
+/* --output-dir: made if missing, reused if there (its files count towards keep). */
+static int open_output_dir(struct output *o, const char *dir)
+{
+	if (strlen(dir) >= PATH_MAX - NAME_MAX) {
+		err_msg("cannot use directory '%.64s...': path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		err_msg("cannot create directory '%s': %s", dir, strerror(errno));
+		return -errno;
+	}
+	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (o->dirfd < 0) {
+		err_msg("cannot open directory '%s': %s", dir,
+			errno == ELOOP ? "a symbolic link" : strerror(errno));
+		return -errno;
+	}
+	return check_writable(o->dirfd, dir);
+}
+
+/*
+ * --output FILE or --html FILE: checked, its directory held.  A file
+ * replaced at each report is made there: tried now.  A stream file is
+ * opened now, which is the same test.
+ */
+static int open_out_path(struct out_path *p, const char *path, bool replaced)
+{
+	int err = out_path_open(p, path, replaced);
+
+	return err || !replaced ? err : check_writable(p->dirfd, path);
+}
+
 int output_open(struct output *o, const struct options *opts)
 {
 	int err = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->dirfd = o->file.dirfd = o->html_file.dirfd = -1;
 	o->opts = opts;
 	o->format = renderer_of(opts->format);
 	if (!o->format) {
 		err_msg("unknown output format %d", (int)opts->format);
 		return -EINVAL;
 	}
-	o->dirfd = -1;
 	o->stream = stdout;
-	if (opts->output_dir) {
-		/* An existing directory is reused: its old files count towards keep. */
-		if (mkdir(opts->output_dir, 0755) && errno != EEXIST) {
-			err_msg("cannot create directory '%s': %s", opts->output_dir,
-				strerror(errno));
-			return -errno;
-		}
-		o->dirfd = open(opts->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (o->dirfd < 0) {
-			err_msg("cannot open directory '%s': %s", opts->output_dir,
-				strerror(errno));
-			return -errno;
-		}
-	}
+	if (opts->output_dir)
+		err = open_output_dir(o, opts->output_dir);
+	if (!err && opts->output_path)
+		err = open_out_path(&o->file, opts->output_path,
+				    o->format->one_report_per_file);
+	if (!err && opts->html_path)
+		err = open_out_path(&o->html_file, opts->html_path, true);
+	if (err)
+		return err;
 	if (o->dirfd >= 0 && !o->format->one_report_per_file)
 		err = rotate(o);
 	else if (opts->output_path && !o->format->one_report_per_file)
-		err = open_output_file(o, "we");
+		err = open_output_file(o, false);
 	if (err)
 		return err;
 	if (opts->html_path) {
@@ -202,51 +439,53 @@ int output_open(struct output *o, const struct options *opts)
 	return o->live ? capture_events(o) : 0;
 }
 
+static int write_report(FILE *f, const void *arg)
+{
+	const struct output_job *job = arg;
+
+	return job->o->format->report(f, job->r);
+}
+
+static int write_html(FILE *f, const void *arg)
+{
+	return html_page_write(f, arg);
+}
+
+/* A whole snapshot in the next file of --output-dir. */
+static int write_snapshot_in_dir(struct output *o, const struct report *r)
+{
+	char tmp[TEMP_NAME_MAX], name[NAME_MAX + 1] = "";
+	FILE *f = open_temp(o->dirfd, tmp);
+	int err;
+
+	if (!f) {
+		err_msg("cannot create a file in '%s': %s", o->opts->output_dir,
+			strerror(errno));
+		return -errno;
+	}
+	err = close_temp(f, o->format->report(f, r));
+	if (!err)
+		err = rename_to_next(o, tmp, name, sizeof(name));
+	if (err) {
+		unlinkat(o->dirfd, tmp, 0);
+		err_msg("cannot write '%s/%s': %s", o->opts->output_dir, name, strerror(-err));
+		return err;
+	}
+	prune(o);
+	return 0;
+}
+
 /*
- * A whole snapshot in a file of the directory (or replacing FILE): written
- * under a dot name, then renamed, so a reader never sees a partial profile.
+ * A whole snapshot in a file of the directory, or replacing FILE: a
+ * reader never sees a partial profile.
  */
 static int write_snapshot_file(struct output *o, const struct report *r)
 {
-	char tmp[NAME_MAX + 1], name[NAME_MAX + 1];
-	int dirfd = o->dirfd, fd, err;
-	const char *final_name;
-	FILE *f;
+	struct output_job job = { .o = o, .r = r };
 
-	if (dirfd >= 0) {
-		fd = create_in_dir(o, ".", tmp, sizeof(tmp));
-		final_name = name;
-		snprintf(name, sizeof(name), "%s", tmp + 1);
-	} else {
-		dirfd = AT_FDCWD;
-		final_name = o->opts->output_path;
-		snprintf(tmp, sizeof(tmp), "%s.tmp", o->opts->output_path);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			fd = -errno;
-	}
-	if (fd < 0) {
-		err_msg("cannot create '%s': %s", tmp, strerror(-fd));
-		return fd;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
-	err = o->format->report(f, r);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && renameat(dirfd, tmp, dirfd, final_name))
-		err = -errno;
-	if (err) {
-		unlinkat(dirfd, tmp, 0);
-		err_msg("cannot write '%s': %s", final_name, strerror(-err));
-		return err;
-	}
 	if (o->dirfd >= 0)
-		prune(o);
-	return 0;
+		return write_snapshot_in_dir(o, r);
+	return replace_file(&o->file, write_report, &job);
 }
 
 static int write_records(struct output *o, const struct report *r)
@@ -287,13 +526,12 @@ int output_report(struct output *o, const struct report *r)
 	if (o->html) {
 		int e = html_page_add(o->html, r);
 
-		/* Continuous mode refreshes the page; otherwise it is written at exit. */
-		if (!e && (r->final || o->dirfd >= 0))
-			e = html_page_write(o->html, o->opts->html_path);
-		if (e) {
+		if (e)
 			err_msg("cannot write '%s': %s", o->opts->html_path, strerror(-e));
-			err = err ? err : e;
-		}
+		/* Continuous mode refreshes the page; otherwise it is written at exit. */
+		else if (r->final || o->dirfd >= 0)
+			e = replace_file(&o->html_file, write_html, o->html);
+		err = err ? err : e;
 	}
 	return err;
 }
@@ -305,7 +543,7 @@ int output_reopen(struct output *o)
 	if (o->opts->output_path && !o->format->one_report_per_file) {
 		close_stream(o);
 		/* Append: the file may have been recreated by someone else. */
-		return open_output_file(o, "ae");
+		return open_output_file(o, true);
 	}
 	return 0;
 }
@@ -338,4 +576,6 @@ void output_close(struct output *o)
 	if (o->dirfd >= 0)
 		close(o->dirfd);
 	o->dirfd = -1;
+	out_path_close(&o->file);
+	out_path_close(&o->html_file);
 }

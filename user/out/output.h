@@ -24,6 +24,17 @@
 struct html_page;
 struct live_view;
 
+/*
+ * --output FILE or --html FILE: reached through its directory, held open
+ * from the start, so the file is always made or replaced in the directory
+ * checked then, and never through a symbolic link at FILE.
+ */
+struct out_path {
+	const char *path;         /* as given, for messages */
+	int dirfd;                /* its directory, or -1 */
+	char name[NAME_MAX + 1];  /* its last component */
+};
+
 struct output {
 	const struct options *opts;
 	const struct renderer *format; /* the row of opts->format */
@@ -33,13 +44,19 @@ struct output {
 	uint64_t period_start_ms; /* CLOCK_MONOTONIC start of the current file */
 	unsigned int seq;        /* file sequence number in this run */
 	char name[NAME_MAX + 1]; /* current file in dirfd */
+	struct out_path file;    /* --output */
+	struct out_path html_file; /* --html */
 	struct html_page *html;  /* --html, or NULL */
 	struct live_view *live;  /* --live on a terminal, or NULL */
 	char *events;            /* --live: records written since the last report */
 	size_t nevents;
 };
 
-/* Open what opts ask for; on failure prints one line and returns -errno. */
+/*
+ * Open what opts ask for, and check now that every output can be written
+ * (a bad --html path fails here, not after the run); on failure prints one
+ * line and returns -errno.
+ */
 int output_open(struct output *o, const struct options *opts);
 
 /*

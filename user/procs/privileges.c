@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Privilege and BTF checks, so failures are named before libbpf's noise. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include "procs/privileges.h"
 
 #ifndef CAP_PERFMON
@@ -17,46 +23,89 @@ static bool cap_effective(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
-bool have_tracing_privileges(void)
+/*
+ * CAP_SYS_ADMIN: the uprobe perf PMU asks for it itself (the kernel's
+ * perf_uprobe_event_init; CAP_PERFMON is not enough there), and it also
+ * stands for CAP_BPF and CAP_PERFMON.  CAP_SYS_PTRACE: the maps and files
+ * of /proc/PID of a process with other ids or more capabilities.
+ */
+const char *missing_tracing_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = { 0 };
+	bool admin, ptrace;
 
 	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	if (cap_effective(data, CAP_SYS_ADMIN))
-		return true;
-	return cap_effective(data, CAP_BPF) && cap_effective(data, CAP_PERFMON) &&
-	       cap_effective(data, CAP_SYS_PTRACE);
+		return geteuid() == 0 ? NULL : "CAP_SYS_ADMIN and CAP_SYS_PTRACE";
+	admin = cap_effective(data, CAP_SYS_ADMIN);
+	ptrace = cap_effective(data, CAP_SYS_PTRACE);
+	if (!admin && !ptrace)
+		return "CAP_SYS_ADMIN and CAP_SYS_PTRACE";
+	if (!admin)
+		return "CAP_SYS_ADMIN";
+	return ptrace ? NULL : "CAP_SYS_PTRACE";
 }
 
 /*
- * Measured with only some capabilities (capsh --drop, README "Kubernetes"):
- * reading another process's /proc/PID/root and maps needs CAP_SYS_PTRACE
- * (its capabilities are not a subset of ours), and perf_event_open of a
- * uprobe refuses CAP_BPF + CAP_PERFMON alone (EACCES) on kernels up to
- * 6.18 at least: CAP_SYS_ADMIN.  Without them a probe failure looks like
- * a missing allocator, so the caller names the capability instead.
+ * The initial pid namespace has a fixed inode number (PROC_PID_INIT_INO
+ * in the kernel's proc_ns.h, since Linux 3.8).  Comparing with
+ * /proc/1/ns/pid would not do: inside a namespace with its own /proc,
+ * pid 1 is that namespace's init, in the same namespace as we are.
  */
-const char *missing_probe_capability(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { 0 };
+#define PID_NS_INIT_INO 0xEFFFFFFCu
 
-	if (syscall(SYS_capget, &hdr, data))
-		return NULL;
-	if (!cap_effective(data, CAP_SYS_PTRACE))
-		return cap_effective(data, CAP_SYS_ADMIN) ? "CAP_SYS_PTRACE"
-							  : "CAP_SYS_ADMIN and CAP_SYS_PTRACE";
-	if (!cap_effective(data, CAP_SYS_ADMIN))
-		return "CAP_SYS_ADMIN";
-	return NULL;
+bool in_initial_pid_namespace(void)
+{
+	struct stat st;
+
+	/* No /proc at all: the checks that need it say so. */
+	if (stat("/proc/self/ns/pid", &st))
+		return true;
+	return st.st_ino == PID_NS_INIT_INO;
 }
 
-const char *find_kernel_btf(const char *override)
+/*
+ * --btf FILE: a regular file (a FIFO would block the open, a device could
+ * stream forever), holding BTF.  The file stays open and libbpf reads it
+ * through /proc/self/fd, so what was checked is what is loaded.
+ */
+static const char *open_btf_file(const char *path, const char **why)
+{
+	static char fd_path[32];
+	struct stat st;
+	struct btf *btf;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		close(fd);
+		return NULL;
+	}
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
+	btf = btf__parse(fd_path, NULL);
+	if (!btf) {
+		*why = "no BTF in it (neither raw BTF nor an ELF file with a .BTF section)";
+		close(fd);
+		return NULL;
+	}
+	btf__free(btf);
+	return fd_path;
+}
+
+const char *find_kernel_btf(const char *override, const char **why)
 {
 	static const char sysfs_btf[] = "/sys/kernel/btf/vmlinux";
-	const char *p = override ? override : sysfs_btf;
 
-	return access(p, R_OK) ? NULL : p;
+	if (override)
+		return open_btf_file(override, why);
+	if (access(sysfs_btf, R_OK)) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	return sysfs_btf;
 }

@@ -5,13 +5,19 @@
 
 #include <stdbool.h>
 
-/* CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON (+ CAP_SYS_PTRACE for /proc of others). */
-bool have_tracing_privileges(void);
+/* The capabilities the tracer lacks, by name ("CAP_SYS_ADMIN"), or NULL. */
+const char *missing_tracing_capabilities(void);
 
-/* The capabilities probing other processes lacks ("CAP_SYS_ADMIN"...), or NULL. */
-const char *missing_probe_capability(void);
+/*
+ * BPF sees the pids of the initial pid namespace: in another one, the
+ * pids the user gives would match nothing.
+ */
+bool in_initial_pid_namespace(void);
 
-/* Path of kernel BTF to use, or NULL if there is none (override may be NULL). */
-const char *find_kernel_btf(const char *override);
+/*
+ * Path of kernel BTF to use: the override (--btf, checked to be a regular
+ * file with BTF in it) or the kernel's.  NULL with *why said otherwise.
+ */
+const char *find_kernel_btf(const char *override, const char **why);
 
 #endif

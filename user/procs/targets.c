@@ -57,6 +57,50 @@ static pid_t ns_pid_of(pid_t pid)
 	return last == pid ? 0 : last;
 }
 
+/* The Tgid: line of /proc/PID/status, the process of a thread; 0 if unknown. */
+static pid_t thread_group_of(pid_t pid)
+{
+	char path[64], line[256];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 && tgid <= INT32_MAX ? (pid_t)tgid : 0;
+}
+
+void targets_resolve_threads(pid_t *pids, int *npids)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < *npids; i++) {
+		pid_t tgid = thread_group_of(pids[i]);
+
+		if (tgid && tgid != pids[i]) {
+			verbose_msg(0, "%d is a thread of %d; tracing process %d",
+				    (int)pids[i], (int)tgid, (int)tgid);
+			pids[i] = tgid;
+		}
+		/* A process named twice, directly or by a thread, is traced once. */
+		for (j = 0; j < n && pids[j] != pids[i]; j++)
+			;
+		if (j == n)
+			pids[n++] = pids[i];
+	}
+	*npids = n;
+}
+
+void target_rebase_rss(struct target *tg)
+{
+	tg->rss_at_attach = procfs_rss_bytes(tg->pid);
+}
+
 int target_find(const struct tracer *t, pid_t pid)
 {
 	size_t i;

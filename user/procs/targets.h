@@ -64,6 +64,15 @@ int target_arm(struct tracer *t, const struct target *tg);
 int target_find(const struct tracer *t, pid_t pid);
 
 /*
+ * -p names threads too (their /proc/TID is reachable): each becomes its
+ * process, with a line on stderr saying so, and the list loses duplicates.
+ */
+void targets_resolve_threads(pid_t *pids, int *npids);
+
+/* RSS growth counts from now: a -c command has just exec'd its program. */
+void target_rebase_rss(struct target *tg);
+
+/*
  * Catch up with what tg maps now: probes on the allocator objects not
  * probed yet (and the syscall tracepoints if its program needs them), its
  * symbols, name and unwind tables.  With must_probe (-p), a failure to
