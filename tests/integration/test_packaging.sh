@@ -56,7 +56,7 @@ pk_check_leak() {
 
 # The probes' places, for a -vv log: "function at offset+skip (insn...)".
 pk_placements() {
-	sed -n 's/.*: probed \([a-z_]* at file offset [0-9a-fx+]* ([^)]*)\).*/\1/p' "$1" | sort
+	sed -n 's/.*: probed \([a-z_0-9]* at file offset 0x[0-9a-f]*: [^ ]* [^ ]*\).*/\1/p' "$1" | sort
 }
 
 test_packaging_static_no_dynamic_deps() {
@@ -83,7 +83,7 @@ test_packaging_static_same_placement() {
 	st=$(pk_placements "$T/static.err")
 	assert_gt "$(grep -c . <<<"$dyn")" 5 "probes placed by the dynamic build"
 	assert_eq "$dyn" "$st" "placements, dynamic vs static"
-	assert_match '\+[1-9][0-9]* \(' "$st" "a probe moved past the entry (static)"
+	assert_match '\+0x[1-9a-f][0-9a-f]* ' "$st" "a probe moved past the entry (static)"
 	assert_eq 0 "$(grep -c 'placement unavailable\|disassembler' "$T/static.err")" "placement warnings"
 }
 
