@@ -62,7 +62,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(filter-out tests/targets/lib%.c tests/targets/alloc_direct.c,\
 	$(wildcard tests/targets/*.c))
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
-	$(OUT)/targets/libleakshared.so $(OUT)/targets/static_leak_stripped \
+	$(OUT)/targets/libleakshared.so $(OUT)/targets/libcraftedcfi.so \
+	$(OUT)/targets/static_leak_stripped \
 	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc \
 	$(OUT)/targets/leak_exact_musl_dynamic $(OUT)/targets/alloc_direct_mimalloc \
 	$(OUT)/targets/alloc_direct_tcmalloc $(OUT)/targets/prefixed_jemalloc_my \
@@ -284,6 +285,9 @@ $(OUT)/targets/%: tests/targets/%.c tests/targets/target_util.h | $(OUT)
 $(OUT)/targets/libleakshared.so: tests/targets/libleakshared.c | $(OUT)
 	$(CC) -O0 -g -fno-omit-frame-pointer -shared -fPIC -o $@ $<
 $(OUT)/targets/shared_leak: $(OUT)/targets/libleakshared.so
+# The same with CFI that costs libdw gigabytes (hostile tests).
+$(OUT)/targets/libcraftedcfi.so: tests/targets/libcraftedcfi.c | $(OUT)
+	$(CC) -O0 -g -fno-omit-frame-pointer -shared -fPIC -o $@ $<
 TARGET_LDLIBS_shared_leak := -L$(OUT)/targets -lleakshared -Wl,-rpath,'$$ORIGIN'
 TARGET_LDLIBS_jemalloc_leak := -ljemalloc
 TARGET_LDLIBS_static_leak := -static

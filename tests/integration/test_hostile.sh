@@ -294,3 +294,36 @@ test_hostile_service_rss_flat() {
 exits_seen() {
 	[ "$(grep -c '"type":"process_exit"' "$TR_OUT")" -ge "$1" ]
 }
+
+# A library any user can write whose CFI says register 80 000 000 is
+# undefined (tests/targets/libcraftedcfi.c): libdw zeroes a 1.3 GB register
+# file for each row of that function (5 s, 1.2 GiB in the tracer before
+# user/unwind/unwind_isolate.c).  The tracer reads CFI in a child limited in
+# memory and time: its memory cgroup (tracer, child, BPF maps, page cache)
+# peaks as in any run, and the leak is reported exactly.
+test_hostile_crafted_cfi() {
+	local lib cg peak
+	[ -w /sys/fs/cgroup/memory ] || fail "no writable cgroup v1 memory controller"
+	pub_dir
+	lib=$PUB/libcrafted.so
+	cp "$(target libcraftedcfi.so)" "$lib"
+	chown 65534:65534 "$lib"
+	cg=/sys/fs/cgroup/memory/memleakbpf-cfi-$$
+	mkdir "$cg" || fail "cannot create $cg"
+	start_target PID "${NOBODY[@]}" "$(target hostile)" lib "$lib" "$PUB/go" 50 1000
+	WAIT_SECS=5 wait_for grep -q ready "$T/target.out" || fail "hostile did not start"
+	local -a TR_WRAP=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg")
+	tracer_bg -v --format json -o 0 -p "$PID" 1
+	tracer_attached
+	touch "$PUB/go"
+	wait_for grep -q done "$T/target.out" || fail "hostile did not leak: $(cat "$T/target.err")"
+	REPORTS0=$(grep -c '"type":"report"' "$TR_OUT")
+	WAIT_SECS=10 wait_for reports_after 1 || fail "no report after the leak (tracer: $(tail -n 2 "$TR_ERR"))"
+	stop_tracer
+	final_report
+	peak=$(cat "$cg/memory.max_usage_in_bytes")
+	rmdir "$cg"
+	assert_eq 50000 "$(jf --arg m "$lib" '[.stacks[] | select(.frames[0].module == $m) | .bytes] | add')" \
+		"bytes from the crafted library"
+	assert_le "$peak" $((256 << 20)) "peak bytes of the tracer's memory cgroup"
+}

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "unwind/unwind_tables.h"
 
@@ -191,6 +192,44 @@ static void test_not_elf(void **state)
 	close(fd);
 }
 
+/* The child builds exactly what the tracer would build itself. */
+static void test_isolated_same_rows(void **state)
+{
+	struct unwind_table t;
+	int fd = open("/proc/self/exe", O_RDONLY);
+
+	assert_int_equal(unwind_table_build_isolated(fd, 64ull << 20, &t), 0);
+	close(fd);
+	assert_int_equal(t.nrows, self.nrows);
+	assert_int_equal(t.nsegs, self.nsegs);
+	assert_int_equal(t.covered_bytes, self.covered_bytes);
+	assert_int_equal(t.rbp_bytes, self.rbp_bytes);
+	assert_memory_equal(t.rows, self.rows, t.nrows * sizeof(*t.rows));
+	assert_memory_equal(t.segs, self.segs, sizeof(t.segs));
+	unwind_table_free(&t);
+}
+
+/*
+ * A 9 KB file whose CFI names a huge register (found by the fuzzer): libdw
+ * would zero 1.3 GB for it.  The child's limit turns that into a failed
+ * row: the largest child stays far below it.
+ */
+static void test_isolated_crafted_register_file(void **state)
+{
+	struct unwind_table t;
+	struct rusage ru;
+	int fd = open("tests/fuzz/corpus/unwind/register_number_huge", O_RDONLY);
+
+	assert_true(fd >= 0);
+	unwind_table_build_isolated(fd, 64ull << 20, &t);
+	close(fd);
+	unwind_table_free(&t);
+	assert_int_equal(getrusage(RUSAGE_CHILDREN, &ru), 0);
+	/* Its limit: what the test maps, the file and 64 MiB (unlimited: 240 MiB
+	 * to 1.3 GiB, however far it got before it was killed at 2 s). */
+	assert_true(ru.ru_maxrss < 96 * 1024);  /* KiB */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +241,8 @@ int main(void)
 		cmocka_unit_test(test_bias),
 		cmocka_unit_test(test_frame_pointer_heuristic),
 		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_isolated_same_rows),
+		cmocka_unit_test(test_isolated_crafted_register_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -28,6 +28,10 @@
 #include "unwind/unwind_loader.h"
 #include "unwind/unwind_tables.h"
 
+/* What reading one object's CFI may take beyond the file itself (libjvm's
+ * 230 000 rows: 20 MiB). */
+#define UNWIND_BUILD_MEM_BYTES (256ull << 20)
+
 struct unw_object {
 	dev_t dev;
 	ino_t ino;
@@ -194,10 +198,12 @@ static struct unw_object *add_object(struct unwinder *u, int fd, const struct st
 	o->ino = st->st_ino;
 	o->size = st->st_size;
 	o->mtime = st->st_mtim;
-	err = unwind_table_build(fd, &t);
+	err = unwind_table_build_isolated(fd, UNWIND_BUILD_MEM_BYTES, &t);
 	if (err) {
-		verbose_msg(1, "unwind: %s: no usable CFI (%s): frame pointers", path,
-			    strerror(-err));
+		verbose_msg(err == -ENOENT ? 1 : 0, "unwind: %s: %s: frame pointers", path,
+			    err == -ENOENT ? "no usable CFI" :
+			    err == -ETIME ? "CFI too costly to read (time budget spent)" :
+			    err == -EPIPE ? "the CFI reader failed" : strerror(-err));
 		return o;
 	}
 	memcpy(o->segs, t.segs, sizeof(o->segs));

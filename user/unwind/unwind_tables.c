@@ -29,6 +29,24 @@
  * crafted one would keep the tracer busy for seconds per segment). */
 #define MAX_GAP_STEPS (1u << 22)
 
+/*
+ * libdw interprets an FDE's instructions from its start for every row and
+ * sizes its register file by the highest register an instruction names:
+ * a crafted .eh_frame costs up to a second per row.  The object's own
+ * file is the target's to craft, so its table gets a time budget that
+ * grows with its code (the largest objects here, libjvm at 20 MiB of
+ * code, take 0.3-1.7 s): past it the object unwinds by frame pointers.
+ */
+#define BUILD_BUDGET_BASE_NS 1000000000ull
+#define BUILD_BUDGET_NS_PER_MIB (1000000000ull / 8)
+#define BUILD_BUDGET_MAX_NS 10000000000ull
+
+struct build_ctx {
+	Dwarf_CFI *cfi;
+	unsigned int gap_steps;
+	uint64_t deadline_ns;
+};
+
 static int push_row(struct unwind_table *t, const struct memleak_unwind_row *r)
 {
 	struct memleak_unwind_row *last = t->nrows ? &t->rows[t->nrows - 1] : NULL;
@@ -108,9 +126,15 @@ static void classify(Dwarf_Frame *fr, struct memleak_unwind_row *r)
 	}
 }
 
+uint64_t unwind_table_budget_ns(uint64_t code_bytes)
+{
+	uint64_t ns = BUILD_BUDGET_BASE_NS + (code_bytes >> 20) * BUILD_BUDGET_NS_PER_MIB;
+
+	return ns < BUILD_BUDGET_MAX_NS ? ns : BUILD_BUDGET_MAX_NS;
+}
+
 /* Rows of one executable segment [lo, hi), ending with a NONE row at hi. */
-static int build_segment(Dwarf_CFI *cfi, uint64_t lo, uint64_t hi, struct unwind_table *t,
-			 unsigned int *gap_steps)
+static int build_segment(struct build_ctx *ctx, uint64_t lo, uint64_t hi, struct unwind_table *t)
 {
 	struct memleak_unwind_row none = {};
 	uint64_t addr = lo;
@@ -122,12 +146,14 @@ static int build_segment(Dwarf_CFI *cfi, uint64_t lo, uint64_t hi, struct unwind
 		Dwarf_Addr start, end;
 		Dwarf_Frame *fr;
 
-		if (dwarf_cfi_addrframe(cfi, addr, &fr)) {
+		if (mono_ns() > ctx->deadline_ns)
+			return -ETIME;
+		if (dwarf_cfi_addrframe(ctx->cfi, addr, &fr)) {
 			none.pc = (uint32_t)addr;
 			err = push_row(t, &none);
 			if (err)
 				return err;
-			if (++*gap_steps > MAX_GAP_STEPS)
+			if (++ctx->gap_steps > MAX_GAP_STEPS)
 				break;
 			addr++;
 			continue;
@@ -211,7 +237,8 @@ int unwind_table_build_elf(Elf *elf, struct unwind_table *t)
 {
 	Dwarf *dw = NULL;
 	Dwarf_CFI *cfi, *own = NULL;
-	unsigned int gap_steps = 0;
+	struct build_ctx ctx = {};
+	uint64_t code_bytes = 0;
 	size_t i;
 	int err;
 
@@ -234,9 +261,12 @@ int unwind_table_build_elf(Elf *elf, struct unwind_table *t)
 		err = -ENOENT;
 		goto out;
 	}
+	for (i = 0; i < t->nsegs; i++)
+		code_bytes += t->segs[i].filesz;
+	ctx.cfi = cfi;
+	ctx.deadline_ns = mono_ns() + unwind_table_budget_ns(code_bytes);
 	for (i = 0; i < t->nsegs && !err; i++)
-		err = build_segment(cfi, t->segs[i].vaddr, t->segs[i].vaddr + t->segs[i].filesz, t,
-				    &gap_steps);
+		err = build_segment(&ctx, t->segs[i].vaddr, t->segs[i].vaddr + t->segs[i].filesz, t);
 	if (!err && !t->covered_bytes)
 		err = -ENOENT;
 out:

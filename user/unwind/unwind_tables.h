@@ -31,9 +31,22 @@ struct unwind_table {
 
 /*
  * Build the table of the ELF object open on fd (not consumed).  Returns 0,
- * -ENOENT when the object has no CFI or no executable segment, or -errno.
+ * -ENOENT when the object has no CFI or no executable segment, -ETIME when
+ * its CFI costs more than its time budget (crafted), or -errno.
  */
 int unwind_table_build(int fd, struct unwind_table *t);
+
+/*
+ * The same in a child process that may use at most mem_bytes more memory
+ * than the tracer maps and is killed past the time budget: libdw's CFI
+ * interpreter sizes its register file by the highest register a crafted
+ * instruction names (1.3 GB zeroed for one row of a 9 KB file).  What the
+ * loader calls.  -ETIME when the child ran out of time, -ENOMEM of memory.
+ */
+int unwind_table_build_isolated(int fd, uint64_t mem_bytes, struct unwind_table *t);
+
+/* Time a table may take: 1 s plus 1/8 s per MiB of code, at most 10 s. */
+uint64_t unwind_table_budget_ns(uint64_t code_bytes);
 
 /* The same from an object libelf already has (the fuzzer's: elf_memory). */
 int unwind_table_build_elf(Elf *elf, struct unwind_table *t);
