@@ -30,8 +30,10 @@ assert_not_disclosed() {
 	! grep -q "$SECRET" "$TR_OUT" "$TR_ERR" || fail "the root-only secret appears in the output"
 }
 
-# stop_tracer: SIGINT ends the tracer within 5 s (detaching its probes takes
-# ~2 s today; a blocked or spinning read would never end), with exit 0.
+# stop_tracer: SIGINT ends the tracer, final report written, within
+# STOP_MS_MAX (500 ms: detaching takes ~0.1 s; a blocked or spinning read
+# would never end), with exit 0.  Under CPU hogs (IT_CPU_HOG, LOAD=1): 2 s.
+STOP_MS_MAX=${STOP_MS_MAX:-$([ "$IT_CPU_HOG" -gt 0 ] && echo 2000 || echo 500)}
 stop_tracer() {
 	local t0
 	t0=$(date +%s%N)
@@ -39,7 +41,7 @@ stop_tracer() {
 	tracer_wait 5
 	STOP_MS=$((($(date +%s%N) - t0) / 1000000))
 	assert_eq 0 "$TR_RC" "tracer exit code (stderr: $(head -c 300 "$TR_ERR"))"
-	assert_le "$STOP_MS" 5000 "milliseconds from SIGINT to exit"
+	assert_le "$STOP_MS" "$STOP_MS_MAX" "milliseconds from SIGINT to exit"
 }
 
 # assert_warned LINE: LINE is on stderr exactly once.
