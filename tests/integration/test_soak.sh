@@ -102,7 +102,7 @@ children_exited() {
 }
 
 test_soak_children_rss_flat() {
-	local pid points=() p rss=() first n secs deadline want
+	local pid points=() p rss=() first n secs deadline want t_prev
 	points=(50 500)
 	for ((n = 1000; n <= 1000 * SOAK_SCALE; n += 1000)); do
 		points+=("$n")
@@ -118,6 +118,7 @@ test_soak_children_rss_flat() {
 	tracer_attached
 	: >"$T/go-0"
 	deadline=$((SECONDS + secs))
+	t_prev=$SECONDS
 	for p in "${points[@]}"; do
 		WAIT_SECS=$((deadline - SECONDS + 60)) wait_for test -e "$T/at-$p" ||
 			fail "spawner did not reach $p children (rc: $(kill -0 "$pid" 2>/dev/null && echo running))"
@@ -126,7 +127,10 @@ test_soak_children_rss_flat() {
 			fail "tracer saw $(grep -c ') exited$' "$TR_ERR") of $p children exit"
 		rss+=("$(tracer_rss_kib)")
 		n=$p
-		[ "$SECONDS" -lt "$deadline" ] || break
+		# Timed runs end at a point: the next step must fit before the
+		# deadline with room (the last one took $SECONDS - t_prev).
+		[ $((SECONDS + 2 * (SECONDS - t_prev))) -lt "$deadline" ] || break
+		t_prev=$SECONDS
 		: >"$T/go-$p"
 	done
 	kill -KILL "$pid"
