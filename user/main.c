@@ -25,6 +25,7 @@
 #include "probes/attach.h"
 #include "probes/probe_place.h"
 #include "probes/uprobe_session.h"
+#include "procs/pidns.h"
 #include "procs/privileges.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
@@ -73,9 +74,11 @@ static int check_environment(struct tracer *t, const char **btf)
 			"processes' /proc files CAP_SYS_PTRACE): run as root", missing);
 		return EXIT_NOT_PRIVILEGED;
 	}
-	if (!in_initial_pid_namespace()) {
-		err_msg("running in a pid namespace other than the host's: BPF sees host "
-			"pids, which this one does not show; run memleakbpf on the host");
+	/* Pids are those of the tracer's namespace, so /proc must show them. */
+	if (!pidns_is_initial() && !pidns_proc_is_own()) {
+		err_msg("the /proc mounted here shows another pid namespace than the "
+			"tracer's: mount this namespace's /proc (unshare --mount-proc, "
+			"nsenter -p -m) or run memleakbpf on the host");
 		return EXIT_PID_NAMESPACE;
 	}
 	*btf = find_kernel_btf(o->btf_path, &why);
@@ -209,6 +212,7 @@ static int load_bpf(struct tracer *t, bool sessions)
 		strncpy((char *)skel->rodata->match_comm, t->opts.comm,
 			sizeof(skel->rodata->match_comm) - 1);
 	skel->rodata->match_cgroup_id = t->cgroup_id;
+	skel->rodata->view_pidns_inum = pidns_is_initial() ? 0 : pidns_inum();
 	if (t->opts.btf_path)
 		without_btf_programs(skel);
 	choose_sampled_programs(t, skel, sessions);
@@ -229,6 +233,16 @@ static int load_bpf(struct tracer *t, bool sessions)
 		return EXIT_BPF;
 	}
 	load_aggregator(t);
+	err = pidns_open(&t->view);
+	if (err) {
+		err_msg("running in a pid namespace other than the host's, and cannot load "
+			"the task iterator that finds the host pids of its processes: %s",
+			strerror(-err));
+		return EXIT_PID_NAMESPACE;
+	}
+	if (t->view)
+		verbose_msg(1, "pid namespace %u: pids are this namespace's, the kernel's "
+			    "host pids are looked up", pidns_inum());
 	/*
 	 * Kernel BPF run-time stats cost every BPF program of the host two
 	 * clock reads per run: growth mode, the one meant to cost nothing,
@@ -263,6 +277,7 @@ static int attach_event_probes(struct tracer *t)
 	if (!follows_events(&t->opts))
 		return EXIT_OK;
 	err = mappings_open(&t->maps, bpf_map__fd(t->skel->maps.events), targets_on_event, t);
+	t->maps.view = t->view;
 	if (!err)
 		err = attach_tracepoints(t->att);
 	if (!err && t->opts.syscalls)
@@ -541,6 +556,7 @@ static void cleanup(struct tracer *t)
 	launch_free(&t->launch);
 	unwinder_free(t->unw);
 	aggregator_free(t->agg);
+	pidns_free(t->view);
 	memleak_bpf__destroy(t->skel);
 	if (t->bpf_stats_fd >= 0)
 		close(t->bpf_stats_fd);

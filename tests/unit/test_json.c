@@ -339,7 +339,7 @@ static struct process_report procs[] = {
 	{ .pid = 1234, .comm = "myservice", .rss_bytes = 12897484,
 	  .outstanding_bytes = 1258291, .outstanding_allocs = 3456,
 	  .growth_bytes = 1024, .rss_growth_bytes = -4096, .ns_pid = 7, .ppid = 1,
-	  .respawn = true, .backing_bytes = 2097152, .mapped_bytes = 0 },
+	  .host_pid = 91234, .respawn = true, .backing_bytes = 2097152, .mapped_bytes = 0 },
 	{ .pid = 4321, .comm = "work\"er", .rss_bytes = -1, .outstanding_bytes = 4096,
 	  .outstanding_allocs = 4, .backing_bytes = -1, .mapped_bytes = -1, .exited = true },
 };
@@ -398,12 +398,12 @@ static const char full_expected[] =
 	"\"processes\":["
 	"{\"pid\":1234,\"comm\":\"myservice\",\"rss_bytes\":12897484,"
 	"\"outstanding_bytes\":1258291,\"outstanding_allocs\":3456,"
-	"\"growth_bytes\":1024,\"rss_growth_bytes\":-4096,\"ns_pid\":7,\"ppid\":1,"
+	"\"growth_bytes\":1024,\"rss_growth_bytes\":-4096,\"ns_pid\":7,\"host_pid\":91234,\"ppid\":1,"
 	"\"respawn\":true,"
 	"\"allocator_backing_bytes\":2097152,\"direct_mapped_bytes\":0,\"exited\":false,\"escalated\":false},"
 	"{\"pid\":4321,\"comm\":\"work\\\"er\",\"rss_bytes\":null,"
 	"\"outstanding_bytes\":4096,\"outstanding_allocs\":4,"
-	"\"growth_bytes\":0,\"rss_growth_bytes\":0,\"ns_pid\":null,\"ppid\":null,"
+	"\"growth_bytes\":0,\"rss_growth_bytes\":0,\"ns_pid\":null,\"host_pid\":null,\"ppid\":null,"
 	"\"respawn\":false,"
 	"\"allocator_backing_bytes\":null,\"direct_mapped_bytes\":null,\"exited\":true,\"escalated\":false}],"
 	"\"stacks\":["

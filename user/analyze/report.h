@@ -52,6 +52,8 @@ struct stack_report {
 struct process_report {
 	pid_t pid;
 	pid_t ns_pid;                /* pid inside its pid namespace; 0 = same */
+	pid_t host_pid;              /* pid in the host's pid namespace (what the
+				      * kernel sees); pid is the tracer's; 0 = unknown */
 	pid_t ppid;                  /* traced parent (--follow), 0 = none */
 	bool respawn;                /* replaces an exited child of the same parent */
 	int64_t growth_bytes;        /* outstanding change since the previous report */

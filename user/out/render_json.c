@@ -60,6 +60,7 @@ static void write_process(struct json_writer *w, const struct process_report *p)
 	json_i64_field(w, "growth_bytes", p->growth_bytes);
 	json_i64_field(w, "rss_growth_bytes", p->rss_growth_bytes);
 	json_i64_or_null_field(w, "ns_pid", p->ns_pid > 0 ? p->ns_pid : -1);
+	json_i64_or_null_field(w, "host_pid", p->host_pid > 0 ? p->host_pid : -1);
 	json_i64_or_null_field(w, "ppid", p->ppid > 0 ? p->ppid : -1);
 	json_bool_field(w, "respawn", p->respawn);
 	json_i64_or_null_field(w, "allocator_backing_bytes", p->backing_bytes);

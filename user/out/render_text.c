@@ -113,6 +113,9 @@ static void print_process(FILE *out, const struct process_report *p)
 		p->outstanding_allocs, backing, mapped);
 	if (p->ns_pid > 0)
 		fprintf(out, "  ns-pid %d", (int)p->ns_pid);
+	/* The tracer runs in a pid namespace of its own: the kernel's pid too. */
+	if (p->host_pid > 0 && p->host_pid != p->pid)
+		fprintf(out, "  host-pid %d", (int)p->host_pid);
 	if (p->ppid > 0)
 		fprintf(out, "  child of %d", (int)p->ppid);
 	if (p->respawn)

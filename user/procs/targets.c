@@ -22,6 +22,7 @@
 #include "out/render.h"
 #include "pipeline.h"
 #include "probes/attach.h"
+#include "procs/pidns.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
 #include "symbols/symbolize.h"
@@ -123,7 +124,7 @@ static int grow_targets(struct tracer *t)
 
 int target_arm(struct tracer *t, const struct target *tg)
 {
-	__u32 key = tg->pid, gen = tg->gen;
+	__u32 key = tg->host_pid, gen = tg->gen;
 
 	if (bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &gen,
 				 sizeof(gen), BPF_ANY)) {
@@ -151,6 +152,14 @@ int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	struct target *tg;
 	int pi;
 
+	pid_t host = pidns_host_of(t->view, pid);
+
+	/* Never a silent empty report: a pid the kernel side cannot match. */
+	if (!host) {
+		err_msg("pid %d: not found among the kernel's processes as this pid "
+			"namespace sees them (exited?): cannot trace it", (int)pid);
+		return -1;
+	}
 	if (grow_targets(t) || mappings_add_pid(&t->maps, pid)) {
 		err_msg("cannot trace more processes (pid %d not traced)", (int)pid);
 		return -1;
@@ -161,6 +170,7 @@ int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	tg = &t->targets[t->ntargets];
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;
+	tg->host_pid = host;
 	tg->gen = gen;
 	tg->ppid = ppid;
 	tg->ns_pid = ns_pid_of(pid);
@@ -258,7 +268,7 @@ static void report_exit(struct tracer *t, struct target *tg)
 
 	clock_gettime(CLOCK_REALTIME, &e.time);
 	memcpy(e.comm, tg->comm, sizeof(e.comm));
-	records_totals(totals_fd, tg->pid, tg->gen, &e.outstanding_bytes,
+	records_totals(totals_fd, tg->host_pid, tg->gen, &e.outstanding_bytes,
 		       &e.outstanding_allocs);
 	if (render_exit(t->out, t->opts.format, &e))
 		err_msg("cannot write: %s", strerror(errno));
@@ -282,8 +292,9 @@ void target_exited(struct tracer *t, size_t i)
 	if (!t->service)
 		return; /* kept: the final report shows what it held */
 	report_exit(t, tg);
-	queue_drop(t, tg->pid, tg->gen);
+	queue_drop(t, tg->host_pid, tg->gen);
 	mappings_remove_pid(&t->maps, tg->pid);
+	pidns_forget(t->view, tg->pid);
 	/* No report shows its stacks again: its modules and frames can go. */
 	symbolizer_forget(t->sym, tg->pid);
 	tg->gone = true;
@@ -389,7 +400,7 @@ static void renew_at_exec(struct tracer *t, const struct memleak_event *e)
 		return;
 	tg = &t->targets[i];
 	/* Its mapped regions were reset in event order (mappings.c). */
-	queue_drop(t, tg->pid, tg->gen);
+	queue_drop(t, tg->host_pid, tg->gen);
 	tg->gen = e->gen;
 	tg->maps_sig = 0; /* the next maintenance probes and symbolizes it */
 	tg->exe_checked = false;

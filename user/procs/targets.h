@@ -19,7 +19,8 @@ struct memleak_event;
 
 /* A traced process as the tracer knows it. */
 struct target {
-	pid_t pid;
+	pid_t pid;             /* as the tracer's pid namespace sees it */
+	pid_t host_pid;        /* as the host's (BPF's) sees it (procs/pidns.h) */
 	uint32_t gen;          /* generation of its records (bpf/memleak.h) */
 	pid_t ppid;            /* traced parent it was forked from, or 0 */
 	pid_t ns_pid;          /* pid in its own pid namespace, or 0 if the same */
