@@ -25,6 +25,7 @@
 #include "probes/attach.h"
 #include "probes/probe_place.h"
 #include "probes/uprobe_session.h"
+#include "procs/k8s.h"
 #include "procs/pidns.h"
 #include "procs/privileges.h"
 #include "procs/procfs.h"
@@ -434,6 +435,33 @@ static int start_command(struct tracer *t)
 	return EXIT_OK;
 }
 
+/*
+ * --pod: its cgroup directory (or its container's), found on this node,
+ * then matched as --cgroup's.  Its processes, and on a kubelet's node every
+ * process, are labelled with their pod and container.
+ */
+static int find_pod(struct tracer *t)
+{
+	char path[PATH_MAX], err[1024];
+
+	t->k8s = t->opts.pod || k8s_on_node();
+	if (!t->opts.pod)
+		return EXIT_OK;
+	if (k8s_find_pod(t->opts.pod, t->opts.container, path, sizeof(path), err, sizeof(err))) {
+		err_msg("%s", err);
+		return EXIT_NO_SUCH_PID;
+	}
+	t->pod_cgroup = strdup(path);
+	if (!t->pod_cgroup) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	verbose_msg(1, "pod %s%s%s: cgroup %s", t->opts.pod, t->opts.container ? ", container " : "",
+		    t->opts.container ? t->opts.container : "", path);
+	t->opts.cgroup = t->pod_cgroup;
+	return EXIT_OK;
+}
+
 /* --cgroup: the kernel side matches processes by the directory's id. */
 static int find_cgroup(struct tracer *t)
 {
@@ -563,10 +591,13 @@ static void cleanup(struct tracer *t)
 	history_free(t->history);
 	alloc_table_free(&t->alloc_table);
 	symbolizer_free(t->sym);
-	for (i = 0; i < t->ntargets; i++)
+	for (i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].pidfd >= 0)
 			close(t->targets[i].pidfd);
+		free(t->targets[i].k8s);
+	}
 	free(t->targets);
+	free(t->pod_cgroup);
 	free(t->drops);
 	output_close(&t->output);
 	if (t->sigfd >= 0)
@@ -592,7 +623,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	verbosity = t.opts.verbose;
-	t.open_ended = t.opts.comm || t.opts.cgroup;
+	t.open_ended = t.opts.comm || t.opts.cgroup || t.opts.pod;
 	t.service = t.open_ended || t.opts.follow;
 	if (!t.opts.npids && !t.opts.command && !t.open_ended) {
 		t.opts.command = demo_command();
@@ -610,9 +641,12 @@ int main(int argc, char **argv)
 	}
 	rc = check_environment(&t, &btf);
 	if (!rc && t.service && t.opts.btf_path) {
-		err_msg("--follow, --comm and --cgroup need /sys/kernel/btf/vmlinux, not --btf");
+		err_msg("--follow, --comm, --cgroup and --pod need /sys/kernel/btf/vmlinux, "
+			"not --btf");
 		rc = EXIT_NO_BTF;
 	}
+	if (!rc)
+		rc = find_pod(&t);
 	if (!rc)
 		rc = find_cgroup(&t);
 	if (rc)

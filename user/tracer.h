@@ -62,6 +62,9 @@ struct tracer {
 	struct aggregator *agg;    /* age filter summed in the kernel; NULL = walk */
 	/* The tracer's pid namespace when not the host's (procs/pidns.h). */
 	struct pid_view *view;
+	/* Processes get their pod's labels (--pod, or a kubelet's node: procs/k8s.h). */
+	bool k8s;
+	char *pod_cgroup;          /* --pod: the directory --cgroup's matching uses */
 };
 
 #endif

@@ -22,6 +22,7 @@
 #include "out/render.h"
 #include "pipeline.h"
 #include "probes/attach.h"
+#include "procs/k8s.h"
 #include "procs/pidns.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
@@ -147,6 +148,8 @@ int target_add(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	return -1;
 }
 
+static struct k8s_identity *identify_pod(pid_t pid);
+
 int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 {
 	struct target *tg;
@@ -176,6 +179,8 @@ int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	tg->ns_pid = ns_pid_of(pid);
 	tg->prev_bytes = -1;
 	tg->rss_at_attach = procfs_rss_bytes(pid);
+	if (t->k8s)
+		tg->k8s = identify_pod(pid);
 	procfs_comm(pid, tg->comm, sizeof(tg->comm));
 	/* Service mode learns of exits from the kernel; saves a descriptor each. */
 	tg->pidfd = t->service ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
@@ -186,6 +191,19 @@ int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	if (pi >= 0 && t->targets[pi].exited_children)
 		tg->respawn = true;
 	return (int)t->ntargets++;
+}
+
+/* pid's pod and container, kept while it is traced; NULL if none. */
+static struct k8s_identity *identify_pod(pid_t pid)
+{
+	struct k8s_identity id, *copy;
+
+	if (!k8s_identify(pid, &id))
+		return NULL;
+	copy = malloc(sizeof(*copy));
+	if (copy)
+		*copy = id;
+	return copy;
 }
 
 void target_cover_mapping_calls(struct tracer *t, struct target *tg, const char *exe)
@@ -263,7 +281,8 @@ void targets_drop_records(struct tracer *t)
 
 static void report_exit(struct tracer *t, struct target *tg)
 {
-	struct exit_event e = { .pid = tg->pid, .ppid = tg->ppid, .respawn = tg->respawn };
+	struct exit_event e = { .pid = tg->pid, .ppid = tg->ppid, .respawn = tg->respawn,
+				.host_pid = tg->host_pid, .k8s = tg->k8s };
 	int totals_fd = bpf_map__fd(t->skel->maps.stack_totals);
 
 	clock_gettime(CLOCK_REALTIME, &e.time);
@@ -302,6 +321,7 @@ void target_exited(struct tracer *t, size_t i)
 	if (pi >= 0)
 		t->targets[pi].exited_children++;
 	/* Forgotten, so memory stays flat with workers coming and going. */
+	free(tg->k8s);
 	t->ntargets--;
 	memmove(&t->targets[i], &t->targets[i + 1], (t->ntargets - i) * sizeof(*tg));
 }

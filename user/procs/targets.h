@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "analyze/report.h"
 #include "probes/attach.h"
 
 struct tracer;
@@ -41,6 +42,7 @@ struct target {
 	uint64_t esc_rss_ms;
 	uint64_t esc_quiet_until_ms; /* no new escalation before this */
 	unsigned int escalations;
+	struct k8s_identity *k8s;    /* its pod and container (procs/k8s.h); NULL = none */
 };
 
 /*
