@@ -118,6 +118,37 @@ test_pidns_follow_inside() {
 	assert_match "pid $pid \\(fork_child\\) forked: traced" "$(cat "$TR_ERR")" "the fork, by namespace pids (-v)"
 }
 
+# --cgroup inside a namespace: a process of the namespace joins the cgroup
+# and exec's; matched at exec by the kernel (host pid), reported by its pid
+# in the namespace, which it wrote down itself.
+test_pidns_cgroup_inside() {
+	local holder cg nsenter_pid pid rec
+	[ -d /sys/fs/cgroup/unified ] || fail "no cgroup v2 hierarchy at /sys/fs/cgroup/unified"
+	cg=/sys/fs/cgroup/unified/memleakbpf-pidns-$$-$RANDOM
+	mkdir "$cg" || fail "cannot create $cg"
+	pidns_target holder "$(command -v sleep)" 60
+	TR_WRAP=(nsenter -t "$holder" -p -m)
+	tracer_bg -v --format json -o 0 --cgroup "$cg" 0.5 6
+	TR_WRAP=()
+	tracer_attached
+	nsenter -t "$holder" -p -m sh -c 'echo $$ >"$1/cgroup.procs" && echo $$ >"$3" &&
+		exec "$2" 5 3000 300' sh "$cg" "$(target leak_exact)" "$T/pid" &
+	nsenter_pid=$!
+	IT_BG+=("$nsenter_pid")
+	wait_pid "$nsenter_pid" 20
+	tracer_wait 30
+	rmdir "$cg" 2>/dev/null
+	assert_eq 0 "$TR_RC" "tracer exit code (stderr: $(grep -v unwind "$TR_ERR" | head -c 300))"
+	pid=$(cat "$T/pid")
+	assert_le "$pid" 10 "the process's pid, in a namespace of a few processes"
+	rec=$(pidns_exit_record "$pid")
+	[ -n "$rec" ] || fail "no process_exit record of pid $pid: $(grep process_exit "$TR_OUT" | head -c 300)"
+	assert_eq 15000 "$(jq '.outstanding_bytes' <<<"$rec")" "its leak at its exit"
+	assert_match '^[0-9]+$' "$(jq '.host_pid' <<<"$rec")" "host pid"
+	assert_ne "$pid" "$(jq '.host_pid' <<<"$rec")" "host pid"
+	assert_match "pid $pid \\(leak_exact\\) matched: traced" "$(cat "$TR_ERR")" "matched at exec (-v)"
+}
+
 # --comm inside a namespace: a matching process of the host, which the
 # namespace does not show, is neither found by the scan nor at its exec.
 test_pidns_comm_inside_sees_own_processes_only() {
