@@ -26,7 +26,7 @@ OUT      := build
 # first: libbpf's linker (1.1, and upstream still) takes a map's offset in
 # the BTF from the first file naming it, wrong when that is an extern
 # (bpftool gen skeleton then fails: "map relo failed to find map").
-BPF_SRCS := bpf/shared.bpf.c $(sort $(filter-out bpf/shared.bpf.c bpf/aggregate.bpf.c,\
+BPF_SRCS := bpf/shared.bpf.c $(sort $(filter-out bpf/shared.bpf.c bpf/aggregate.bpf.c bpf/pidns.bpf.c,\
 	$(wildcard bpf/*.bpf.c)))
 BPF_HDRS := $(wildcard bpf/*.h)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -37,6 +37,10 @@ SKEL     := $(OUT)/memleak.skel.h
 # kernel refusing it leaves the tracer working (user/collect/aggregate.c).
 AGG_OBJ  := $(OUT)/aggregate.bpf.o
 AGG_SKEL := $(OUT)/aggregate.skel.h
+# Host pids of the processes a tracer in another pid namespace names: its
+# own object, loaded only there (user/procs/pidns.c).
+PIDNS_OBJ  := $(OUT)/pidns.bpf.o
+PIDNS_SKEL := $(OUT)/pidns.skel.h
 
 # user/: main.c and the event loop on top, one directory per stage of the
 # data flow (README "Source map").
@@ -139,6 +143,15 @@ $(AGG_SKEL): $(AGG_OBJ)
 	$(BPFTOOL) gen skeleton $< name aggregate_bpf > $@.tmp && mv $@.tmp $@
 
 $(OUT)/user/collect/aggregate.o: $(AGG_SKEL) bpf/aggregate_types.h
+
+$(PIDNS_OBJ): bpf/pidns.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(PIDNS_SKEL): $(PIDNS_OBJ)
+	$(BPFTOOL) gen skeleton $< name pidns_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/user/procs/pidns.o: $(PIDNS_SKEL)
 
 $(OUT)/user/%.o: user/%.c $(USER_HDRS) bpf/memleak.h $(SKEL) | $(OUT)
 	@mkdir -p $(@D)

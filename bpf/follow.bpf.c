@@ -10,10 +10,13 @@
  */
 #include "shared.bpf.h"
 #include "events.bpf.h"
+#include "pidns.bpf.h"
 
 const volatile bool follow_forks = false;
 const volatile char match_comm[16] = {};
 const volatile __u64 match_cgroup_id = 0;   /* kernfs id of a cgroup directory */
+/* The tracer's pid namespace (inode number) when not the host's, else 0. */
+const volatile __u32 view_pidns_inum = 0;
 
 /* Next generation; user space takes numbers from it too (skeleton .data). */
 __u32 next_gen = 1;
@@ -81,17 +84,29 @@ static __always_inline __u32 trace_pid(__u32 tgid)
 	return gen;
 }
 
+/*
+ * p's pid as the tracer sees it: the host's when the tracer runs there;
+ * 0 when the tracer's pid namespace does not see p (not to be traced).
+ */
+static __always_inline __u32 view_tgid(struct task_struct *p)
+{
+	return view_pidns_inum ? pid_in_namespace(p, view_pidns_inum) : p->tgid;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u32 ptgid = parent->tgid, ctgid = child->tgid, view;
 
 	/* A new thread shares its process's tgid: nothing to add. */
 	if (ptgid == ctgid || !pid_traced(ptgid))
 		return 0;
 	if (!follow_forks && !match_comm[0] && !match_cgroup_id)
 		return 0;
-	send_event(ctx, NULL, MEMLEAK_EV_FORK, ctgid, 0, 0, ptgid, trace_pid(ctgid));
+	view = view_tgid(child);
+	if (!view)
+		return 0;
+	send_event_as(ctx, NULL, MEMLEAK_EV_FORK, ctgid, view, 0, 0, ptgid, trace_pid(ctgid));
 	return 0;
 }
 
@@ -109,8 +124,14 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		send_event(ctx, NULL, MEMLEAK_EV_EXEC, tgid, 0, 0, was, trace_pid(tgid));
 		return 0;
 	}
-	if (comm_matches(p) || cgroup_matches(p))
-		send_event(ctx, NULL, MEMLEAK_EV_MATCHED, tgid, 0, 0, 0, trace_pid(tgid));
+	if (comm_matches(p) || cgroup_matches(p)) {
+		__u32 view = view_tgid(p);
+
+		/* A process the tracer's namespace does not show is not its to trace. */
+		if (view)
+			send_event_as(ctx, NULL, MEMLEAK_EV_MATCHED, tgid, view, 0, 0, 0,
+				      trace_pid(tgid));
+	}
 	return 0;
 }
 

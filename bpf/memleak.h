@@ -235,7 +235,14 @@ struct memleak_event {
 	__u8 backing;      /* issued inside an allocator call: its backing memory */
 	__u8 pad[3];
 	__u32 gen;         /* the process's generation (exec: the new one) */
-	__u32 pad2;
+	__u32 view_tgid;   /* FORK, MATCHED: the new process's pid in the
+			    * tracer's pid namespace (0: the host's) */
+};
+
+/* A process's host tgid and its pid in the tracer's pid namespace (pidns.bpf.c). */
+struct memleak_pid_pair {
+	__u32 host;
+	__u32 view;
 };
 
 #endif /* MEMLEAK_H */

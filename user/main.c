@@ -25,6 +25,8 @@
 #include "probes/attach.h"
 #include "probes/probe_place.h"
 #include "probes/uprobe_session.h"
+#include "procs/k8s.h"
+#include "procs/pidns.h"
 #include "procs/privileges.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
@@ -73,9 +75,11 @@ static int check_environment(struct tracer *t, const char **btf)
 			"processes' /proc files CAP_SYS_PTRACE): run as root", missing);
 		return EXIT_NOT_PRIVILEGED;
 	}
-	if (!in_initial_pid_namespace()) {
-		err_msg("running in a pid namespace other than the host's: BPF sees host "
-			"pids, which this one does not show; run memleakbpf on the host");
+	/* Pids are those of the tracer's namespace, so /proc must show them. */
+	if (!pidns_is_initial() && !pidns_proc_is_own()) {
+		err_msg("the /proc mounted here shows another pid namespace than the "
+			"tracer's: mount this namespace's /proc (unshare --mount-proc, "
+			"nsenter -p -m) or run memleakbpf on the host");
 		return EXIT_PID_NAMESPACE;
 	}
 	*btf = find_kernel_btf(o->btf_path, &why);
@@ -209,6 +213,7 @@ static int load_bpf(struct tracer *t, bool sessions)
 		strncpy((char *)skel->rodata->match_comm, t->opts.comm,
 			sizeof(skel->rodata->match_comm) - 1);
 	skel->rodata->match_cgroup_id = t->cgroup_id;
+	skel->rodata->view_pidns_inum = pidns_is_initial() ? 0 : pidns_inum();
 	if (t->opts.btf_path)
 		without_btf_programs(skel);
 	choose_sampled_programs(t, skel, sessions);
@@ -229,6 +234,16 @@ static int load_bpf(struct tracer *t, bool sessions)
 		return EXIT_BPF;
 	}
 	load_aggregator(t);
+	err = pidns_open(&t->view);
+	if (err) {
+		err_msg("running in a pid namespace other than the host's, and cannot load "
+			"the task iterator that finds the host pids of its processes: %s",
+			strerror(-err));
+		return EXIT_PID_NAMESPACE;
+	}
+	if (t->view)
+		verbose_msg(1, "pid namespace %u: pids are this namespace's, the kernel's "
+			    "host pids are looked up", pidns_inum());
 	/*
 	 * Kernel BPF run-time stats cost every BPF program of the host two
 	 * clock reads per run: growth mode, the one meant to cost nothing,
@@ -263,6 +278,7 @@ static int attach_event_probes(struct tracer *t)
 	if (!follows_events(&t->opts))
 		return EXIT_OK;
 	err = mappings_open(&t->maps, bpf_map__fd(t->skel->maps.events), targets_on_event, t);
+	t->maps.view = t->view;
 	if (!err)
 		err = attach_tracepoints(t->att);
 	if (!err && t->opts.syscalls)
@@ -419,6 +435,33 @@ static int start_command(struct tracer *t)
 	return EXIT_OK;
 }
 
+/*
+ * --pod: its cgroup directory (or its container's), found on this node,
+ * then matched as --cgroup's.  Its processes, and on a kubelet's node every
+ * process, are labelled with their pod and container.
+ */
+static int find_pod(struct tracer *t)
+{
+	char path[PATH_MAX], err[1024];
+
+	t->k8s = t->opts.pod || k8s_on_node();
+	if (!t->opts.pod)
+		return EXIT_OK;
+	if (k8s_find_pod(t->opts.pod, t->opts.container, path, sizeof(path), err, sizeof(err))) {
+		err_msg("%s", err);
+		return EXIT_NO_SUCH_PID;
+	}
+	t->pod_cgroup = strdup(path);
+	if (!t->pod_cgroup) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	verbose_msg(1, "pod %s%s%s: cgroup %s", t->opts.pod, t->opts.container ? ", container " : "",
+		    t->opts.container ? t->opts.container : "", path);
+	t->opts.cgroup = t->pod_cgroup;
+	return EXIT_OK;
+}
+
 /* --cgroup: the kernel side matches processes by the directory's id. */
 static int find_cgroup(struct tracer *t)
 {
@@ -541,16 +584,20 @@ static void cleanup(struct tracer *t)
 	launch_free(&t->launch);
 	unwinder_free(t->unw);
 	aggregator_free(t->agg);
+	pidns_free(t->view);
 	memleak_bpf__destroy(t->skel);
 	if (t->bpf_stats_fd >= 0)
 		close(t->bpf_stats_fd);
 	history_free(t->history);
 	alloc_table_free(&t->alloc_table);
 	symbolizer_free(t->sym);
-	for (i = 0; i < t->ntargets; i++)
+	for (i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].pidfd >= 0)
 			close(t->targets[i].pidfd);
+		free(t->targets[i].k8s);
+	}
 	free(t->targets);
+	free(t->pod_cgroup);
 	free(t->drops);
 	output_close(&t->output);
 	if (t->sigfd >= 0)
@@ -576,7 +623,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	verbosity = t.opts.verbose;
-	t.open_ended = t.opts.comm || t.opts.cgroup;
+	t.open_ended = t.opts.comm || t.opts.cgroup || t.opts.pod;
 	t.service = t.open_ended || t.opts.follow;
 	if (!t.opts.npids && !t.opts.command && !t.open_ended) {
 		t.opts.command = demo_command();
@@ -594,9 +641,12 @@ int main(int argc, char **argv)
 	}
 	rc = check_environment(&t, &btf);
 	if (!rc && t.service && t.opts.btf_path) {
-		err_msg("--follow, --comm and --cgroup need /sys/kernel/btf/vmlinux, not --btf");
+		err_msg("--follow, --comm, --cgroup and --pod need /sys/kernel/btf/vmlinux, "
+			"not --btf");
 		rc = EXIT_NO_BTF;
 	}
+	if (!rc)
+		rc = find_pod(&t);
 	if (!rc)
 		rc = find_cgroup(&t);
 	if (rc)

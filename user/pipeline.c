@@ -63,6 +63,7 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		.stats_fd = bpf_map__fd(t->skel->maps.stats),
 		.sample_bytes = t->opts.sample_bytes,
 		.agg = t->agg,
+		.view = t->view,
 	};
 	struct analysis_input in = {
 		.sym = t->sym,

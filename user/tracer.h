@@ -26,6 +26,7 @@ struct history;
 struct unwinder;
 struct aggregator;
 struct target;
+struct pid_view;
 
 struct tracer {
 	struct options opts;
@@ -59,6 +60,11 @@ struct tracer {
 	struct history *history;   /* per-stack growth over the periodic reports */
 	int bpf_stats_fd;          /* keeps BPF run-time stats on; -1 = off */
 	struct aggregator *agg;    /* age filter summed in the kernel; NULL = walk */
+	/* The tracer's pid namespace when not the host's (procs/pidns.h). */
+	struct pid_view *view;
+	/* Processes get their pod's labels (--pod, or a kubelet's node: procs/k8s.h). */
+	bool k8s;
+	char *pod_cgroup;          /* --pod: the directory --cgroup's matching uses */
 };
 
 #endif

@@ -34,6 +34,7 @@ TRACER_TIMEOUT=${TRACER_TIMEOUT:-60}
 # SEC("...") line of the files linked into it: every bpf/*.bpf.c but
 # aggregate.bpf.c, an object of its own (Makefile).  bpftool shows full
 # names: malloc_enter, alloc_return, free_enter, sampled_alloc, ...
+# (pidns.bpf.c's view_pids, the tracer's too, is among them.)
 MEMLEAK_PROGS="^($(awk 'prog { sub(/^int (BPF_[A-Z_]*\()?/, ""); sub(/[^a-z_0-9].*/, ""); print }
 	{ prog = /^SEC\("/ }' $(ls "$IT_ROOT"/bpf/*.bpf.c | grep -v '/aggregate\.bpf\.c$') |
 	sort -u | paste -sd '|'))\$"

@@ -21,6 +21,7 @@ test_pid_and_mount_namespace() {
 	assert_eq 0 "$TR_RC" "tracer exit code (stderr: $(head -c 300 "$TR_ERR"))"
 	final_report
 	assert_eq "$pid" "$(jf '.processes[0].pid')" "host pid"
+	assert_eq "$pid" "$(jf '.processes[0].host_pid')" "host pid (the tracer's namespace is the host's)"
 	assert_eq 1 "$(jf '.processes[0].ns_pid')" "pid inside the namespace"
 	assert_stack leak_exact_fn 4200 6 "$(src_line LEAK_LINE leak_exact.c)" leak_exact.c ctr_leak
 }

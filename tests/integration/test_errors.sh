@@ -249,13 +249,3 @@ test_pid_of_thread_traces_its_process() {
 	final_report
 	assert_eq "$pid" "$(jf '[.processes[].pid] | join(",")')" "traced processes"
 }
-
-# In a pid namespace of its own, the pids given are not the ones BPF sees:
-# refused (exit 10), not a silent "0 allocs" (exit 0).
-test_error_pid_namespace_refused() {
-	need_cmd unshare
-	TR_WRAP=(unshare --pid --fork --mount-proc)
-	expect_error 10 -p 1 1
-	assert_match "pid namespace" "$(cat "$TR_ERR")" "error line"
-	expect_error 10 -c "$(target leak_exact) 1 1 100" 1
-}

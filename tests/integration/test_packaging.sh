@@ -141,11 +141,13 @@ test_packaging_daemonset_manifest() {
 	assert_eq true "$(pk_yaml 'c["securityContext"]["readOnlyRootFilesystem"]')" "read-only root"
 	assert_match 'memleakbpf:' "$(pk_yaml 'c["image"]')" "image"
 	# Every mount names a volume; the host's BTF and cgroups read-only.
-	assert_eq '{"/sys/fs/cgroup": ["/sys/fs/cgroup", true], "/sys/kernel/btf": ["/sys/kernel/btf", true], "/tmp": [null, false], "/var/log/memleakbpf": ["/var/log/memleakbpf", false]}' \
+	assert_eq '{"/sys/fs/cgroup": ["/sys/fs/cgroup", true], "/sys/kernel/btf": ["/sys/kernel/btf", true], "/tmp": [null, false], "/var/log/containers": ["/var/log/containers", true], "/var/log/memleakbpf": ["/var/log/memleakbpf", false], "/var/log/pods": ["/var/log/pods", true]}' \
 		"$(pk_yaml '{m["mountPath"]: [{v["name"]: v for v in p["volumes"]}[m["name"]].get("hostPath", {}).get("path"), m.get("readOnly", False)] for m in c["volumeMounts"]}')" \
 		"mounts: host path, read-only"
 	assert_eq true "$(pk_yaml 'c["args"][c["args"].index("--output-dir") + 1] in [m["mountPath"] for m in c["volumeMounts"]]')" \
 		"--output-dir is a mounted volume"
+	assert_eq '"spec.nodeName"' "$(pk_yaml '{e["name"]: e for e in c["env"]}["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"]')" \
+		"NODE_NAME from the downward API"
 	assert_eq '["1", "256Mi", "50m", "96Mi"]' \
 		"$(pk_yaml '[c["resources"]["limits"]["cpu"], c["resources"]["limits"]["memory"], c["resources"]["requests"]["cpu"], c["resources"]["requests"]["memory"]]')" \
 		"resources"
@@ -154,6 +156,7 @@ test_packaging_daemonset_manifest() {
 		fail "the DaemonSet's args are refused: $(cat "$T/args.err")"
 	grep -q -- '--profile=sysadmin' "$IT_ROOT/dist/k8s/README.md" || fail "no node debug recipe"
 	grep -q -- 'kubectl debug pod/.*--target=' "$IT_ROOT/dist/k8s/README.md" || fail "no ephemeral-container recipe"
+	grep -q -- 'memleakbpf --pod NAMESPACE/POD' "$IT_ROOT/dist/k8s/README.md" || fail "no --pod recipe"
 }
 
 # pk_caps_only CAPS: TR_WRAP running the tracer with only CAPS (capsh names).

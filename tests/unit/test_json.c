@@ -335,11 +335,17 @@ static struct frame frames0[] = {
 	{ .addr = 0x1, .symbol = NULL, .offset = 0, .module = NULL, .file = NULL, .line = 0 },
 };
 
+static const struct k8s_identity k8s0 = {
+	.ns = "shop", .pod = "cart-7d9f", .container = "app",
+	.container_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	.node = "node-a",
+};
+
 static struct process_report procs[] = {
-	{ .pid = 1234, .comm = "myservice", .rss_bytes = 12897484,
+	{ .pid = 1234, .k8s = &k8s0, .comm = "myservice", .rss_bytes = 12897484,
 	  .outstanding_bytes = 1258291, .outstanding_allocs = 3456,
 	  .growth_bytes = 1024, .rss_growth_bytes = -4096, .ns_pid = 7, .ppid = 1,
-	  .respawn = true, .backing_bytes = 2097152, .mapped_bytes = 0 },
+	  .host_pid = 91234, .respawn = true, .backing_bytes = 2097152, .mapped_bytes = 0 },
 	{ .pid = 4321, .comm = "work\"er", .rss_bytes = -1, .outstanding_bytes = 4096,
 	  .outstanding_allocs = 4, .backing_bytes = -1, .mapped_bytes = -1, .exited = true },
 };
@@ -398,14 +404,19 @@ static const char full_expected[] =
 	"\"processes\":["
 	"{\"pid\":1234,\"comm\":\"myservice\",\"rss_bytes\":12897484,"
 	"\"outstanding_bytes\":1258291,\"outstanding_allocs\":3456,"
-	"\"growth_bytes\":1024,\"rss_growth_bytes\":-4096,\"ns_pid\":7,\"ppid\":1,"
+	"\"growth_bytes\":1024,\"rss_growth_bytes\":-4096,\"ns_pid\":7,\"host_pid\":91234,\"ppid\":1,"
 	"\"respawn\":true,"
-	"\"allocator_backing_bytes\":2097152,\"direct_mapped_bytes\":0,\"exited\":false,\"escalated\":false},"
+	"\"allocator_backing_bytes\":2097152,\"direct_mapped_bytes\":0,\"exited\":false,\"escalated\":false,"
+	"\"k8s_namespace\":\"shop\",\"k8s_pod\":\"cart-7d9f\",\"k8s_container\":\"app\","
+	"\"container_id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+	"\"node\":\"node-a\"},"
 	"{\"pid\":4321,\"comm\":\"work\\\"er\",\"rss_bytes\":null,"
 	"\"outstanding_bytes\":4096,\"outstanding_allocs\":4,"
-	"\"growth_bytes\":0,\"rss_growth_bytes\":0,\"ns_pid\":null,\"ppid\":null,"
+	"\"growth_bytes\":0,\"rss_growth_bytes\":0,\"ns_pid\":null,\"host_pid\":null,\"ppid\":null,"
 	"\"respawn\":false,"
-	"\"allocator_backing_bytes\":null,\"direct_mapped_bytes\":null,\"exited\":true,\"escalated\":false}],"
+	"\"allocator_backing_bytes\":null,\"direct_mapped_bytes\":null,\"exited\":true,\"escalated\":false,"
+	"\"k8s_namespace\":null,\"k8s_pod\":null,\"k8s_container\":null,\"container_id\":null,"
+	"\"node\":null}],"
 	"\"stacks\":["
 	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\","
 	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"estimated\":false,"

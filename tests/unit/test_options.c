@@ -157,6 +157,13 @@ static void test_rejections(void **state)
 	expect_error("cannot be combined", "-p", "1", "-c", "ls", NULL);
 	expect_error("cannot be combined", "--comm", "x", "--cgroup", "/y", NULL);
 	expect_error("invalid command name", "--comm", "abcdefghijklmnopq", NULL);
+	expect_error("cannot be combined", "--pod", "ns/a", "--cgroup", "/y", NULL);
+	expect_error("cannot be combined", "--pod", "ns/a", "-p", "1", NULL);
+	expect_error("invalid pod 'a'", "--pod", "a", NULL);
+	expect_error("invalid pod 'ns/A_b'", "--pod", "ns/A_b", NULL);
+	expect_error("invalid pod '/a'", "--pod", "/a", NULL);
+	expect_error("invalid container name 'x_y'", "--pod", "ns/a", "--container", "x_y", NULL);
+	expect_error("--container needs --pod", "-p", "1", "--container", "app", NULL);
 	expect_error("exceeds maximum", "-z", "2k", "-Z", "1k", NULL);
 	expect_error("invalid map size", "--max-allocs", "1", NULL);
 	expect_error("empty command", "-c", "", NULL);

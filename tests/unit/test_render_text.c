@@ -32,8 +32,9 @@ static struct process_report procs[] = {
 	{ .pid = 1234, .comm = "myservice", .rss_bytes = 12897484,
 	  .outstanding_bytes = 1258291, .outstanding_allocs = 3456,
 	  .backing_bytes = 2097152, .mapped_bytes = 16777216, .growth_bytes = 1024,
-	  .rss_growth_bytes = -4096, .ns_pid = 7, .ppid = 1, .respawn = true },
-	{ .pid = 4321, .comm = "gone", .rss_bytes = -1, .outstanding_bytes = 512,
+	  .rss_growth_bytes = -4096, .ns_pid = 7, .ppid = 1, .respawn = true,
+	  .host_pid = 91234 },
+	{ .pid = 4321, .host_pid = 4321, .comm = "gone", .rss_bytes = -1, .outstanding_bytes = 512,
 	  .outstanding_allocs = 2, .backing_bytes = -1, .mapped_bytes = -1, .exited = true },
 };
 
@@ -117,7 +118,7 @@ static void test_header_and_processes(void **state)
 	assert_line(out, "  PID      COMM             RSS        RSS-GROWTH  MALLOC-LIVE  GROWTH      "
 			 "ALLOCS    ALLOC-HEAP   MAPPED");
 	assert_line(out, "  1234     myservice        12.3 MiB   -4.0 KiB    1.2 MiB      +1.0 KiB    "
-			 "3456      2.0 MiB      16.0 MiB  ns-pid 7  child of 1  respawn");
+			 "3456      2.0 MiB      16.0 MiB  ns-pid 7  host-pid 91234  child of 1  respawn");
 	assert_line(out, "  4321     gone             -          0 B         512 B        0 B         "
 			 "2         -            -  exited");
 	free(out);

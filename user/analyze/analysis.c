@@ -380,6 +380,8 @@ static int build_processes(const struct analysis_input *in, struct report *r)
 
 		p->pid = t->pid;
 		p->ns_pid = t->ns_pid;
+		p->host_pid = t->host_pid;
+		p->k8s = t->k8s;
 		p->ppid = t->ppid;
 		p->respawn = t->respawn;
 		memcpy(p->comm, t->comm, sizeof(p->comm));

@@ -49,9 +49,23 @@ struct stack_report {
 	size_t nframes;
 };
 
+/*
+ * Where a process runs in Kubernetes (procs/k8s.h): from the pod UID and
+ * container id in its cgroup path and the kubelet's files.  "" = unknown.
+ */
+struct k8s_identity {
+	char ns[64];            /* namespace (a DNS label: at most 63) */
+	char pod[254];          /* pod name (a DNS subdomain: at most 253) */
+	char container[64];     /* container name */
+	char container_id[65];  /* the runtime's id, 64 hex digits */
+	char node[65];          /* the node's name (NODE_NAME, else the hostname) */
+};
+
 struct process_report {
 	pid_t pid;
 	pid_t ns_pid;                /* pid inside its pid namespace; 0 = same */
+	pid_t host_pid;              /* pid in the host's pid namespace (what the
+				      * kernel sees); pid is the tracer's; 0 = unknown */
 	pid_t ppid;                  /* traced parent (--follow), 0 = none */
 	bool respawn;                /* replaces an exited child of the same parent */
 	int64_t growth_bytes;        /* outstanding change since the previous report */
@@ -66,6 +80,7 @@ struct process_report {
 				      * the program since attach; -1 = not followed */
 	bool exited;
 	bool escalated;              /* --escalate: precise probes on it right now */
+	const struct k8s_identity *k8s; /* its pod and container; NULL = none known */
 };
 
 /* Stack unwinding (--unwind): what its tables take in the kernel. */

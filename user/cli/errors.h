@@ -19,7 +19,8 @@ enum exit_code {
 	EXIT_NO_ALLOCATOR = 7,  /* no allocation functions in the target */
 	EXIT_BPF = 8,           /* loading or attaching BPF programs failed */
 	EXIT_COMMAND = 9,       /* -c command could not be started */
-	EXIT_PID_NAMESPACE = 10, /* not in the initial pid namespace */
+	EXIT_PID_NAMESPACE = 10, /* pid namespace: /proc shows another one, or
+				  * the host pids cannot be looked up */
 };
 
 /* Print "memleakbpf: <message>" as one line on stderr. */

@@ -185,6 +185,40 @@ static enum parse_result set_cgroup(struct options *o, const char *arg, char *er
 	return PARSE_OK;
 }
 
+/* A Kubernetes name (DNS label or subdomain): lower case, digits, '-', '.'. */
+static bool k8s_name(const char *s, size_t len, size_t max)
+{
+	size_t i;
+
+	if (!len || len > max)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
+		      s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+static enum parse_result set_pod(struct options *o, const char *arg, char *err, size_t len)
+{
+	const char *slash = strchr(arg, '/');
+
+	if (!slash || !k8s_name(arg, (size_t)(slash - arg), 63) ||
+	    !k8s_name(slash + 1, strlen(slash + 1), 253))
+		return fail(err, len, "invalid pod '%s' (NAMESPACE/NAME, as kubectl names it)", arg);
+	o->pod = arg;
+	return PARSE_OK;
+}
+
+static enum parse_result set_container(struct options *o, const char *arg, char *err,
+				       size_t len)
+{
+	if (!k8s_name(arg, strlen(arg), 63))
+		return fail(err, len, "invalid container name '%s'", arg);
+	o->container = arg;
+	return PARSE_OK;
+}
+
 /* Options without a value that turn one setting on. */
 #define FLAG_SETTER(field)                                                     \
 	static enum parse_result set_##field(struct options *o, const char *arg, \
@@ -510,6 +544,12 @@ static const struct cli_option option_table[] = {
 	  .help = "every process named NAME, now and later", .set = set_comm },
 	{ .name = "cgroup", .arg = "PATH",
 	  .help = "every process in cgroup PATH (v1 or v2), now and later", .set = set_cgroup },
+	{ .name = "pod", .arg = "NAMESPACE/NAME",
+	  .help = "every process of this node's pod NAME, now and later\n"
+		  "(found from the kubelet's /var/log/pods and the\n"
+		  "cgroup tree, no API server)", .set = set_pod },
+	{ .name = "container", .arg = "NAME",
+	  .help = "with --pod: only its container NAME", .set = set_container },
 	TEXT("  (none: run the bundled demo leaker, if built)"),
 	{ .name = "follow", .short_name = 'f',
 	  .help = "also trace processes they fork, from their first\n"
@@ -707,7 +747,8 @@ void options_usage(FILE *out)
 "Exit status: 0 ok, 1 runtime error, 2 bad option, 3 not privileged,\n"
 "4 no such pid, 5 pid exited before attach, 6 no kernel BTF,\n"
 "7 no allocator found in the target, 8 BPF load/attach failed,\n"
-"9 command could not be started, 10 not in the host's pid namespace.\n", out);
+"9 command could not be started, 10 pid namespace: /proc of another one,\n"
+"or host pids not found.\n", out);
 }
 
 static enum parse_result parse_interval(struct options *o, const char *arg, char *err, size_t len)
@@ -827,6 +868,7 @@ static enum parse_result check_dependent(const struct options *o, const bool *gi
 		{ "sample-seed", "sample-bytes" },
 		{ "no-sessions", "sample-bytes" },
 		{ "escalate-window", "escalate" },
+		{ "container", "pod" },
 	};
 	size_t i;
 
@@ -851,8 +893,9 @@ static enum parse_result check_combinations(const struct options *o, const bool 
 	if (res != PARSE_OK)
 		return res;
 	set_defaults(&d);
-	if ((o->npids > 0) + (o->command != NULL) + (o->comm != NULL) + (o->cgroup != NULL) > 1)
-		return fail(err, len, "-p, -c, --comm and --cgroup cannot be combined");
+	if ((o->npids > 0) + (o->command != NULL) + (o->comm != NULL) + (o->cgroup != NULL) +
+	    (o->pod != NULL) > 1)
+		return fail(err, len, "-p, -c, --comm, --cgroup and --pod cannot be combined");
 	if (o->output_path && o->output_dir)
 		return fail(err, len, "--output and --output-dir cannot be combined");
 	if (!o->output_dir && (o->rotate_interval_s != d.rotate_interval_s ||

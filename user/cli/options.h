@@ -47,6 +47,8 @@ struct options {
 	bool follow;              /* -f: trace children from fork */
 	const char *comm;         /* --comm: trace processes with this name */
 	const char *cgroup;       /* --cgroup: trace processes in this cgroup */
+	const char *pod;          /* --pod NAMESPACE/NAME: a pod of this node (procs/k8s.h) */
+	const char *container;    /* --container: only this container of the pod */
 	enum memleak_unwind_mode unwind; /* --unwind (auto) */
 	int verbose;              /* -v, repeatable */
 	const char *alloc_prefix;     /* --alloc-prefix: also probe PREFIXmalloc... */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "collect/mappings.h"
+#include "procs/pidns.h"
 #include "lib/util.h"
 #include "memleak.h"
 
@@ -105,8 +106,15 @@ void mappings_apply(struct mapping_tracker *m, const struct memleak_event *e)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	if (size >= sizeof(struct memleak_event))
-		mappings_apply(ctx, data);
+	struct mapping_tracker *m = ctx;
+	struct memleak_event e;
+
+	if (size < sizeof(e))
+		return 0;
+	/* Host pids into the tracer's: every consumer keys by those. */
+	memcpy(&e, data, sizeof(e));
+	if (pidns_event(m->view, &e))
+		mappings_apply(m, &e);
 	return 0;
 }
 

@@ -29,6 +29,8 @@ struct mapping_tracker {
 	process_event_cb on_process;
 	void *ctx;
 	uint64_t events;
+	/* The tracer's pid namespace when not the host's (procs/pidns.h). */
+	struct pid_view *view;
 };
 
 /* Start consuming the ring buffer map at fd.  Returns 0 or -errno. */

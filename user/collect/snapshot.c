@@ -10,6 +10,7 @@
 #include "cli/errors.h"
 #include "collect/map_batch.h"
 #include "collect/snapshot.h"
+#include "procs/pidns.h"
 #include "lib/util.h"
 
 /* Open-addressing table from stack_key to its aggregate, for the age walk. */
@@ -296,8 +297,42 @@ static int read_stats(int fd, uint64_t *stats)
 	return 0;
 }
 
+/*
+ * The kernel keys by host pids; the tracer's targets are the pids of its
+ * own namespace.  A process it does not know gets 0: no target's.
+ */
+static void view_pids(const struct pid_view *view, struct snap_stack *v, size_t n)
+{
+	uint32_t host = 0, seen = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		/* Entries come grouped by process, mostly: one lookup each. */
+		if (i == 0 || v[i].key.tgid != host) {
+			host = v[i].key.tgid;
+			seen = (uint32_t)pidns_view_of(view, (pid_t)host);
+		}
+		v[i].key.tgid = seen;
+	}
+}
+
+static int take(const struct snapshot_source *src, uint64_t min_age_ms,
+		struct snapshot *s);
+
 int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 		  struct snapshot *s)
+{
+	int err = take(src, min_age_ms, s);
+
+	if (!err && src->view) {
+		view_pids(src->view, s->totals, s->ntotals);
+		view_pids(src->view, s->stacks, s->nstacks);
+	}
+	return err;
+}
+
+static int take(const struct snapshot_source *src, uint64_t min_age_ms,
+		struct snapshot *s)
 {
 	int err;
 

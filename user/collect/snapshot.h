@@ -34,6 +34,8 @@ struct snapshot_source {
 	uint64_t sample_bytes;
 	/* Sums the age filter in the kernel (aggregate.h); NULL = walk the records */
 	struct aggregator *agg;
+	/* The tracer's pid namespace: keys get its pids (procs/pidns.h); NULL = host's */
+	const struct pid_view *view;
 };
 
 /*

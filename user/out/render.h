@@ -54,6 +54,8 @@ struct exit_event {
 	uint64_t outstanding_bytes;
 	uint64_t outstanding_allocs;
 	bool respawn;
+	pid_t host_pid;      /* as the host's pid namespace numbers it; 0 = unknown */
+	const struct k8s_identity *k8s; /* its pod and container; NULL = none known */
 };
 
 int render_json_exit(FILE *out, const struct exit_event *e);

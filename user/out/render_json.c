@@ -48,6 +48,24 @@ static void write_filters(struct json_writer *w, const struct report *r)
 	json_object_end(w);
 }
 
+static void k8s_field(struct json_writer *w, const char *key, const char *value)
+{
+	if (value && *value)
+		json_string_field(w, key, value);
+	else
+		json_null_field(w, key);
+}
+
+/* The process's pod: null fields outside Kubernetes (or unknown ones). */
+static void write_k8s(struct json_writer *w, const struct k8s_identity *k)
+{
+	k8s_field(w, "k8s_namespace", k ? k->ns : NULL);
+	k8s_field(w, "k8s_pod", k ? k->pod : NULL);
+	k8s_field(w, "k8s_container", k ? k->container : NULL);
+	k8s_field(w, "container_id", k ? k->container_id : NULL);
+	k8s_field(w, "node", k ? k->node : NULL);
+}
+
 static void write_process(struct json_writer *w, const struct process_report *p)
 {
 	json_object_begin(w);
@@ -60,12 +78,14 @@ static void write_process(struct json_writer *w, const struct process_report *p)
 	json_i64_field(w, "growth_bytes", p->growth_bytes);
 	json_i64_field(w, "rss_growth_bytes", p->rss_growth_bytes);
 	json_i64_or_null_field(w, "ns_pid", p->ns_pid > 0 ? p->ns_pid : -1);
+	json_i64_or_null_field(w, "host_pid", p->host_pid > 0 ? p->host_pid : -1);
 	json_i64_or_null_field(w, "ppid", p->ppid > 0 ? p->ppid : -1);
 	json_bool_field(w, "respawn", p->respawn);
 	json_i64_or_null_field(w, "allocator_backing_bytes", p->backing_bytes);
 	json_i64_or_null_field(w, "direct_mapped_bytes", p->mapped_bytes);
 	json_bool_field(w, "exited", p->exited);
 	json_bool_field(w, "escalated", p->escalated);
+	write_k8s(w, p->k8s);
 	json_object_end(w);
 }
 
@@ -253,6 +273,8 @@ int render_json_exit(FILE *out, const struct exit_event *e)
 	json_bool_field(&w, "respawn", e->respawn);
 	json_u64_field(&w, "outstanding_bytes", e->outstanding_bytes);
 	json_u64_field(&w, "outstanding_allocs", e->outstanding_allocs);
+	json_i64_or_null_field(&w, "host_pid", e->host_pid > 0 ? e->host_pid : -1);
+	write_k8s(&w, e->k8s);
 	json_object_end(&w);
 	return json_finish(&w);
 }

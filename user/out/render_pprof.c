@@ -188,18 +188,57 @@ static uint64_t location_id(struct pprof_builder *b, const struct frame *f, pid_
 	return loc->id;
 }
 
-/* Labels of one sample: its kind, then one "pid" per process. */
-static Label *sample_labels(struct pprof_builder *b, const struct stack_report *s,
-			    Label **ptrs)
+/* Pod labels per process: k8s_namespace, k8s_pod, k8s_container, container_id, node. */
+#define K8S_LABELS 5
+
+/* Most labels one sample can have: kind, then per process its pid and pod. */
+static size_t max_labels(const struct stack_report *s)
 {
-	Label *labels = calloc(s->npids + 1, sizeof(*labels));
+	return 1 + s->npids * (1 + K8S_LABELS);
+}
+
+static const struct k8s_identity *k8s_of(const struct report *r, pid_t pid)
+{
 	size_t i;
 
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].pid == pid)
+			return r->procs[i].k8s;
+	return NULL;
+}
+
+/* A string label, unless empty or already on the sample (processes of one pod). */
+static void add_string_label(struct pprof_builder *b, Label *labels, size_t *n,
+			     const char *key, const char *value)
+{
+	int64_t k, v;
+	size_t i;
+
+	if (!*value)
+		return;
+	k = str_index(b, key);
+	v = str_index(b, value);
+	for (i = 0; i < *n; i++)
+		if (labels[i].key == k && labels[i].str == v)
+			return;
+	labels[*n].key = k;
+	labels[*n].str = v;
+	(*n)++;
+}
+
+/* Labels of one sample: its kind, then one "pid" per process, then their pods. */
+static Label *sample_labels(struct pprof_builder *b, const struct report *r,
+			    const struct stack_report *s, Label **ptrs, size_t *nlabels)
+{
+	size_t i, n = 1 + s->npids;
+	Label *labels = calloc(max_labels(s), sizeof(*labels));
+
+	*nlabels = 0;
 	if (!labels) {
 		b->oom = true;
 		return NULL;
 	}
-	for (i = 0; i <= s->npids; i++) {
+	for (i = 0; i < max_labels(s); i++) {
 		perftools__profiles__label__init(&labels[i]);
 		ptrs[i] = &labels[i];
 	}
@@ -209,6 +248,18 @@ static Label *sample_labels(struct pprof_builder *b, const struct stack_report *
 		labels[i + 1].key = str_index(b, "pid");
 		labels[i + 1].num = s->pids[i];
 	}
+	for (i = 0; i < s->npids; i++) {
+		const struct k8s_identity *k = k8s_of(r, s->pids[i]);
+
+		if (!k)
+			continue;
+		add_string_label(b, labels, &n, "k8s_namespace", k->ns);
+		add_string_label(b, labels, &n, "k8s_pod", k->pod);
+		add_string_label(b, labels, &n, "k8s_container", k->container);
+		add_string_label(b, labels, &n, "container_id", k->container_id);
+		add_string_label(b, labels, &n, "node", k->node);
+	}
+	*nlabels = n;
 	return labels;
 }
 
@@ -269,10 +320,11 @@ static int add_samples(struct pprof_builder *b, const struct report *r,
 		const struct stack_report *s = &r->stacks[i];
 		pid_t pid = s->npids ? s->pids[0] : 0;
 		Sample *smp = &st->samples[st->n];
+		size_t nlabels;
 
 		perftools__profiles__sample__init(smp);
 		st->location_ids[st->n] = calloc(s->nframes + 1, sizeof(uint64_t));
-		st->label_ptrs[st->n] = calloc(s->npids + 1, sizeof(Label *));
+		st->label_ptrs[st->n] = calloc(max_labels(s), sizeof(Label *));
 		if (!st->location_ids[st->n] || !st->label_ptrs[st->n])
 			return -ENOMEM;
 		/* Counted already: freed with the rest even if this one is dropped. */
@@ -285,9 +337,9 @@ static int add_samples(struct pprof_builder *b, const struct report *r,
 		st->values[st->n - 1][1] = (int64_t)s->bytes;
 		smp->value = st->values[st->n - 1];
 		smp->n_value = 2;
-		st->labels[st->n - 1] = sample_labels(b, s, st->label_ptrs[st->n - 1]);
+		st->labels[st->n - 1] = sample_labels(b, r, s, st->label_ptrs[st->n - 1], &nlabels);
 		smp->label = st->label_ptrs[st->n - 1];
-		smp->n_label = st->labels[st->n - 1] ? s->npids + 1 : 0;
+		smp->n_label = nlabels;
 		if (b->oom)
 			return -ENOMEM;
 	}

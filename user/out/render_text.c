@@ -85,6 +85,16 @@ static void format_signed(char *buf, size_t len, int64_t v)
 	snprintf(buf, len, "%s%s", v > 0 ? "+" : v < 0 ? "-" : "", abs);
 }
 
+/* "  pod NS/NAME container C": names checked by procs/k8s.c (DNS names only). */
+static void put_pod(FILE *out, const struct k8s_identity *k)
+{
+	if (!k || !*k->pod)
+		return;
+	fprintf(out, "  pod %s/%s", k->ns, k->pod);
+	if (*k->container)
+		fprintf(out, " container %s", k->container);
+}
+
 static void print_process(FILE *out, const struct process_report *p)
 {
 	/* One more than comm, which need not hold its own NUL. */
@@ -113,6 +123,10 @@ static void print_process(FILE *out, const struct process_report *p)
 		p->outstanding_allocs, backing, mapped);
 	if (p->ns_pid > 0)
 		fprintf(out, "  ns-pid %d", (int)p->ns_pid);
+	/* The tracer runs in a pid namespace of its own: the kernel's pid too. */
+	if (p->host_pid > 0 && p->host_pid != p->pid)
+		fprintf(out, "  host-pid %d", (int)p->host_pid);
+	put_pod(out, p->k8s);
 	if (p->ppid > 0)
 		fprintf(out, "  child of %d", (int)p->ppid);
 	if (p->respawn)
@@ -400,9 +414,10 @@ int render_text_exit(FILE *out, const struct exit_event *e)
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	fprintf(out, "[%s] pid %d (", when, (int)e->pid);
 	put_clean(out, e->comm);
-	fprintf(out, ")%s exited holding %" PRIu64 " bytes in %" PRIu64 " allocations\n",
-		e->respawn ? " [respawned worker]" : "", e->outstanding_bytes,
-		e->outstanding_allocs);
+	fprintf(out, ")%s", e->respawn ? " [respawned worker]" : "");
+	put_pod(out, e->k8s);
+	fprintf(out, " exited holding %" PRIu64 " bytes in %" PRIu64 " allocations\n",
+		e->outstanding_bytes, e->outstanding_allocs);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -42,7 +42,7 @@ static void escalate_start(struct tracer *t, struct target *tg, uint64_t now_ms,
 
 static void escalate_stop(struct tracer *t, struct target *tg, uint64_t now_ms)
 {
-	struct proc_id id = { .tgid = (uint32_t)tg->pid, .gen = tg->gen };
+	struct proc_id id = { .tgid = (uint32_t)tg->host_pid, .gen = tg->gen };
 
 	attach_deescalate(t->att, tg->pid, &tg->esc_probes);
 	/* Its frees go unseen from now on: what was recorded would turn stale. */

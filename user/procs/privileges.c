@@ -47,24 +47,6 @@ const char *missing_tracing_capabilities(void)
 }
 
 /*
- * The initial pid namespace has a fixed inode number (PROC_PID_INIT_INO
- * in the kernel's proc_ns.h, since Linux 3.8).  Comparing with
- * /proc/1/ns/pid would not do: inside a namespace with its own /proc,
- * pid 1 is that namespace's init, in the same namespace as we are.
- */
-#define PID_NS_INIT_INO 0xEFFFFFFCu
-
-bool in_initial_pid_namespace(void)
-{
-	struct stat st;
-
-	/* No /proc at all: the checks that need it say so. */
-	if (stat("/proc/self/ns/pid", &st))
-		return true;
-	return st.st_ino == PID_NS_INIT_INO;
-}
-
-/*
  * --btf FILE: a regular file (a FIFO would block the open, a device could
  * stream forever), holding BTF.  The file stays open and libbpf reads it
  * through /proc/self/fd, so what was checked is what is loaded.

@@ -9,12 +9,6 @@
 const char *missing_tracing_capabilities(void);
 
 /*
- * BPF sees the pids of the initial pid namespace: in another one, the
- * pids the user gives would match nothing.
- */
-bool in_initial_pid_namespace(void);
-
-/*
  * Path of kernel BTF to use: the override (--btf, checked to be a regular
  * file with BTF in it) or the kernel's.  NULL with *why said otherwise.
  */

@@ -22,6 +22,8 @@
 #include "out/render.h"
 #include "pipeline.h"
 #include "probes/attach.h"
+#include "procs/k8s.h"
+#include "procs/pidns.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
 #include "symbols/symbolize.h"
@@ -123,7 +125,7 @@ static int grow_targets(struct tracer *t)
 
 int target_arm(struct tracer *t, const struct target *tg)
 {
-	__u32 key = tg->pid, gen = tg->gen;
+	__u32 key = tg->host_pid, gen = tg->gen;
 
 	if (bpf_map__update_elem(t->skel->maps.traced_pids, &key, sizeof(key), &gen,
 				 sizeof(gen), BPF_ANY)) {
@@ -146,11 +148,21 @@ int target_add(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	return -1;
 }
 
+static struct k8s_identity *identify_pod(pid_t pid);
+
 int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 {
 	struct target *tg;
 	int pi;
 
+	pid_t host = pidns_host_of(t->view, pid);
+
+	/* Never a silent empty report: a pid the kernel side cannot match. */
+	if (!host) {
+		err_msg("pid %d: not found among the kernel's processes as this pid "
+			"namespace sees them (exited?): cannot trace it", (int)pid);
+		return -1;
+	}
 	if (grow_targets(t) || mappings_add_pid(&t->maps, pid)) {
 		err_msg("cannot trace more processes (pid %d not traced)", (int)pid);
 		return -1;
@@ -161,11 +173,14 @@ int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	tg = &t->targets[t->ntargets];
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;
+	tg->host_pid = host;
 	tg->gen = gen;
 	tg->ppid = ppid;
 	tg->ns_pid = ns_pid_of(pid);
 	tg->prev_bytes = -1;
 	tg->rss_at_attach = procfs_rss_bytes(pid);
+	if (t->k8s)
+		tg->k8s = identify_pod(pid);
 	procfs_comm(pid, tg->comm, sizeof(tg->comm));
 	/* Service mode learns of exits from the kernel; saves a descriptor each. */
 	tg->pidfd = t->service ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
@@ -176,6 +191,19 @@ int target_add_unarmed(struct tracer *t, pid_t pid, uint32_t gen, pid_t ppid)
 	if (pi >= 0 && t->targets[pi].exited_children)
 		tg->respawn = true;
 	return (int)t->ntargets++;
+}
+
+/* pid's pod and container, kept while it is traced; NULL if none. */
+static struct k8s_identity *identify_pod(pid_t pid)
+{
+	struct k8s_identity id, *copy;
+
+	if (!k8s_identify(pid, &id))
+		return NULL;
+	copy = malloc(sizeof(*copy));
+	if (copy)
+		*copy = id;
+	return copy;
 }
 
 void target_cover_mapping_calls(struct tracer *t, struct target *tg, const char *exe)
@@ -253,12 +281,13 @@ void targets_drop_records(struct tracer *t)
 
 static void report_exit(struct tracer *t, struct target *tg)
 {
-	struct exit_event e = { .pid = tg->pid, .ppid = tg->ppid, .respawn = tg->respawn };
+	struct exit_event e = { .pid = tg->pid, .ppid = tg->ppid, .respawn = tg->respawn,
+				.host_pid = tg->host_pid, .k8s = tg->k8s };
 	int totals_fd = bpf_map__fd(t->skel->maps.stack_totals);
 
 	clock_gettime(CLOCK_REALTIME, &e.time);
 	memcpy(e.comm, tg->comm, sizeof(e.comm));
-	records_totals(totals_fd, tg->pid, tg->gen, &e.outstanding_bytes,
+	records_totals(totals_fd, tg->host_pid, tg->gen, &e.outstanding_bytes,
 		       &e.outstanding_allocs);
 	if (render_exit(t->out, t->opts.format, &e))
 		err_msg("cannot write: %s", strerror(errno));
@@ -282,8 +311,9 @@ void target_exited(struct tracer *t, size_t i)
 	if (!t->service)
 		return; /* kept: the final report shows what it held */
 	report_exit(t, tg);
-	queue_drop(t, tg->pid, tg->gen);
+	queue_drop(t, tg->host_pid, tg->gen);
 	mappings_remove_pid(&t->maps, tg->pid);
+	pidns_forget(t->view, tg->pid);
 	/* No report shows its stacks again: its modules and frames can go. */
 	symbolizer_forget(t->sym, tg->pid);
 	tg->gone = true;
@@ -291,6 +321,7 @@ void target_exited(struct tracer *t, size_t i)
 	if (pi >= 0)
 		t->targets[pi].exited_children++;
 	/* Forgotten, so memory stays flat with workers coming and going. */
+	free(tg->k8s);
 	t->ntargets--;
 	memmove(&t->targets[i], &t->targets[i + 1], (t->ntargets - i) * sizeof(*tg));
 }
@@ -389,7 +420,7 @@ static void renew_at_exec(struct tracer *t, const struct memleak_event *e)
 		return;
 	tg = &t->targets[i];
 	/* Its mapped regions were reset in event order (mappings.c). */
-	queue_drop(t, tg->pid, tg->gen);
+	queue_drop(t, tg->host_pid, tg->gen);
 	tg->gen = e->gen;
 	tg->maps_sig = 0; /* the next maintenance probes and symbolizes it */
 	tg->exe_checked = false;

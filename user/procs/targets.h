@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "analyze/report.h"
 #include "probes/attach.h"
 
 struct tracer;
@@ -19,7 +20,8 @@ struct memleak_event;
 
 /* A traced process as the tracer knows it. */
 struct target {
-	pid_t pid;
+	pid_t pid;             /* as the tracer's pid namespace sees it */
+	pid_t host_pid;        /* as the host's (BPF's) sees it (procs/pidns.h) */
 	uint32_t gen;          /* generation of its records (bpf/memleak.h) */
 	pid_t ppid;            /* traced parent it was forked from, or 0 */
 	pid_t ns_pid;          /* pid in its own pid namespace, or 0 if the same */
@@ -40,6 +42,7 @@ struct target {
 	uint64_t esc_rss_ms;
 	uint64_t esc_quiet_until_ms; /* no new escalation before this */
 	unsigned int escalations;
+	struct k8s_identity *k8s;    /* its pod and container (procs/k8s.h); NULL = none */
 };
 
 /*
