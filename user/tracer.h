@@ -26,6 +26,7 @@ struct history;
 struct unwinder;
 struct aggregator;
 struct target;
+struct http_server;
 
 struct tracer {
 	struct options opts;
@@ -59,6 +60,7 @@ struct tracer {
 	struct history *history;   /* per-stack growth over the periodic reports */
 	int bpf_stats_fd;          /* keeps BPF run-time stats on; -1 = off */
 	struct aggregator *agg;    /* age filter summed in the kernel; NULL = walk */
+	struct http_server *http;  /* --listen, or NULL */
 };
 
 #endif
