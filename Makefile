@@ -40,7 +40,8 @@ AGG_SKEL := $(OUT)/aggregate.skel.h
 
 # user/: main.c and the event loop on top, one directory per stage of the
 # data flow (README "Source map").
-USER_SRCS := $(filter-out user/main.c,$(shell find user -name '*.c'))
+# user/serve/no_tls.c goes into the static build only (see there).
+USER_SRCS := $(filter-out user/main.c user/serve/no_tls.c,$(shell find user -name '*.c'))
 USER_HDRS := $(shell find user -name '*.h')
 USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o \
 	$(OUT)/report_html.o
@@ -193,16 +194,18 @@ memleakbpf: $(OUT)/user/main.o $(LIB)
 # (libdw: lzma, bz2, z; newer elfutils add zstd), whatever the release.
 # Static glibc: the tracer calls no NSS function (getpwnam, getaddrinfo...)
 # nor dlopen, the parts that would need the shared glibc at run time.
+# libmicrohttpd (--listen) without GnuTLS: Debian's libmicrohttpd.a needs
+# it, but GnuTLS's p11-kit and libunistring ship no static archive, and the
+# tracer never asks for TLS: user/serve/no_tls.c stands in for it.
 STATIC_PKGS   := libbpf libdw libelf libprotobuf-c capstone zlib
-STATIC_LDLIBS  = $(shell pkg-config --static --libs $(STATIC_PKGS)) -lpthread -lstdc++ -lm
+STATIC_LDLIBS  = $(shell pkg-config --static --libs $(STATIC_PKGS)) -l:libmicrohttpd.a \
+	-lpthread -lstdc++ -lm
 STATIC_PLACE  := $(OUT)/static/probe_place.o
-# No HTTP server (--listen says so in one line): Debian's libmicrohttpd.a
-# needs GnuTLS, whose p11-kit and libunistring ship no static archive.
-STATIC_HTTP   := $(OUT)/static/http_server.o
+STATIC_HTTP   := $(OUT)/static/no_tls.o
 
-$(STATIC_HTTP): user/serve/http_server.c $(USER_HDRS) | $(OUT)
+$(STATIC_HTTP): user/serve/no_tls.c | $(OUT)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(INCLUDES) -DMEMLEAKBPF_NO_HTTP -c $< -o $@
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(STATIC_PLACE): user/probes/probe_place.c $(USER_HDRS) | $(OUT)
 	@mkdir -p $(@D)

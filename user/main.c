@@ -545,12 +545,6 @@ static int start_http(struct tracer *t)
 	t->http = http_server_start(&ho);
 	if (t->http)
 		return EXIT_OK;
-	if (errno == ENOTSUP) {
-		err_msg("--listen: this build has no HTTP server (memleakbpf-static: Debian's "
-			"libmicrohttpd.a needs GnuTLS libraries without static archives); use "
-			"the dynamic build");
-		return EXIT_USAGE;
-	}
 	err_msg("cannot listen on %s: %s", t->opts.listen, strerror(errno));
 	return EXIT_RUNTIME;
 }

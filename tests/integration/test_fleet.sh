@@ -225,3 +225,24 @@ test_fleet_alert_rules() {
 	(cd "$rules" && promtool test rules memleakbpf.rules.test.yml) >"$T/test" 2>&1 ||
 		fail "promtool test rules: $(head -c 1000 "$T/test")"
 }
+
+# memleakbpf-static serves too: libmicrohttpd linked in, TLS left out
+# (user/serve/no_tls.c).
+test_fleet_static_binary() {
+	local port url exe
+	need_cmd curl
+	[ -x "$IT_ROOT/memleakbpf-static" ] || fail "memleakbpf-static not built (make static)"
+	port=$(free_port)
+	url=http://127.0.0.1:$port
+	exe=$(target fleet_leak)
+	MEMLEAKBPF=$IT_ROOT/memleakbpf-static tracer_bg -o 0 --format json --listen 127.0.0.1:$port \
+		-c "$exe 5 1000 10 30000" 0.3
+	WAIT_SECS=15 wait_for metric_is "$url/metrics" \
+		"^memleakbpf_process_outstanding_bytes\\{pid=\"[0-9]+\",comm=\"fleet_leak\"" 5000 ||
+		fail "static: outstanding bytes never 5000 ($(head -c 300 "$TR_ERR"))"
+	curl -sf --max-time 2 -o "$T/heap.pb.gz" "$url/debug/pprof/heap" || fail "static: no profile"
+	gzip -t "$T/heap.pb.gz" || fail "static: profile not gzip"
+	kill -INT "$TR_PID"
+	tracer_wait 10
+	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
+}

@@ -8,34 +8,6 @@
 #include <string.h>
 #include "serve/http_server.h"
 
-#ifdef MEMLEAKBPF_NO_HTTP
-/*
- * The static build: Debian's libmicrohttpd.a needs GnuTLS, whose own
- * dependencies (p11-kit, libunistring) ship no static archive.
- */
-struct http_server *http_server_start(const struct http_server_opts *opts)
-{
-	errno = ENOTSUP;
-	return NULL;
-}
-
-int http_server_publish(struct http_server *s, char *metrics, size_t metrics_len,
-			char *heap_profile, size_t heap_profile_len)
-{
-	free(metrics);
-	free(heap_profile);
-	return 0;
-}
-
-unsigned long http_server_requests(const struct http_server *s)
-{
-	return 0;
-}
-
-void http_server_stop(struct http_server *s)
-{
-}
-#else
 #include <microhttpd.h>
 
 #define DEFAULT_MAX_CONNECTIONS 32
@@ -246,4 +218,3 @@ void http_server_stop(struct http_server *s)
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
-#endif

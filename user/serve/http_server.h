@@ -32,9 +32,7 @@ struct http_server_opts {
 
 /*
  * Bind and start serving (503 until the first publication).  NULL with
- * errno set: EADDRINUSE, EACCES...; ENOTSUP when this build has no HTTP
- * server (memleakbpf-static: libmicrohttpd's TLS libraries have no static
- * archives in Debian).
+ * errno set: EADDRINUSE, EACCES...
  */
 struct http_server *http_server_start(const struct http_server_opts *opts);
 
