@@ -108,6 +108,9 @@ test_fleet_metrics_pprof_prometheus() {
 	assert_match $'\n +80000B +100% +100% +80000B +100% +leak_half(\n|$)' "$top" "inuse_space of leak_half"
 	top=$(fleet_pprof -sample_index=alloc_objects -top "$url/debug/pprof/heap")
 	assert_match $'\n +40 +100% +100% +40 +100% +leak_half(\n|$)' "$top" "alloc_objects of leak_half"
+	# Where profile scrapers look for memory by default: the same profile.
+	raw=$(fleet_pprof -raw "$url/debug/pprof/allocs") || fail "go tool pprof on /debug/pprof/allocs"
+	assert_match $'\n +40 +160000 +20 +80000: ' "$raw" "values at /debug/pprof/allocs"
 
 	# The real Prometheus: the exact figure, and the growth it saw.
 	q() {

@@ -101,7 +101,8 @@ static enum MHD_Result send_body(struct http_server *s, struct MHD_Connection *c
 static const char index_text[] =
 	"memleakbpf\n"
 	"/metrics            Prometheus text format\n"
-	"/debug/pprof/heap   heap profile (go tool pprof, pprof scrapers)\n";
+	"/debug/pprof/heap   heap profile (go tool pprof, pprof scrapers)\n"
+	"/debug/pprof/allocs the same profile\n";
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version,
@@ -115,8 +116,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!strcmp(url, "/metrics"))
 		return send_body(s, c, &s->metrics, "text/plain; version=0.0.4; charset=utf-8",
 				 NULL);
-	/* As Go's net/http/pprof serves it; query parameters are ignored. */
-	if (!strcmp(url, "/debug/pprof/heap"))
+	/*
+	 * As Go's net/http/pprof serves it; query parameters are ignored.
+	 * Go's allocs is the same profile with alloc_space as its default
+	 * view: the path profile scrapers ask for memory by default.
+	 */
+	if (!strcmp(url, "/debug/pprof/heap") || !strcmp(url, "/debug/pprof/allocs"))
 		return send_body(s, c, &s->heap, "application/octet-stream",
 				 "attachment; filename=\"heap\"");
 	if (!strcmp(url, "/"))
