@@ -249,3 +249,26 @@ test_fleet_static_binary() {
 	tracer_wait 10
 	assert_eq 0 "$TR_RC" "exit code (stderr: $(head -c 300 "$TR_ERR"))"
 }
+
+# A stack the unwinder could not follow (deep_nofp under --unwind fp: only
+# level_e is certain) gets a "[truncated]" frame of its own, outermost, in
+# folded and in pprof output.
+test_fleet_truncated_frame() {
+	local fmt pid raw
+	need_cmd go
+	for fmt in folded pprof; do
+		rm -f "$T/go"
+		start_target pid "$(target deep_nofp)" 3 1000 "$T/go"
+		tracer_bg -v --unwind fp --format "$fmt" --output "$T/out.$fmt" -o 0 -p "$pid" 0.2
+		tracer_attached
+		touch "$T/go"
+		wait_pid "$pid" 20
+		tracer_wait 20
+		assert_eq 0 "$TR_RC" "tracer exit code (stderr: $(head -c 300 "$TR_ERR"))"
+	done
+	assert_eq "[truncated];level_e 3000" "$(grep level_e "$T/out.folded")" "folded line"
+	raw=$(fleet_pprof -raw "$T/out.pprof") || fail "go tool pprof -raw: $(head -c 300 "$T/pprof.err")"
+	assert_match $'\n +3 +3000 +3 +3000: ([0-9]+) ([0-9]+) *\n' "$raw" "sample of level_e"
+	assert_match $'\n +'"${BASH_REMATCH[1]}"': [^\n]* level_e ' "$raw" "first location: level_e"
+	assert_match $'\n +'"${BASH_REMATCH[2]}"': [^\n]*\\[truncated\\] ' "$raw" "second location: [truncated]"
+}
