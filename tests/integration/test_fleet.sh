@@ -204,6 +204,16 @@ print("up", flush=True); time.sleep(20)' "$port" >"$T/holder.out" &
 	tracer --listen 127.0.0.1:$port -p $$
 	assert_error 1
 	assert_match "^memleakbpf: cannot listen on 127\\.0\\.0\\.1:$port: " "$(cat "$TR_ERR")" "message"
+	# Nor does a second tracer share a port the first one serves on.
+	port=$(free_port)
+	tracer_bg -o 0 --format json --listen 127.0.0.1:$port -c "$(target fleet_leak) 2 100 1 30000" 0.2
+	local first=$TR_PID
+	WAIT_SECS=10 wait_for curl -sf --max-time 1 -o /dev/null "http://127.0.0.1:$port/metrics" ||
+		fail "first tracer not serving"
+	tracer --listen 127.0.0.1:$port -p $$
+	assert_error 1
+	kill -INT "$first"
+	TR_PID=$first tracer_wait 10
 	tracer --listen localhost:$port -p $$
 	assert_error 2
 	tracer --listen 127.0.0.1:0 -p $$
@@ -269,6 +279,7 @@ test_fleet_truncated_frame() {
 	assert_eq "[truncated];level_e 3000" "$(grep level_e "$T/out.folded")" "folded line"
 	raw=$(fleet_pprof -raw "$T/out.pprof") || fail "go tool pprof -raw: $(head -c 300 "$T/pprof.err")"
 	assert_match $'\n +3 +3000 +3 +3000: ([0-9]+) ([0-9]+) *\n' "$raw" "sample of level_e"
-	assert_match $'\n +'"${BASH_REMATCH[1]}"': [^\n]* level_e ' "$raw" "first location: level_e"
-	assert_match $'\n +'"${BASH_REMATCH[2]}"': [^\n]*\\[truncated\\] ' "$raw" "second location: [truncated]"
+	local inner=${BASH_REMATCH[1]} outer=${BASH_REMATCH[2]}
+	assert_match $'\n +'"$inner"$': [^\n]* level_e ' "$raw" "first location: level_e"
+	assert_match $'\n +'"$outer"$': [^\n]*\\[truncated\\] ' "$raw" "second location: [truncated]"
 }

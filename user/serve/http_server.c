@@ -30,7 +30,6 @@ struct http_server {
 	struct body *metrics;
 	struct body *heap;
 	size_t max_body;
-	atomic_ulong requests;
 };
 
 static void body_unref(void *p)
@@ -110,7 +109,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	struct http_server *s = cls;
 
-	atomic_fetch_add(&s->requests, 1);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only\n");
 	if (!strcmp(url, "/metrics"))
@@ -159,7 +157,8 @@ struct http_server *http_server_start(const struct http_server_opts *opts)
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		opts->timeout_s ? opts->timeout_s : DEFAULT_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+		/* No LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, and a second
+		 * tracer would then share the port instead of failing. */
 		MHD_OPTION_END);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -205,11 +204,6 @@ int http_server_publish(struct http_server *s, char *metrics, size_t metrics_len
 	int err2 = publish_one(s, &s->heap, heap_profile, heap_profile_len);
 
 	return err ? err : err2;
-}
-
-unsigned long http_server_requests(const struct http_server *s)
-{
-	return s ? atomic_load(&((struct http_server *)s)->requests) : 0;
 }
 
 void http_server_stop(struct http_server *s)

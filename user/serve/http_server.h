@@ -44,9 +44,6 @@ struct http_server *http_server_start(const struct http_server_opts *opts);
 int http_server_publish(struct http_server *s, char *metrics, size_t metrics_len,
 			char *heap_profile, size_t heap_profile_len);
 
-/* Requests answered so far (every status), for tests and the cost figures. */
-unsigned long http_server_requests(const struct http_server *s);
-
 /* Close the socket, finish the thread, free what no response holds. */
 void http_server_stop(struct http_server *s);
 
