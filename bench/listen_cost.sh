@@ -48,7 +48,7 @@ scrape() { # PATH: tracer CPU per request, in ms
 	local t0 t1 s0 s1
 	t0=$(ticks "$tracer")
 	s0=$(date +%s.%N)
-	python3 - "$PORT" "$1" "$SCRAPES" >"$tmp/scrape" <<-'PY'
+	/usr/bin/python3 - "$PORT" "$1" "$SCRAPES" >"$tmp/scrape" <<-'PY'
 	import http.client, sys
 	c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
 	size = 0

@@ -13,6 +13,12 @@ free_port() {
 	done
 }
 
+# Debian's python3 (test-deps): a version manager's shim in PATH can take
+# seconds to start on a loaded machine.
+fleet_python() {
+	if [ -x /usr/bin/python3 ]; then /usr/bin/python3 "$@"; else python3 "$@"; fi
+}
+
 # go tool pprof with a scratch home: no network, nothing left behind.
 fleet_pprof() {
 	HOME=$T/home GOCACHE=$T/gocache GOPATH=$T/gopath GOTOOLCHAIN=local GOFLAGS= \
@@ -155,7 +161,7 @@ test_fleet_bad_clients() {
 
 	# 40 clients (the server takes 32, 8 per address): half send part of a
 	# request and stop, half send nothing; held for 3 s.
-	python3 - "$port" >"$T/clients.out" 2>&1 <<-'EOF' &
+	fleet_python - "$port" >"$T/clients.out" 2>&1 <<-'EOF' &
 	import socket, sys, time
 	held = []
 	for i in range(40):
@@ -170,12 +176,12 @@ test_fleet_bad_clients() {
 	time.sleep(3)
 	EOF
 	IT_BG+=("$!")
-	WAIT_SECS=5 wait_for grep -q held "$T/clients.out" || fail "clients did not connect"
+	WAIT_SECS=20 wait_for grep -q held "$T/clients.out" || fail "clients did not connect: $(head -c 300 "$T/clients.out")"
 	n0=$(grep -c '"type":"report"' "$TR_OUT")
 	sleep 2
 	n1=$(grep -c '"type":"report"' "$TR_OUT")
-	# Every 0.2 s: 10 in 2 s; at least 7 even on a loaded machine.
-	assert_le 7 $((n1 - n0)) "reports in 2 s while 40 clients hang (from $n0)"
+	# Every 0.2 s: 10 in 2 s; a stall of a second would leave 5 at most.
+	assert_le 6 $((n1 - n0)) "reports in 2 s while 40 clients hang (from $n0)"
 	wait "${IT_BG[-1]}" 2>/dev/null
 	WAIT_SECS=10 wait_for curl -sf --max-time 1 -o /dev/null "$url/metrics" ||
 		fail "not served again after the clients left"
@@ -196,11 +202,11 @@ test_fleet_listen_errors() {
 	local port
 	need_cmd python3 curl
 	port=$(free_port)
-	python3 -c 'import socket, sys, time
+	fleet_python -c 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
-print("up", flush=True); time.sleep(20)' "$port" >"$T/holder.out" &
+print("up", flush=True); time.sleep(60)' "$port" >"$T/holder.out" &
 	IT_BG+=("$!")
-	WAIT_SECS=5 wait_for grep -q up "$T/holder.out" || fail "port holder did not start"
+	WAIT_SECS=20 wait_for grep -q up "$T/holder.out" || fail "port holder did not start: $(head -c 300 "$T/holder.out")"
 	tracer --listen 127.0.0.1:$port -p $$
 	assert_error 1
 	assert_match "^memleakbpf: cannot listen on 127\\.0\\.0\\.1:$port: " "$(cat "$TR_ERR")" "message"
