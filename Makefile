@@ -44,14 +44,15 @@ PIDNS_SKEL := $(OUT)/pidns.skel.h
 
 # user/: main.c and the event loop on top, one directory per stage of the
 # data flow (README "Source map").
-USER_SRCS := $(filter-out user/main.c,$(shell find user -name '*.c'))
+# user/serve/no_tls.c goes into the static build only (see there).
+USER_SRCS := $(filter-out user/main.c user/serve/no_tls.c,$(shell find user -name '*.c'))
 USER_HDRS := $(shell find user -name '*.h')
 USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS)) $(OUT)/profile.pb-c.o \
 	$(OUT)/report_html.o
 LIB       := $(OUT)/libmemleak.a
 
 INCLUDES := -Ibpf -Iuser -I$(OUT)
-LDLIBS   := -lbpf -ldw -lelf -lz -lprotobuf-c -lstdc++ -lm
+LDLIBS   := -lbpf -ldw -lelf -lz -lprotobuf-c -lmicrohttpd -lpthread -lstdc++ -lm
 
 # Capstone is not linked: probe placement loads it by soname only while it
 # places probes (user/probes/probe_place.c), keeping its tables out of the RSS.
@@ -81,11 +82,11 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 # -dev packages ship them; liblzma-dev and libbz2-dev for libdw's).
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev liblzma-dev \
 	libbz2-dev libcapstone-dev libprotobuf-c-dev protobuf-c-compiler pkg-config make gcc g++ \
-	xxd binutils
+	xxd binutils libmicrohttpd-dev
 TEST_PKGS := libcmocka-dev jq musl-tools libjemalloc2 libjemalloc-dev util-linux golang-go \
 	chromium tmux python3 libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 \
 	libmimalloc-dev redis-server redis-tools libc6-dbg openjdk-17-jdk-headless \
-	python3-yaml groff-base man-db systemd libcap2-bin
+	python3-yaml groff-base man-db systemd libcap2-bin prometheus curl
 # make image only (not part of deps: the tests check the image's root
 # filesystem, make image-rootfs, without a container engine).
 IMAGE_PKGS := buildah
@@ -207,15 +208,24 @@ memleakbpf: $(OUT)/user/main.o $(LIB)
 # (libdw: lzma, bz2, z; newer elfutils add zstd), whatever the release.
 # Static glibc: the tracer calls no NSS function (getpwnam, getaddrinfo...)
 # nor dlopen, the parts that would need the shared glibc at run time.
+# libmicrohttpd (--listen) without GnuTLS: Debian's libmicrohttpd.a needs
+# it, but GnuTLS's p11-kit and libunistring ship no static archive, and the
+# tracer never asks for TLS: user/serve/no_tls.c stands in for it.
 STATIC_PKGS   := libbpf libdw libelf libprotobuf-c capstone zlib
-STATIC_LDLIBS  = $(shell pkg-config --static --libs $(STATIC_PKGS)) -lstdc++ -lm
+STATIC_LDLIBS  = $(shell pkg-config --static --libs $(STATIC_PKGS)) -l:libmicrohttpd.a \
+	-lpthread -lstdc++ -lm
 STATIC_PLACE  := $(OUT)/static/probe_place.o
+STATIC_HTTP   := $(OUT)/static/no_tls.o
+
+$(STATIC_HTTP): user/serve/no_tls.c | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(STATIC_PLACE): user/probes/probe_place.c $(USER_HDRS) | $(OUT)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INCLUDES) -DCAPSTONE_LINKED -c $< -o $@
 
-memleakbpf-static: $(OUT)/user/main.o $(STATIC_PLACE) $(LIB)
+memleakbpf-static: $(OUT)/user/main.o $(STATIC_PLACE) $(STATIC_HTTP) $(LIB)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(STATIC_LDLIBS)
 	@if readelf -d $@ 2>/dev/null | grep -q NEEDED; then \
 		echo "$@: still has dynamic dependencies" >&2; rm -f $@; exit 1; fi

@@ -196,10 +196,16 @@ struct stack_key {
 	__u32 gen;
 };
 
-/* Outstanding memory of one stack; 64-bit, so no overflow below 16 EiB. */
+/*
+ * Outstanding memory of one stack (bytes, count), and everything it has
+ * allocated since its process was attached (alloc_*: only ever grows, the
+ * pprof alloc_space/alloc_objects view); 64-bit, so no overflow below 16 EiB.
+ */
 struct stack_total {
 	__u64 bytes;
 	__u64 count;
+	__u64 alloc_bytes;
+	__u64 alloc_count;
 };
 
 /* Events sent to user space through the ring buffer (rare: not malloc). */

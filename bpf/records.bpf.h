@@ -32,8 +32,13 @@ static __always_inline __u64 array_size(__u64 nmemb, __u64 size)
 	return size > limit ? ~0ULL : nmemb * size;
 }
 
+/*
+ * sign +1: a block recorded, -1: one forgotten.  new_alloc: the block is
+ * a new allocation (not a failed realloc's old block put back), counted in
+ * the cumulative totals too: in the entry the update touches anyway.
+ */
 static __always_inline void totals_add(struct proc_id id, const struct alloc_info *info,
-				       __s64 sign)
+				       __s64 sign, bool new_alloc)
 {
 	struct stack_key key = {
 		.tgid = id.tgid, .stack_id = info->stack_id, .kind = info->kind,
@@ -55,6 +60,10 @@ static __always_inline void totals_add(struct proc_id id, const struct alloc_inf
 	}
 	__sync_fetch_and_add(&t->bytes, sign * (__s64)info->size);
 	__sync_fetch_and_add(&t->count, sign);
+	if (new_alloc) {
+		__sync_fetch_and_add(&t->alloc_bytes, info->size);
+		__sync_fetch_and_add(&t->alloc_count, 1);
+	}
 }
 
 /* Forget a live allocation; returns false if it was not recorded. */
@@ -71,7 +80,7 @@ static __always_inline bool forget_alloc(struct proc_id id, __u64 addr,
 	/* Only the thread whose delete succeeds accounts the free (double free). */
 	if (bpf_map_delete_elem(&allocs, &key))
 		return false;
-	totals_add(id, out, -1);
+	totals_add(id, out, -1, false);
 	return true;
 }
 
@@ -100,7 +109,7 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, struct proc_id i
 			struct alloc_info stale = *old;
 
 			if (!bpf_map_delete_elem(&allocs, &key)) {
-				totals_add(id, &stale, -1);
+				totals_add(id, &stale, -1, false);
 				stat_add(MEMLEAK_STAT_STALE_REPLACED, 1);
 			}
 		}
@@ -110,7 +119,7 @@ static __always_inline void remember_alloc(struct pt_regs *ctx, struct proc_id i
 			return;
 		}
 	}
-	totals_add(id, &info, 1);
+	totals_add(id, &info, 1, true);
 	stat_add(MEMLEAK_STAT_ALLOCS, 1);
 }
 
@@ -123,7 +132,7 @@ static __always_inline void restore_old(struct proc_id id, const struct alloc_re
 	struct alloc_key key = { .tgid = id.tgid, .gen = id.gen, .addr = req->ptr };
 
 	if (!bpf_map_update_elem(&allocs, &key, &req->old, BPF_NOEXIST)) {
-		totals_add(id, &req->old, 1);
+		totals_add(id, &req->old, 1, false);
 		stat_add(MEMLEAK_STAT_FREES, (__u64)-1);
 	}
 }

@@ -18,6 +18,7 @@
 #include "procs/escalate.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
+#include "serve/serve_report.h"
 #include "tracer.h"
 
 #define MAINT_FAST_MS 100   /* look for new mappings often right after start */
@@ -94,6 +95,9 @@ static int report(struct tracer *t, bool final)
 	r.final = final;
 	err = output_report(&t->output, &r);
 	t->out = t->output.stream;
+	/* --listen: served from now on; a failure keeps the previous one there. */
+	if (t->http && serve_report(t->http, &r))
+		verbose_msg(0, "--listen: report not published (too large or out of memory)");
 	/* Growth per report is measured against this one. */
 	for (i = 0; i < r.nprocs; i++)
 		for (j = 0; j < t->ntargets; j++)

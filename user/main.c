@@ -30,6 +30,7 @@
 #include "procs/privileges.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
+#include "serve/http_server.h"
 #include "symbols/symbolize.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
@@ -571,9 +572,33 @@ static int start_targets(struct tracer *t)
 	return start_matching_targets(t);
 }
 
+/*
+ * --listen: bound before anything is attached, so a taken port is one
+ * line and an exit, not a run without the endpoint.
+ */
+static int start_http(struct tracer *t)
+{
+	struct http_server_opts ho = {
+		.addr = (const struct sockaddr *)&t->opts.listen_addr,
+		.addr_len = t->opts.listen_addr_len,
+	};
+
+	if (!t->opts.listen)
+		return EXIT_OK;
+	t->http = http_server_start(&ho);
+	if (t->http)
+		return EXIT_OK;
+	err_msg("cannot listen on %s: %s", t->opts.listen, strerror(errno));
+	return EXIT_RUNTIME;
+}
+
 static void cleanup(struct tracer *t)
 {
 	size_t i;
+
+	/* No request is answered from a tracer shutting down. */
+	http_server_stop(t->http);
+	t->http = NULL;
 
 	/* Probes first: the targets run unprobed from here on. */
 	attacher_free(t->att);
@@ -656,6 +681,11 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	t.out = t.output.stream;
+	rc = start_http(&t);
+	if (rc) {
+		output_close(&t.output);
+		return rc;
+	}
 	raise_nofile_limit();
 	t.sym = symbolizer_new();
 	if (t.sym)

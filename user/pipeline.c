@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* One report: maps -> snapshot -> analysis -> symbols (see pipeline.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
@@ -10,6 +11,7 @@
 #include "collect/mappings.h"
 #include "collect/snapshot.h"
 #include "pipeline.h"
+#include "procs/procfs.h"
 #include "procs/targets.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
@@ -53,6 +55,25 @@ static void snapshot_keep(struct snapshot *s, const struct target *tg, size_t n,
 		if (keep_stack(&s->totals[i], tg, n, only_pid))
 			s->totals[j++] = s->totals[i];
 	s->ntotals = j;
+}
+
+/*
+ * Metrics and profiles label processes with their memory cgroup (a pod's,
+ * a container's): read at each report, as a process may move.
+ */
+static void add_cgroups(struct report *r)
+{
+	char path[PATH_MAX];
+	int64_t limit, usage;
+	size_t i;
+
+	for (i = 0; i < r->nprocs; i++) {
+		if (r->procs[i].exited ||
+		    procfs_memory_cgroup(r->procs[i].pid, path, sizeof(path), &limit, &usage) ||
+		    !path[0])
+			continue;
+		r->procs[i].cgroup = strdup(path);
+	}
 }
 
 int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
@@ -123,6 +144,9 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		r->cost.report_cpu_s = cpu_start < 0 || r->cost.user_cpu_s < 0 ? -1
 				       : r->cost.user_cpu_s - cpu_start;
 		unwinder_usage(t->unw, &r->unwind);
+		r->metrics_stacks = t->opts.metrics_stacks;
+		if (t->opts.listen || t->opts.format == FORMAT_PROMETHEUS)
+			add_cgroups(r);
 	}
 	snapshot_free(&snap);
 	free(live);

@@ -27,6 +27,7 @@ struct unwinder;
 struct aggregator;
 struct target;
 struct pid_view;
+struct http_server;
 
 struct tracer {
 	struct options opts;
@@ -65,6 +66,7 @@ struct tracer {
 	/* Processes get their pod's labels (--pod, or a kubelet's node: procs/k8s.h). */
 	bool k8s;
 	char *pod_cgroup;          /* --pod: the directory --cgroup's matching uses */
+	struct http_server *http;  /* --listen, or NULL */
 };
 
 #endif

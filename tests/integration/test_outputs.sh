@@ -61,7 +61,7 @@ test_pprof_go_tool() {
 	assert_match 'kind: +malloc' "$traces" "kind label"
 
 	raw=$(pprof -raw "$T/leak.pb.gz")
-	assert_match $'\n +25 +100000: ' "$raw" "raw sample values"
+	assert_match $'\n +25 +100000 +25 +100000: ' "$raw" "raw sample values: allocated, outstanding"
 	assert_match "leak_exact_fn [^ ]*tests/targets/leak_exact\.c:$line " "$raw" "file:line of leak_exact_fn"
 	assert_match 'PeriodType: space bytes' "$raw" "period type"
 	assert_match 'Period: 1' "$raw" "period (every call traced)"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Command-line parsing: defaults, every option, and every rejection. */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -412,6 +413,11 @@ static void test_table_defaults_shown_are_set(void **state)
 			assert_int_equal(parse(&plain, err, "--output-dir", "/d", NULL), PARSE_OK);
 			assert_int_equal(parse(&given, err, "--output-dir", "/d", shown, t[i].def,
 					       NULL), PARSE_OK);
+		} else if (!strcmp(t[i].name, "metrics-stacks")) {
+			assert_int_equal(parse(&plain, err, "--listen", "127.0.0.1:9464", NULL),
+					 PARSE_OK);
+			assert_int_equal(parse(&given, err, "--listen", "127.0.0.1:9464", shown,
+					       t[i].def, NULL), PARSE_OK);
 		} else if (!strcmp(t[i].name, "escalate-window")) {
 			assert_int_equal(parse(&plain, err, "--mode", "growth", "--escalate", "5",
 					       NULL), PARSE_OK);
@@ -423,7 +429,7 @@ static void test_table_defaults_shown_are_set(void **state)
 		}
 		assert_memory_equal(&plain, &given, sizeof(plain));
 	}
-	assert_int_equal(defaults, 12);
+	assert_int_equal(defaults, 13);
 	assert_int_equal(parse(&plain, err, NULL), PARSE_OK);
 	/* The defaults as documented (README "Options"). */
 	assert_int_equal(plain.top_n, 10);
@@ -440,7 +446,52 @@ static void test_table_defaults_shown_are_set(void **state)
 	assert_int_equal(plain.max_stacks, 16384);
 	assert_true(plain.interval_s == 5);
 	assert_true(plain.max_size == UINT64_MAX);
+	assert_int_equal(plain.metrics_stacks, 10);
+	assert_null(plain.listen);
 	free(usage);
+}
+
+/* --listen: numeric addresses only, bound exactly as given. */
+static void test_listen(void **state)
+{
+	const struct sockaddr_in *in4;
+	const struct sockaddr_in6 *in6;
+	struct options o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "--listen", "127.0.0.1:9464", NULL), PARSE_OK);
+	in4 = (const struct sockaddr_in *)&o.listen_addr;
+	assert_int_equal(in4->sin_family, AF_INET);
+	assert_int_equal(ntohs(in4->sin_port), 9464);
+	assert_int_equal(ntohl(in4->sin_addr.s_addr), 0x7f000001);
+	assert_int_equal(o.listen_addr_len, sizeof(*in4));
+	assert_string_equal(o.listen, "127.0.0.1:9464");
+	assert_int_equal(parse(&o, err, "--listen", "[::1]:1", NULL), PARSE_OK);
+	in6 = (const struct sockaddr_in6 *)&o.listen_addr;
+	assert_int_equal(in6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(in6->sin6_port), 1);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
+	assert_int_equal(parse(&o, err, "--listen", "0.0.0.0:65535", "--metrics-stacks", "0",
+			       NULL), PARSE_OK);
+	assert_int_equal(o.metrics_stacks, 0);
+
+	assert_int_equal(parse(&o, err, "--listen", "localhost:9464", NULL), PARSE_ERROR);
+	assert_string_equal(err, "invalid --listen address 'localhost' (an IPv4 address, or an "
+			    "IPv6 one in brackets; not a name)");
+	assert_int_equal(parse(&o, err, "--listen", "::1:9464", NULL), PARSE_ERROR);
+	assert_int_equal(parse(&o, err, "--listen", "[::1]", NULL), PARSE_ERROR);
+	assert_int_equal(parse(&o, err, "--listen", "127.0.0.1", NULL), PARSE_ERROR);
+	assert_int_equal(parse(&o, err, "--listen", "127.0.0.1:0", NULL), PARSE_ERROR);
+	assert_int_equal(parse(&o, err, "--listen", "127.0.0.1:65536", NULL), PARSE_ERROR);
+	assert_int_equal(parse(&o, err, "--listen", "127.0.0.1:+80", NULL), PARSE_ERROR);
+	assert_string_equal(err, "invalid --listen '127.0.0.1:+80' (ADDR:PORT, e.g. "
+			    "127.0.0.1:9464 or [::1]:9464; port 1 to 65535)");
+	assert_int_equal(parse(&o, err, "--metrics-stacks", "3", NULL), PARSE_ERROR);
+	assert_string_equal(err, "--metrics-stacks needs --listen or --format prometheus");
+	assert_int_equal(parse(&o, err, "--format", "prometheus", "--metrics-stacks", "3", NULL),
+			 PARSE_OK);
+	assert_int_equal(parse(&o, err, "--listen", "127.0.0.1:1", "--metrics-stacks", "1001",
+			       NULL), PARSE_ERROR);
 }
 
 /* --format takes its names from the table of renderers, and --help lists them. */
@@ -466,7 +517,7 @@ static void test_formats_from_renderers(void **state)
 	assert_non_null(strstr(lines, "text (default)"));
 	assert_int_equal(parse(&o, err, "--format", "xml", NULL), PARSE_ERROR);
 	assert_non_null(strstr(err, expected));
-	assert_string_equal(err, "unknown format 'xml' (text, json, folded, pprof)");
+	assert_string_equal(err, "unknown format 'xml' (text, json, folded, pprof, prometheus)");
 	free(lines);
 	free(usage);
 }
@@ -520,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_table_every_option_has_help),
 		cmocka_unit_test(test_table_defaults_shown_are_set),
 		cmocka_unit_test(test_formats_from_renderers),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_choice_and_getopt_messages),
 	};
 

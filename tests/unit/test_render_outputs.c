@@ -43,7 +43,7 @@ static struct frame frames1[] = {
 
 static struct stack_report stacks[] = {
 	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
-	  .frames = frames0, .nframes = 4 },
+	  .frames = frames0, .nframes = 4, .alloc_bytes = 10240, .alloc_allocs = 9 },
 	{ .bytes = 8192, .allocs = 2, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
 	  .frames = frames1, .nframes = 2 },
 	{ .bytes = 100, .allocs = 1, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
@@ -134,18 +134,26 @@ static void test_pprof(void **state)
 	p = decode(out, len);
 	assert_non_null(p);
 	assert_string_equal(p->string_table[0], "");
-	assert_int_equal(p->n_sample_type, 2);
-	assert_string_equal(str(p, p->sample_type[0]->type), "inuse_objects");
+	/* Go's heap profile: both views, in this order. */
+	assert_int_equal(p->n_sample_type, 4);
+	assert_string_equal(str(p, p->sample_type[0]->type), "alloc_objects");
 	assert_string_equal(str(p, p->sample_type[0]->unit), "count");
-	assert_string_equal(str(p, p->sample_type[1]->type), "inuse_space");
+	assert_string_equal(str(p, p->sample_type[1]->type), "alloc_space");
 	assert_string_equal(str(p, p->sample_type[1]->unit), "bytes");
+	assert_string_equal(str(p, p->sample_type[2]->type), "inuse_objects");
+	assert_string_equal(str(p, p->sample_type[2]->unit), "count");
+	assert_string_equal(str(p, p->sample_type[3]->type), "inuse_space");
+	assert_string_equal(str(p, p->sample_type[3]->unit), "bytes");
 	assert_string_equal(str(p, p->default_sample_type), "inuse_space");
 	assert_int_equal(p->time_nanos, 1795434002000000005LL);
 	assert_int_equal(p->duration_nanos, 2000000000LL);
 	assert_int_equal(p->period, 1);
 	assert_int_equal(p->n_sample, 4);
-	assert_int_equal(p->sample[0]->value[0], 4);
-	assert_int_equal(p->sample[0]->value[1], 4096);
+	assert_int_equal(p->sample[0]->n_value, 4);
+	assert_int_equal(p->sample[0]->value[0], 9);
+	assert_int_equal(p->sample[0]->value[1], 10240);
+	assert_int_equal(p->sample[0]->value[2], 4);
+	assert_int_equal(p->sample[0]->value[3], 4096);
 	assert_int_equal(p->sample[0]->n_location_id, 4);
 	assert_string_equal(str(p, func(p, p->sample[0]->location_id[0])->name), "leak_here");
 	assert_string_equal(str(p, func(p, p->sample[0]->location_id[0])->filename), "app.c");
@@ -173,6 +181,61 @@ static void test_pprof(void **state)
 	assert_string_equal(str(p, p->sample[1]->label[0]->str), "mmap");
 	assert_int_equal(p->sample[1]->label[2]->num, 4321);
 	assert_int_equal(p->sample[2]->n_location_id, 0);
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	free(out);
+}
+
+/*
+ * A truncated stack ends with a "[truncated]" frame of its own, outermost,
+ * in folded and pprof output; samples carry each process's comm and
+ * memory cgroup (once per cgroup).
+ */
+static void test_truncated_and_process_labels(void **state)
+{
+	struct process_report procs[] = {
+		{ .pid = 1234, .comm = "app", .cgroup = "/kubepods/pod1" },
+		{ .pid = 4321, .comm = "worker", .cgroup = "/kubepods/pod1" },
+	};
+	struct stack_report st = {
+		.bytes = 300, .allocs = 3, .alloc_bytes = 500, .alloc_allocs = 5,
+		.kind = MEMLEAK_KIND_MALLOC, .pids = pids1, .npids = 2,
+		.frames = frames1, .nframes = 2, .truncated = true,
+	};
+	Perftools__Profiles__Profile *p;
+	const Perftools__Profiles__Sample *smp;
+	struct report r;
+	size_t len, i;
+	char *out;
+
+	fill_report(&r);
+	r.stacks = &st;
+	r.nstacks = 1;
+	r.procs = procs;
+	r.nprocs = 2;
+	out = render_to_string(render_folded, &r, &len);
+	assert_string_equal(out, "[truncated];ns::f(a_b)_x;map_it 300\n");
+	free(out);
+
+	out = render_to_string(render_pprof, &r, &len);
+	p = decode(out, len);
+	assert_non_null(p);
+	smp = p->sample[0];
+	assert_int_equal(smp->n_location_id, 3);
+	assert_string_equal(str(p, func(p, smp->location_id[0])->name), "map_it");
+	assert_string_equal(str(p, func(p, smp->location_id[2])->name), "[truncated]");
+	assert_int_equal(smp->value[0], 5);
+	assert_int_equal(smp->value[1], 500);
+	assert_int_equal(smp->value[2], 3);
+	assert_int_equal(smp->value[3], 300);
+	/* kind, pid x2, comm x2, cgroup once. */
+	assert_int_equal(smp->n_label, 6);
+	assert_string_equal(str(p, smp->label[3]->key), "comm");
+	assert_string_equal(str(p, smp->label[3]->str), "app");
+	assert_string_equal(str(p, smp->label[4]->str), "worker");
+	assert_string_equal(str(p, smp->label[5]->key), "cgroup");
+	assert_string_equal(str(p, smp->label[5]->str), "/kubepods/pod1");
+	for (i = 0; i < p->n_location; i++)
+		assert_true(p->location[i]->id == i + 1);
 	perftools__profiles__profile__free_unpacked(p, NULL);
 	free(out);
 }
@@ -269,7 +332,8 @@ static void test_renderer_table(void **state)
 		assert_true(renderer_by_name(rd->name, &found));
 		assert_int_equal(found, f);
 		/* Profiles hold reports only. */
-		assert_int_equal(rd->one_report_per_file, f == FORMAT_FOLDED || f == FORMAT_PPROF);
+		assert_int_equal(rd->one_report_per_file, f == FORMAT_FOLDED || f == FORMAT_PPROF ||
+				 f == FORMAT_PROMETHEUS);
 		assert_int_equal(rd->exit == NULL, rd->one_report_per_file);
 		for (g = 0; g < f; g++) {
 			assert_string_not_equal(rd->name, renderer_of(g)->name);
@@ -315,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof),
 		cmocka_unit_test(test_pprof_sampled_period),
+		cmocka_unit_test(test_truncated_and_process_labels),
 		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_renderer_table),
 	};

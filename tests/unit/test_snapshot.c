@@ -4,6 +4,7 @@
  * batched reads across many batches, the age filter, per-process totals,
  * merging, ranking and the top-N cut.  Needs root (creates BPF maps).
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,6 +130,47 @@ static void test_age_filter_and_totals(void **state)
 	assert_false(s.aged);
 	assert_int_equal(s.nstacks, 1);
 	assert_int_equal(s.stacks[0].bytes, 19000);
+	snapshot_free(&s);
+}
+
+/*
+ * What each stack allocated since attach comes from the kernel's totals
+ * whichever way the stacks were summed: as they are, by the age filter,
+ * or as sampled estimates (scaled like a block of the mean sampled size).
+ */
+static void test_cumulative_totals(void **state)
+{
+	struct maps *m = *state;
+	struct snapshot_source src = { .allocs_fd = m->allocs, .totals_fd = m->totals,
+				       .stats_fd = m->stats };
+	struct stack_key k = { .tgid = 7, .stack_id = -1 };
+	struct stack_total v = { .bytes = 500, .count = 1, .alloc_bytes = 5000, .alloc_count = 10 };
+	uint64_t now = mono_ns(), sec = 1000000000ULL;
+	struct snapshot s;
+	double w;
+
+	put_alloc(m, 7, 0xa0, 500, now - 10 * sec, -1);
+	assert_int_equal(bpf_map_update_elem(m->totals, &k, &v, BPF_ANY), 0);
+	assert_int_equal(snapshot_take(&src, 0, &s), 0);
+	assert_int_equal(s.nstacks, 1);
+	assert_int_equal(s.stacks[0].alloc_bytes, 5000);
+	assert_int_equal(s.stacks[0].alloc_count, 10);
+	snapshot_free(&s);
+
+	assert_int_equal(snapshot_take(&src, 1000, &s), 0);
+	assert_true(s.aged);
+	assert_int_equal(s.nstacks, 1);
+	assert_int_equal(s.stacks[0].bytes, 500);
+	assert_int_equal(s.stacks[0].alloc_bytes, 5000);
+	assert_int_equal(s.stacks[0].alloc_count, 10);
+	snapshot_free(&s);
+
+	src.sample_bytes = 4096;
+	w = sample_weight(500, 4096);
+	assert_int_equal(snapshot_take(&src, 0, &s), 0);
+	assert_int_equal(s.nstacks, 1);
+	assert_int_equal(s.stacks[0].alloc_bytes, (uint64_t)llround(w * 5000));
+	assert_int_equal(s.stacks[0].alloc_count, (uint64_t)llround(w * 10));
 	snapshot_free(&s);
 }
 
@@ -288,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_map_read_all_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_age_filter_and_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cumulative_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_analysis_ranks_and_cuts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records_drop, setup, teardown),
 		cmocka_unit_test(test_rank_order),

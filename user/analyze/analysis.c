@@ -201,20 +201,26 @@ static int rank_qsort_cmp(const void *a, const void *b, void *sort)
 struct group {
 	struct stack_report rep;
 	const struct entry *first;
-	size_t pids_cap;
+	size_t pids_cap, pid_bytes_cap;
 };
 
-static int add_pid(struct group *g, pid_t pid)
+static int add_pid(struct group *g, pid_t pid, uint64_t bytes)
 {
 	struct stack_report *s = &g->rep;
 	size_t i;
 
-	for (i = 0; i < s->npids; i++)
-		if (s->pids[i] == pid)
+	for (i = 0; i < s->npids; i++) {
+		if (s->pids[i] == pid) {
+			s->pid_bytes[i] += bytes;
 			return 0;
-	if (array_reserve((void **)&s->pids, &g->pids_cap, s->npids + 1, sizeof(*s->pids)))
+		}
+	}
+	if (array_reserve((void **)&s->pids, &g->pids_cap, s->npids + 1, sizeof(*s->pids)) ||
+	    array_reserve((void **)&s->pid_bytes, &g->pid_bytes_cap, s->npids + 1,
+			  sizeof(*s->pid_bytes)))
 		return -ENOMEM;
-	s->pids[s->npids++] = pid;
+	s->pids[s->npids] = pid;
+	s->pid_bytes[s->npids++] = bytes;
 	return 0;
 }
 
@@ -248,10 +254,18 @@ static ssize_t merge(struct entry **sorted, size_t n, const struct snapshot *sna
 		g = &groups[ng - 1];
 		g->rep.bytes += e->snap->bytes;
 		g->rep.allocs += e->snap->count;
+		/* Mappings keep no cumulative count: what is mapped now. */
+		if (e->snap->key.kind == MEMLEAK_KIND_MALLOC) {
+			g->rep.alloc_bytes += e->snap->alloc_bytes;
+			g->rep.alloc_allocs += e->snap->alloc_count;
+		} else {
+			g->rep.alloc_bytes += e->snap->bytes;
+			g->rep.alloc_allocs += e->snap->count;
+		}
 		age = age_ms(snap, e->snap->oldest_ts_ns);
 		if (age > g->rep.oldest_age_ms)
 			g->rep.oldest_age_ms = age;
-		if (add_pid(g, e->snap->key.tgid))
+		if (add_pid(g, e->snap->key.tgid, e->snap->bytes))
 			return -ENOMEM;
 	}
 	return (ssize_t)ng;
@@ -348,14 +362,17 @@ static int build_stacks(const struct analysis_input *in, struct report *r)
 		err = symbolize_group(&groups[i], in);
 		r->stacks[i] = groups[i].rep;
 		groups[i].rep.pids = NULL;
+		groups[i].rep.pid_bytes = NULL;
 		r->nstacks++;
 		if (err)
 			goto out;
 	}
 	err = 0;
 out:
-	for (i = 0; groups && i < (size_t)(ng > 0 ? ng : 0); i++)
+	for (i = 0; groups && i < (size_t)(ng > 0 ? ng : 0); i++) {
 		free(groups[i].rep.pids);
+		free(groups[i].rep.pid_bytes);
+	}
 	free(groups);
 	free(sorted);
 	for (i = 0; entries && i < snap->nstacks; i++) {

@@ -16,8 +16,11 @@ void report_free(struct report *r)
 		return;
 	for (i = 0; i < r->nstacks && r->stacks; i++) {
 		free(r->stacks[i].pids);
+		free(r->stacks[i].pid_bytes);
 		free(r->stacks[i].frames);
 	}
+	for (i = 0; i < r->nprocs && r->procs; i++)
+		free(r->procs[i].cgroup);
 	free(r->stacks);
 	free(r->procs);
 	r->stacks = NULL;

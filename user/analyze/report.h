@@ -37,7 +37,11 @@ struct stack_report {
 	uint64_t allocs;       /* outstanding allocations */
 	uint32_t kind;         /* enum memleak_kind */
 	pid_t *pids;           /* processes holding memory from this stack */
+	uint64_t *pid_bytes;   /* bytes of each of pids[], same order */
 	size_t npids;
+	uint64_t alloc_bytes;  /* allocated since attach, freed or not (malloc
+				* kind; mappings: what is mapped now) */
+	uint64_t alloc_allocs;
 	int64_t oldest_age_ms; /* -1 = unknown (no per-allocation walk) */
 	bool stack_lost;       /* the kernel could not record the stack */
 	bool truncated;        /* the unwinder stopped before the outermost frame */
@@ -72,6 +76,8 @@ struct process_report {
 	int64_t rss_growth_bytes;    /* RSS change since tracing began; 0 if unknown */
 	char comm[17];
 	int64_t rss_bytes;           /* -1 = unknown (process gone) */
+	char *cgroup;                /* memory cgroup path; NULL = not asked or
+				      * unknown (pipeline_build_report, want_cgroups) */
 	uint64_t outstanding_bytes;  /* all live allocations, no filter */
 	uint64_t outstanding_allocs;
 	int64_t backing_bytes;       /* allocator's heap and arenas (brk, mmap inside
@@ -122,6 +128,7 @@ struct report {
 	uint64_t min_age_ms;
 	uint64_t min_size, max_size;
 	unsigned int top_n;
+	unsigned int metrics_stacks; /* --metrics-stacks: stacks per process in metrics */
 	const char *mode;           /* "precise", "sampled" or "growth" */
 	uint64_t sample_bytes;      /* --sample-bytes period, 0 = every call */
 	enum stack_sort sort;       /* order of stacks[] */

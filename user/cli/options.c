@@ -7,6 +7,7 @@
  * the option's own parser on the text --help shows, so the two cannot
  * disagree.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -317,6 +318,60 @@ static enum parse_result set_html(struct options *o, const char *arg, char *err,
 	return PARSE_OK;
 }
 
+/* ---------------------------------------------------------------- fleet */
+
+/*
+ * ADDR:PORT, ADDR an IPv4 address or an IPv6 one in brackets: numbers
+ * only, no name to resolve (bind exactly where told; and the static build
+ * has no resolver).
+ */
+static enum parse_result set_listen(struct options *o, const char *arg, char *err, size_t len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&o->listen_addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&o->listen_addr;
+	const char *colon = strrchr(arg, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	uint64_t port;
+	size_t n;
+
+	if (!colon || !parse_u64(colon + 1, 65535, &port) || !port ||
+	    (n = (size_t)(colon - arg)) >= sizeof(host))
+		return fail(err, len, "invalid --listen '%s' (ADDR:PORT, e.g. 127.0.0.1:9464 "
+			    "or [::1]:9464; port 1 to 65535)", arg);
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	memset(&o->listen_addr, 0, sizeof(o->listen_addr));
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+			return fail(err, len, "invalid --listen address '%s' (an IPv6 address)",
+				    host + 1);
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		o->listen_addr_len = sizeof(*in6);
+	} else if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		o->listen_addr_len = sizeof(*in4);
+	} else {
+		return fail(err, len, "invalid --listen address '%s' (an IPv4 address, or an "
+			    "IPv6 one in brackets; not a name)", host);
+	}
+	o->listen = arg;
+	return PARSE_OK;
+}
+
+static enum parse_result set_metrics_stacks(struct options *o, const char *arg, char *err,
+					    size_t len)
+{
+	uint64_t v;
+
+	if (!parse_u64(arg, 1000, &v))
+		return fail(err, len, "invalid --metrics-stacks '%s' (0 to 1000)", arg);
+	o->metrics_stacks = (unsigned int)v;
+	return PARSE_OK;
+}
+
 /* ----------------------------------------------------- continuous mode */
 
 static enum parse_result set_output_dir(struct options *o, const char *arg, char *err, size_t len)
@@ -582,6 +637,17 @@ static const struct cli_option option_table[] = {
 		  "debug files (/usr/lib/debug, e.g. libc6-dbg), not\n"
 		  "only from objects built with -g; costs memory (~15 MiB\n"
 		  "for libc's)", .set = set_debug_files },
+
+	TEXT("\nFleet (Prometheus, pprof scrapers):"),
+	{ .name = "listen", .arg = "ADDR:PORT",
+	  .help = "HTTP server at ADDR:PORT (e.g. 127.0.0.1:9464):\n"
+		  "/metrics (Prometheus) and /debug/pprof/heap (Go\n"
+		  "heap profile) of the last report; it exposes\n"
+		  "stacks: keep it on localhost or a protected network",
+	  .set = set_listen },
+	{ .name = "metrics-stacks", .arg = "N", .def = "10",
+	  .help = "stacks per process in /metrics (of the report's\n"
+		  "first --top)", .set = set_metrics_stacks },
 
 	TEXT("\nContinuous mode:"),
 	{ .name = "output-dir", .arg = "DIR",
@@ -906,6 +972,8 @@ static enum parse_result check_combinations(const struct options *o, const bool 
 	if (o->live && (o->output_path || o->output_dir || o->format != d.format))
 		return fail(err, len, "--live draws text on the terminal: not with --output, "
 			    "--output-dir or --format");
+	if (was_given(given, "metrics-stacks") && !o->listen && o->format != FORMAT_PROMETHEUS)
+		return fail(err, len, "--metrics-stacks needs --listen or --format prometheus");
 	if (o->min_size > o->max_size)
 		return fail(err, len, "minimum size %" PRIu64 " exceeds maximum %" PRIu64,
 			    o->min_size, o->max_size);

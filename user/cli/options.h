@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <sys/socket.h>
 #include "probes/allocators.h"
 #include "out/render.h"
 #include "memleak.h"
@@ -56,6 +57,10 @@ struct options {
 	struct custom_fn_spec custom[ALLOC_MAX_CUSTOM]; /* --alloc-fn, --free-fn */
 	int ncustom;
 	bool debug_files;         /* --debug-files: lines from separate debug files */
+	const char *listen;       /* --listen ADDR:PORT as given, NULL = no HTTP server */
+	struct sockaddr_storage listen_addr; /* --listen, parsed (IPv4 or [IPv6]) */
+	socklen_t listen_addr_len;
+	unsigned int metrics_stacks; /* --metrics-stacks: stacks per process in /metrics */
 };
 
 /* Outcome of parsing: go on, stop successfully (--help), or usage error. */

@@ -45,3 +45,13 @@ void version_print(FILE *out)
 	fprintf(out, "uprobe_multi: %s\n", btf ? yes_no(uprobe_multi_supported()) : "unknown");
 	fprintf(out, "uprobe sessions: %s\n", btf ? yes_no(uprobe_session_supported()) : "unknown");
 }
+
+const char *version_string(void)
+{
+	return MEMLEAKBPF_VERSION;
+}
+
+const char *version_git(void)
+{
+	return MEMLEAKBPF_GIT;
+}

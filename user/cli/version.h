@@ -11,4 +11,8 @@
 
 void version_print(FILE *out);
 
+/* The version and the git describe this binary was built from. */
+const char *version_string(void);
+const char *version_git(void);
+
 #endif

@@ -27,6 +27,9 @@ struct snap_stack {
 	uint64_t oldest_ts_ns;   /* 0 = unknown (totals only) */
 	uint64_t caller;         /* mappings: return address read at the syscall */
 	double wbytes, wcount;   /* sampled: the estimates being summed */
+	/* Allocated since attach, freed or not (malloc kind; estimates when
+	 * sampled): the pprof alloc_space/alloc_objects view. */
+	uint64_t alloc_bytes, alloc_count;
 };
 
 struct aggregator;

@@ -242,6 +242,70 @@ static int read_aged(const struct snapshot_source *src, uint64_t min_age_ns,
 	return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct snap_stack *)a)->key,
+		      &((const struct snap_stack *)b)->key, sizeof(struct stack_key));
+}
+
+/*
+ * Copy the cumulative figures of cum (sorted here) into the stacks of the
+ * same key: the age filter's sums and the sampled estimates come from the
+ * records, which know nothing of what was allocated and freed.
+ */
+static void join_cumulative(struct snap_stack *cum, size_t ncum, struct snap_stack *v,
+			    size_t n)
+{
+	const struct snap_stack *c;
+	size_t i;
+
+	qsort(cum, ncum, sizeof(*cum), key_cmp);
+	for (i = 0; i < n; i++) {
+		c = ncum ? bsearch(&v[i], cum, ncum, sizeof(*cum), key_cmp) : NULL;
+		v[i].alloc_bytes = c ? c->alloc_bytes : 0;
+		v[i].alloc_count = c ? c->alloc_count : 0;
+	}
+}
+
+/*
+ * Sampled mode: the kernel's cumulative totals count samples.  Each is
+ * scaled like a record of the stack's mean sampled size (exact when a
+ * stack allocates one size, as most do).
+ */
+static int read_sampled_cumulative(int fd, uint64_t period, struct snapshot *s)
+{
+	struct stack_key *keys;
+	struct stack_total *vals;
+	struct snap_stack *cum;
+	size_t i, n;
+	int err;
+
+	err = map_read_all(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
+			   (void **)&vals, &n);
+	if (err)
+		return err;
+	cum = calloc(n ? n : 1, sizeof(*cum));
+	if (!cum) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		double w = vals[i].alloc_count ?
+			   sample_weight(vals[i].alloc_bytes / vals[i].alloc_count, period) : 0;
+
+		cum[i].key = keys[i];
+		cum[i].alloc_bytes = (uint64_t)llround(w * (double)vals[i].alloc_bytes);
+		cum[i].alloc_count = (uint64_t)llround(w * (double)vals[i].alloc_count);
+	}
+	join_cumulative(cum, n, s->stacks, s->nstacks);
+	join_cumulative(cum, n, s->totals, s->ntotals);
+	free(cum);
+	free(keys);
+	free(vals);
+	return 0;
+}
+
 static int read_totals(int fd, struct snapshot *s)
 {
 	struct stack_key *keys;
@@ -266,6 +330,8 @@ static int read_totals(int fd, struct snapshot *s)
 		s->totals[j].key = keys[i];
 		s->totals[j].bytes = vals[i].bytes;
 		s->totals[j].count = vals[i].count;
+		s->totals[j].alloc_bytes = vals[i].alloc_bytes;
+		s->totals[j].alloc_count = vals[i].alloc_count;
 		j++;
 	}
 	s->ntotals = j;
@@ -350,6 +416,8 @@ static int take(const struct snapshot_source *src, uint64_t min_age_ms,
 			s->totals = calloc(1, sizeof(*s->totals));
 		if (!err && (!s->stacks || !s->totals))
 			err = -ENOMEM;
+		if (!err)
+			err = read_sampled_cumulative(src->totals_fd, src->sample_bytes, s);
 		if (err)
 			snapshot_free(s);
 		return err;
@@ -359,6 +427,19 @@ static int take(const struct snapshot_source *src, uint64_t min_age_ms,
 	if (!err && min_age_ms) {
 		s->aged = true;
 		err = read_aged(src, min_age_ms * 1000000ULL, s);
+		if (!err) {
+			struct snap_stack *cum = malloc((s->ntotals ? s->ntotals : 1) *
+							sizeof(*cum));
+
+			/* A copy: the totals stay in the order they were read. */
+			if (!cum)
+				err = -ENOMEM;
+			else
+				memcpy(cum, s->totals, s->ntotals * sizeof(*cum));
+			if (cum)
+				join_cumulative(cum, s->ntotals, s->stacks, s->nstacks);
+			free(cum);
+		}
 	} else if (!err) {
 		s->stacks = malloc((s->ntotals ? s->ntotals : 1) * sizeof(*s->stacks));
 		if (!s->stacks)

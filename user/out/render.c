@@ -31,6 +31,11 @@ static const struct renderer renderers[FORMAT__MAX] = {
 		.one_report_per_file = true,
 		.report = render_pprof, .oom = render_oom_to_stderr,
 	},
+	[FORMAT_PROMETHEUS] = {
+		.name = "prometheus", .help = "(text exposition, for a textfile collector)",
+		.ext = ".prom", .one_report_per_file = true,
+		.report = render_metrics, .oom = render_oom_to_stderr,
+	},
 };
 
 const struct renderer *renderer_of(enum output_format fmt)

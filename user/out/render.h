@@ -16,6 +16,7 @@ enum output_format {
 	FORMAT_JSON,
 	FORMAT_FOLDED,  /* one line per stack: frames outermost first, bytes */
 	FORMAT_PPROF,   /* gzipped profile.proto */
+	FORMAT_PROMETHEUS, /* Prometheus text exposition (--listen's /metrics) */
 	FORMAT__MAX,
 };
 
@@ -27,6 +28,10 @@ int render_json(FILE *out, const struct report *r);
 int render_folded(FILE *out, const struct report *r);
 /* A gzipped pprof profile.proto of the report. */
 int render_pprof(FILE *out, const struct report *r);
+/* Prometheus text format: processes, top stacks per process, losses, cost. */
+int render_metrics(FILE *out, const struct report *r);
+/* The Kubernetes pod UID in a cgroup path (the pod_uid label); false if none. */
+bool metrics_pod_uid(const char *cgroup, char *uid, size_t len);
 
 /* The OOM killer chose a traced process. Unknown strings NULL, sizes -1. */
 struct oom_event {

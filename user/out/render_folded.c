@@ -3,7 +3,9 @@
  * Folded stacks, the input of flamegraph.pl, inferno and speedscope: one
  * line per stack, frames outermost first joined by ';', a space, then the
  * outstanding bytes.  Mappings get an innermost pseudo-frame "[mmap]" or
- * "[brk]" so they stand apart from malloc in a flame graph.
+ * "[brk]" so they stand apart from malloc in a flame graph, and a stack the
+ * unwinder could not follow to its outermost frame an outermost
+ * "[truncated]", so the graph shows where its callers are missing.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,6 +46,10 @@ int render_folded(FILE *out, const struct report *r)
 
 		if (!s->bytes)
 			continue;
+		if (s->truncated && s->nframes) {
+			fputs("[truncated]", out);
+			first = false;
+		}
 		for (j = s->nframes; j-- > 0; first = false) {
 			if (!first)
 				putc(';', out);

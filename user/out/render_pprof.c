@@ -2,9 +2,11 @@
 /*
  * A report as a gzipped pprof profile (proto/profile.proto, encoded by the
  * protobuf-c code generated from it): `go tool pprof`, Pyroscope and Grafana
- * read it.  Sample types inuse_objects/count and inuse_space/bytes (the
- * default); one sample per stack, leaf first, labelled with its kind and
- * pids; one location per module-relative address, one function per symbol
+ * read it.  Go's heap-profile conventions: sample types
+ * alloc_objects/count, alloc_space/bytes (allocated since attach),
+ * inuse_objects/count and inuse_space/bytes (outstanding: the default); one
+ * sample per stack, leaf first, labelled with its kind, pids, comms and
+ * cgroups, a truncated stack ending in a "[truncated]" frame; one location per module-relative address, one function per symbol
  * and file, one mapping per module with its build id.  Frames are already
  * symbolized, so the mappings say so and pprof does not look for binaries.
  */
@@ -191,20 +193,21 @@ static uint64_t location_id(struct pprof_builder *b, const struct frame *f, pid_
 /* Pod labels per process: k8s_namespace, k8s_pod, k8s_container, container_id, node. */
 #define K8S_LABELS 5
 
-/* Most labels one sample can have: kind, then per process its pid and pod. */
-static size_t max_labels(const struct stack_report *s)
-{
-	return 1 + s->npids * (1 + K8S_LABELS);
-}
-
-static const struct k8s_identity *k8s_of(const struct report *r, pid_t pid)
+/* The report's line of pid, or NULL (a report without its processes). */
+static const struct process_report *process_of(const struct report *r, pid_t pid)
 {
 	size_t i;
 
 	for (i = 0; i < r->nprocs; i++)
 		if (r->procs[i].pid == pid)
-			return r->procs[i].k8s;
+			return &r->procs[i];
 	return NULL;
+}
+
+/* Labels a sample can have: kind, and per process its pid, comm, cgroup and pod. */
+static size_t max_labels(const struct stack_report *s)
+{
+	return 1 + s->npids * (3 + K8S_LABELS);
 }
 
 /* A string label, unless empty or already on the sample (processes of one pod). */
@@ -214,7 +217,7 @@ static void add_string_label(struct pprof_builder *b, Label *labels, size_t *n,
 	int64_t k, v;
 	size_t i;
 
-	if (!*value)
+	if (!value || !*value)
 		return;
 	k = str_index(b, key);
 	v = str_index(b, value);
@@ -226,32 +229,41 @@ static void add_string_label(struct pprof_builder *b, Label *labels, size_t *n,
 	(*n)++;
 }
 
-/* Labels of one sample: its kind, then one "pid" per process, then their pods. */
-static Label *sample_labels(struct pprof_builder *b, const struct report *r,
-			    const struct stack_report *s, Label **ptrs, size_t *nlabels)
+/*
+ * Labels of one sample: its kind, one "pid" per process, then the comm of
+ * each, each memory cgroup and each pod where the report knows them
+ * (pprof -tagfocus comm=nginx, Pyroscope's label selectors).  Returns how
+ * many were set.
+ */
+static size_t sample_labels(struct pprof_builder *b, const struct report *r,
+			    const struct stack_report *s, Label *labels, Label **ptrs)
 {
-	size_t i, n = 1 + s->npids;
-	Label *labels = calloc(max_labels(s), sizeof(*labels));
+	const struct process_report *p;
+	size_t i, n = 0;
 
-	*nlabels = 0;
-	if (!labels) {
-		b->oom = true;
-		return NULL;
-	}
 	for (i = 0; i < max_labels(s); i++) {
 		perftools__profiles__label__init(&labels[i]);
 		ptrs[i] = &labels[i];
 	}
-	labels[0].key = str_index(b, "kind");
-	labels[0].str = str_index(b, kind_name(s->kind));
+	labels[n].key = str_index(b, "kind");
+	labels[n++].str = str_index(b, kind_name(s->kind));
 	for (i = 0; i < s->npids; i++) {
-		labels[i + 1].key = str_index(b, "pid");
-		labels[i + 1].num = s->pids[i];
+		labels[n].key = str_index(b, "pid");
+		labels[n++].num = s->pids[i];
 	}
 	for (i = 0; i < s->npids; i++) {
-		const struct k8s_identity *k = k8s_of(r, s->pids[i]);
+		if ((p = process_of(r, s->pids[i])) && p->comm[0]) {
+			labels[n].key = str_index(b, "comm");
+			labels[n++].str = str_index(b, p->comm);
+		}
+	}
+	for (i = 0; i < s->npids; i++) {
+		const struct k8s_identity *k;
 
-		if (!k)
+		if (!(p = process_of(r, s->pids[i])))
+			continue;
+		add_string_label(b, labels, &n, "cgroup", p->cgroup);
+		if (!(k = p->k8s))
 			continue;
 		add_string_label(b, labels, &n, "k8s_namespace", k->ns);
 		add_string_label(b, labels, &n, "k8s_pod", k->pod);
@@ -259,8 +271,19 @@ static Label *sample_labels(struct pprof_builder *b, const struct report *r,
 		add_string_label(b, labels, &n, "container_id", k->container_id);
 		add_string_label(b, labels, &n, "node", k->node);
 	}
-	*nlabels = n;
-	return labels;
+	return n;
+}
+
+/*
+ * A stack the unwinder could not follow to its outermost frame ends with
+ * this pseudo-frame, so pprof and flame graphs show where callers are
+ * missing instead of a root that looks complete.
+ */
+static uint64_t truncated_location(struct pprof_builder *b)
+{
+	struct frame marker = { .symbol = "[truncated]" };
+
+	return location_id(b, &marker, 0);
 }
 
 /* gzip (RFC 1952) of the whole message, written in one go. */
@@ -292,11 +315,14 @@ static int write_gzip(FILE *out, const uint8_t *buf, size_t len)
 	return err;
 }
 
+/* alloc_objects, alloc_space, inuse_objects, inuse_space: Go's heap profile. */
+#define PPROF_VALUES 4
+
 struct sample_storage {
 	Sample *samples;
 	Sample **sample_ptrs;
 	uint64_t **location_ids;
-	int64_t (*values)[2];
+	int64_t (*values)[PPROF_VALUES];
 	Label **labels;
 	Label ***label_ptrs;
 	size_t n;
@@ -320,26 +346,31 @@ static int add_samples(struct pprof_builder *b, const struct report *r,
 		const struct stack_report *s = &r->stacks[i];
 		pid_t pid = s->npids ? s->pids[0] : 0;
 		Sample *smp = &st->samples[st->n];
-		size_t nlabels;
 
 		perftools__profiles__sample__init(smp);
 		st->location_ids[st->n] = calloc(s->nframes + 1, sizeof(uint64_t));
 		st->label_ptrs[st->n] = calloc(max_labels(s), sizeof(Label *));
-		if (!st->location_ids[st->n] || !st->label_ptrs[st->n])
+		st->labels[st->n] = calloc(max_labels(s), sizeof(Label));
+		if (!st->location_ids[st->n] || !st->label_ptrs[st->n] || !st->labels[st->n]) {
+			st->n++;
 			return -ENOMEM;
+		}
 		/* Counted already: freed with the rest even if this one is dropped. */
 		st->sample_ptrs[st->n++] = smp;
 		for (j = 0; j < s->nframes; j++)
 			st->location_ids[st->n - 1][j] = location_id(b, &s->frames[j], pid);
 		smp->location_id = st->location_ids[st->n - 1];
 		smp->n_location_id = s->nframes;
-		st->values[st->n - 1][0] = (int64_t)s->allocs;
-		st->values[st->n - 1][1] = (int64_t)s->bytes;
+		if (s->truncated && s->nframes)
+			st->location_ids[st->n - 1][smp->n_location_id++] = truncated_location(b);
+		st->values[st->n - 1][0] = (int64_t)s->alloc_allocs;
+		st->values[st->n - 1][1] = (int64_t)s->alloc_bytes;
+		st->values[st->n - 1][2] = (int64_t)s->allocs;
+		st->values[st->n - 1][3] = (int64_t)s->bytes;
 		smp->value = st->values[st->n - 1];
-		smp->n_value = 2;
-		st->labels[st->n - 1] = sample_labels(b, r, s, st->label_ptrs[st->n - 1], &nlabels);
+		smp->n_value = PPROF_VALUES;
 		smp->label = st->label_ptrs[st->n - 1];
-		smp->n_label = nlabels;
+		smp->n_label = sample_labels(b, r, s, st->labels[st->n - 1], smp->label);
 		if (b->oom)
 			return -ENOMEM;
 	}
@@ -420,26 +451,31 @@ int render_pprof(FILE *out, const struct report *r)
 {
 	struct pprof_builder b = { 0 };
 	struct sample_storage st = { 0 };
-	ValueType types[2], period_type;
-	ValueType *type_ptrs[2] = { &types[0], &types[1] };
+	static const char *const type_names[PPROF_VALUES][2] = {
+		{ "alloc_objects", "count" }, { "alloc_space", "bytes" },
+		{ "inuse_objects", "count" }, { "inuse_space", "bytes" },
+	};
+	ValueType types[PPROF_VALUES], period_type;
+	ValueType *type_ptrs[PPROF_VALUES];
 	int64_t comment[1];
 	Profile p;
-	int err, added;
+	int err, added, i;
 
 	perftools__profiles__profile__init(&p);
 	/* Entry 0 of the string table is "" (str_index maps empty strings to it). */
 	if (strmap_intern(&b.strings, "", 0, &added) != 0)
 		return -ENOMEM;
-	perftools__profiles__value_type__init(&types[0]);
-	perftools__profiles__value_type__init(&types[1]);
-	perftools__profiles__value_type__init(&period_type);
-	types[0].type = str_index(&b, "inuse_objects");
-	types[0].unit = str_index(&b, "count");
-	types[1].type = str_index(&b, "inuse_space");
-	types[1].unit = str_index(&b, "bytes");
+	/* Go's heap profile (runtime/pprof): both views, in use by default. */
+	for (i = 0; i < PPROF_VALUES; i++) {
+		perftools__profiles__value_type__init(&types[i]);
+		types[i].type = str_index(&b, type_names[i][0]);
+		types[i].unit = str_index(&b, type_names[i][1]);
+		type_ptrs[i] = &types[i];
+	}
 	p.sample_type = type_ptrs;
-	p.n_sample_type = 2;
-	p.default_sample_type = types[1].type;
+	p.n_sample_type = PPROF_VALUES;
+	p.default_sample_type = types[3].type;
+	perftools__profiles__value_type__init(&period_type);
 	/* Sampled reports hold estimates: one sample stands for sample_bytes. */
 	period_type.type = str_index(&b, "space");
 	period_type.unit = str_index(&b, "bytes");
@@ -448,8 +484,10 @@ int render_pprof(FILE *out, const struct report *r)
 	p.time_nanos = (int64_t)r->time.tv_sec * 1000000000 + r->time.tv_nsec;
 	p.duration_nanos = (int64_t)(r->interval_s * 1e9);
 	comment[0] = str_index(&b, r->sample_bytes ?
-			       "memleakbpf: outstanding allocations, sampled (estimates)" :
-			       "memleakbpf: outstanding allocations, every call traced");
+			       "memleakbpf: allocations since attach and outstanding, sampled "
+			       "(estimates)" :
+			       "memleakbpf: allocations since attach and outstanding, every call "
+			       "traced");
 	p.comment = comment;
 	p.n_comment = 1;
 	err = add_samples(&b, r, &st);
