@@ -74,7 +74,18 @@ bool metrics_pod_uid(const char *cgroup, char *uid, size_t len)
 	return false;
 }
 
-/* {pid="..",comm="..",cgroup="..",pod_uid=".."} of a process. */
+/* A label unless its value is unknown (""): a Kubernetes one. */
+static void put_known_label(FILE *out, bool *first, const char *name, const char *value)
+{
+	if (value[0])
+		put_label(out, first, name, value);
+}
+
+/*
+ * {pid="..",comm="..",cgroup="..",pod_uid="..",k8s_namespace="..",...} of
+ * a process: the pod's names where the node's kubelet files give them
+ * (procs/k8s.c), else at least the pod UID its cgroup path holds.
+ */
 static void process_labels(FILE *out, const struct process_report *p)
 {
 	char pid[16], uid[64];
@@ -88,6 +99,13 @@ static void process_labels(FILE *out, const struct process_report *p)
 		put_label(out, &first, "cgroup", p->cgroup);
 		if (metrics_pod_uid(p->cgroup, uid, sizeof(uid)))
 			put_label(out, &first, "pod_uid", uid);
+	}
+	if (p->k8s) {
+		put_known_label(out, &first, "k8s_namespace", p->k8s->ns);
+		put_known_label(out, &first, "k8s_pod", p->k8s->pod);
+		put_known_label(out, &first, "k8s_container", p->k8s->container);
+		put_known_label(out, &first, "container_id", p->k8s->container_id);
+		put_known_label(out, &first, "node", p->k8s->node);
 	}
 	putc('}', out);
 }
