@@ -28,6 +28,7 @@
 #include "procs/privileges.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
+#include "symbols/kallsyms.h"
 #include "symbols/symbolize.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
@@ -126,6 +127,64 @@ static bool use_sessions(const struct options *o)
 	return o->sample_bytes && !o->no_sessions && uprobe_session_supported();
 }
 
+/*
+ * -k: the kernel's symbols, for the reports and for the BPF side's check
+ * for interrupt context (the entry code's and softirq's text ranges).
+ */
+static int load_kernel_symbols(struct tracer *t)
+{
+	char err[256];
+
+	if (!t->opts.kernel)
+		return EXIT_OK;
+	t->ksyms = kallsyms_load(NULL, err, sizeof(err));
+	if (!t->ksyms) {
+		err_msg("-k: %s", err);
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static void set_interrupt_ranges(struct tracer *t, struct memleak_bpf *skel)
+{
+	uint64_t a, b;
+
+	if (kallsyms_addr(t->ksyms, "__irqentry_text_start", &a) &&
+	    kallsyms_addr(t->ksyms, "__irqentry_text_end", &b)) {
+		skel->rodata->irq_text_start = a;
+		skel->rodata->irq_text_end = b;
+	} else {
+		verbose_msg(0, "-k: no __irqentry_text_start in /proc/kallsyms: "
+			    "allocations in hard interrupts may be counted for the "
+			    "interrupted process");
+	}
+	if (kallsyms_range(t->ksyms, "handle_softirqs", &a, &b) ||
+	    kallsyms_range(t->ksyms, "__do_softirq", &a, &b)) {
+		skel->rodata->softirq_text_start = a;
+		skel->rodata->softirq_text_end = b;
+	}
+}
+
+/* -k: the kernel allocation programs load only when asked for. */
+static void choose_kernel_programs(struct tracer *t, struct memleak_bpf *skel)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.k_kmalloc, skel->progs.k_kfree, skel->progs.k_cache_alloc,
+		skel->progs.k_cache_free, skel->progs.k_page_alloc, skel->progs.k_page_free,
+		skel->progs.k_page_free_batched, skel->progs.k_percpu_alloc,
+		skel->progs.k_percpu_free,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i], t->opts.kernel);
+	bpf_map__set_max_entries(skel->maps.kallocs, t->opts.kernel ? t->opts.max_allocs : 1);
+	bpf_map__set_max_entries(skel->maps.kcache_names,
+				 t->opts.kernel ? MEMLEAK_MAX_SLAB_CACHES : 1);
+	if (t->opts.kernel)
+		set_interrupt_ranges(t, skel);
+}
+
 static void choose_sampled_programs(struct tracer *t, struct memleak_bpf *skel,
 				    bool sessions)
 {
@@ -212,6 +271,7 @@ static int load_bpf(struct tracer *t, bool sessions)
 	if (t->opts.btf_path)
 		without_btf_programs(skel);
 	choose_sampled_programs(t, skel, sessions);
+	choose_kernel_programs(t, skel);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
 	skel->rodata->unwind_mode = t->opts.unwind;
 	/* Only one of the two stack maps is used: the other stays minimal. */
@@ -267,6 +327,8 @@ static int attach_event_probes(struct tracer *t)
 		err = attach_tracepoints(t->att);
 	if (!err && t->opts.syscalls)
 		err = attach_syscall_tracepoints(t->att);
+	if (!err && t->opts.kernel)
+		err = attach_kernel_tracepoints(t->att);
 	if (err) {
 		err_msg("cannot attach the mapping and OOM tracepoints: %s", strerror(-err));
 		return EXIT_BPF;
@@ -547,6 +609,7 @@ static void cleanup(struct tracer *t)
 	history_free(t->history);
 	alloc_table_free(&t->alloc_table);
 	symbolizer_free(t->sym);
+	kallsyms_free(t->ksyms);
 	for (i = 0; i < t->ntargets; i++)
 		if (t->targets[i].pidfd >= 0)
 			close(t->targets[i].pidfd);
@@ -612,7 +675,9 @@ int main(int argc, char **argv)
 		symbolizer_use_debug_files(t.sym, t.opts.debug_files);
 	/* Every stack the kernel can record, of every kind, fits in the history. */
 	t.history = history_new((size_t)t.opts.max_stacks * MEMLEAK_KIND__MAX);
-	rc = t.sym && t.history ? start_bpf(&t, btf) : EXIT_RUNTIME;
+	rc = t.sym && t.history ? load_kernel_symbols(&t) : EXIT_RUNTIME;
+	if (!rc)
+		rc = start_bpf(&t, btf);
 	if (!rc)
 		rc = start_targets(&t);
 	probe_place_unload();	/* loaded again for objects attached later */

@@ -27,8 +27,8 @@ static bool is_live_key(const struct target *tg, size_t n, const struct stack_ke
 }
 
 /*
- * A kernel record belongs to a report when its generation is a reported
- * target's: records of an exec'd image or of an exited process not yet
+ * A kernel record (malloc, or -k's kernel kinds) belongs to a report when
+ * its generation is a reported target's: records of an exec'd image or of an exited process not yet
  * dropped are not.  Mapping stacks come from the region sets, which only
  * hold live processes' current images, so only their pid is checked.
  */
@@ -37,7 +37,9 @@ static bool keep_stack(const struct snap_stack *st, const struct target *tg, siz
 {
 	if (only_pid > 0 && st->key.tgid != (uint32_t)only_pid)
 		return false;
-	return st->key.kind != MEMLEAK_KIND_MALLOC || is_live_key(tg, n, &st->key);
+	if (st->key.kind == MEMLEAK_KIND_MMAP || st->key.kind == MEMLEAK_KIND_BRK)
+		return true;
+	return is_live_key(tg, n, &st->key);
 }
 
 static void snapshot_keep(struct snapshot *s, const struct target *tg, size_t n,
@@ -59,6 +61,7 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 {
 	struct snapshot_source src = {
 		.allocs_fd = bpf_map__fd(t->skel->maps.allocs),
+		.kallocs_fd = t->opts.kernel ? bpf_map__fd(t->skel->maps.kallocs) : 0,
 		.totals_fd = bpf_map__fd(t->skel->maps.stack_totals),
 		.stats_fd = bpf_map__fd(t->skel->maps.stats),
 		.sample_bytes = t->opts.sample_bytes,
@@ -70,6 +73,8 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		.stack_map_fd = t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL
 				? bpf_map__fd(t->skel->maps.stack_traces)
 				: bpf_map__fd(t->skel->maps.unwound_stacks),
+		.ksyms = t->ksyms,
+		.kcache_fd = t->opts.kernel ? bpf_map__fd(t->skel->maps.kcache_names) : 0,
 		.check_frame_pointers = t->opts.unwind == MEMLEAK_UNWIND_FP ||
 					t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL,
 		.top_n = t->opts.top_n,

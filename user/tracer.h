@@ -25,6 +25,7 @@ struct symbolizer;
 struct history;
 struct unwinder;
 struct aggregator;
+struct kallsyms;
 struct target;
 
 struct tracer {
@@ -59,6 +60,7 @@ struct tracer {
 	struct history *history;   /* per-stack growth over the periodic reports */
 	int bpf_stats_fd;          /* keeps BPF run-time stats on; -1 = off */
 	struct aggregator *agg;    /* age filter summed in the kernel; NULL = walk */
+	struct kallsyms *ksyms;    /* -k: kernel symbols; NULL without -k */
 };
 
 #endif

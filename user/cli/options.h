@@ -54,6 +54,7 @@ struct options {
 	struct custom_fn_spec custom[ALLOC_MAX_CUSTOM]; /* --alloc-fn, --free-fn */
 	int ncustom;
 	bool debug_files;         /* --debug-files: lines from separate debug files */
+	bool kernel;              /* -k: kernel allocations made for the targets too */
 };
 
 /* Outcome of parsing: go on, stop successfully (--help), or usage error. */

@@ -28,6 +28,7 @@ struct snapshot {
 
 struct snapshot_source {
 	int allocs_fd;
+	int kallocs_fd;     /* -k: kernel records (struct kalloc_info); 0 = none */
 	int totals_fd;
 	int stats_fd;
 	/* --sample-bytes: records are samples, scaled into estimates; 0 = exact */
