@@ -28,7 +28,7 @@ static NOINLINE void leak_pipes(int n)
 	int i, p[2];
 
 	for (i = 0; i < n; i++) {
-		if (pipe2(p, O_CLOEXEC))
+		if (pipe2(p, O_CLOEXEC)) /* KPIPE_LINE */
 			_exit(70);
 		fds[nfds++] = p[0];
 		fds[nfds++] = p[1];
@@ -40,7 +40,7 @@ static NOINLINE void leak_sockets(int n)
 	int i, s[2];
 
 	for (i = 0; i < n; i++) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s))
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s)) /* KSOCK_LINE */
 			_exit(71);
 		fds[nfds++] = s[0];
 		fds[nfds++] = s[1];
@@ -55,7 +55,7 @@ static NOINLINE void leak_files(const char *dir, int n)
 	for (i = 0; i < n; i++) {
 		snprintf(paths[npaths], sizeof(paths[0]), "%s/leak-%d", dir, i);
 		fd = open(paths[npaths], O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, page, sizeof(page)) != sizeof(page))
+		if (fd < 0 || write(fd, page, sizeof(page)) != sizeof(page)) /* KFILE_LINE */
 			_exit(72);
 		npaths++;
 		fds[nfds++] = fd;
