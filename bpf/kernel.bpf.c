@@ -68,6 +68,14 @@ struct {
  * sets the ranges from /proc/kallsyms.
  */
 const volatile __u64 irq_text_start = 0, irq_text_end = 0;
+
+/*
+ * -k without a target: every task of the host but the tracer's own
+ * process, under generation 0; --sample-bytes then records a block of
+ * size bytes with probability min(1, size / sample_bytes).
+ */
+const volatile bool kernel_host = false;
+const volatile __u32 tracer_tgid = 0;
 const volatile __u64 softirq_text_start = 0, softirq_text_end = 0;
 
 static __always_inline bool from_interrupt(const struct memleak_kframes *kf, __u32 first,
@@ -150,8 +158,20 @@ static __always_inline void kernel_alloc(void *ctx, __u64 addr, __u64 size, __u3
 	__u32 zero = 0;
 	struct proc_id id;
 
-	if (!addr || !current_proc(&id) || !size_wanted(size))
+	if (!addr || !size_wanted(size))
 		return;
+	if (kernel_host) {
+		id.tgid = bpf_get_current_pid_tgid() >> 32;
+		id.gen = 0;
+		if (id.tgid == tracer_tgid)
+			return;
+		if (sample_bytes && size < sample_bytes &&
+		    (((__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32()) %
+		     sample_bytes) >= size)
+			return;
+	} else if (!current_proc(&id)) {
+		return;
+	}
 	kf = bpf_map_lookup_elem(&kframes_scratch, &zero);
 	if (!kf || !take_kernel_frames(ctx, kf, cache))
 		return;

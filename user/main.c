@@ -26,6 +26,7 @@
 #include "probes/probe_place.h"
 #include "probes/uprobe_session.h"
 #include "procs/privileges.h"
+#include "procs/proc_maps.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
 #include "symbols/kallsyms.h"
@@ -181,6 +182,8 @@ static void choose_kernel_programs(struct tracer *t, struct memleak_bpf *skel)
 	bpf_map__set_max_entries(skel->maps.kallocs, t->opts.kernel ? t->opts.max_allocs : 1);
 	bpf_map__set_max_entries(skel->maps.kcache_names,
 				 t->opts.kernel ? MEMLEAK_MAX_SLAB_CACHES : 1);
+	skel->rodata->kernel_host = t->kernel_host;
+	skel->rodata->tracer_tgid = getpid();
 	if (t->opts.kernel)
 		set_interrupt_ranges(t, skel);
 }
@@ -581,8 +584,27 @@ static int start_bpf(struct tracer *t, const char *btf)
 	return rc;
 }
 
+/*
+ * -k without a target: no process is attached, so no object's unwind
+ * table is loaded on the way; the host's C library (the one the tracer
+ * maps) gets its table, so the system call wrappers of every process using
+ * it are unwound to their callers.  Other objects are walked by frame
+ * pointers.
+ */
+static int add_own_object(const struct proc_map *m, void *ctx)
+{
+	struct tracer *t = ctx;
+
+	if (proc_map_is_file(m) && proc_map_is_exec(m) && !m->deleted &&
+	    strstr(m->path, "/libc"))
+		unwinder_add_file(t->unw, m->path);
+	return 0;
+}
+
 static int start_targets(struct tracer *t)
 {
+	if (t->kernel_host)	/* the tracepoints are all there is */
+		return proc_maps_for_each(getpid(), add_own_object, t) < 0 ? EXIT_RUNTIME : EXIT_OK;
 	if (t->opts.command)
 		return start_command(t);
 	if (t->opts.npids)
@@ -641,7 +663,11 @@ int main(int argc, char **argv)
 	verbosity = t.opts.verbose;
 	t.open_ended = t.opts.comm || t.opts.cgroup;
 	t.service = t.open_ended || t.opts.follow;
-	if (!t.opts.npids && !t.opts.command && !t.open_ended) {
+	t.kernel_host = t.opts.kernel && !t.opts.npids && !t.opts.command && !t.open_ended;
+	if (t.kernel_host)
+		fprintf(stderr, "memleakbpf: -k without a target: kernel allocations of the "
+			"whole host%s\n", t.opts.sample_bytes ? ", sampled" : "");
+	if (!t.opts.npids && !t.opts.command && !t.open_ended && !t.kernel_host) {
 		t.opts.command = demo_command();
 		if (!t.opts.command) {
 			err_msg("no target: give -p PID or -c \"CMD ARGS\" (see --help)");

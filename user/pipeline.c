@@ -10,6 +10,7 @@
 #include "collect/mappings.h"
 #include "collect/snapshot.h"
 #include "pipeline.h"
+#include "procs/procfs.h"
 #include "procs/targets.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
@@ -57,11 +58,41 @@ static void snapshot_keep(struct snapshot *s, const struct target *tg, size_t n,
 	s->ntotals = j;
 }
 
+/*
+ * -k without a target: the processes are those holding kernel memory
+ * (generation 0), kernel threads included, named as /proc names them now.
+ */
+static struct target *host_processes(const struct snapshot *snap, size_t *n)
+{
+	struct target *v = calloc(snap->ntotals + 1, sizeof(*v));
+	size_t i, j;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (i = 0; i < snap->ntotals; i++) {
+		pid_t pid = (pid_t)snap->totals[i].key.tgid;
+
+		for (j = 0; j < *n && v[j].pid != pid; j++)
+			;
+		if (j < *n)
+			continue;
+		v[j].pid = pid;
+		v[j].pidfd = -1;
+		v[j].rss_at_attach = v[j].prev_bytes = -1;
+		procfs_comm(pid, v[j].comm, sizeof(v[j].comm));
+		v[j].exited = !procfs_alive(pid);
+		(*n)++;
+	}
+	return v;
+}
+
 int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 {
 	struct snapshot_source src = {
 		.allocs_fd = bpf_map__fd(t->skel->maps.allocs),
 		.kallocs_fd = t->opts.kernel ? bpf_map__fd(t->skel->maps.kallocs) : 0,
+		.kernel_sample_bytes = t->kernel_host ? t->opts.sample_bytes : 0,
 		.totals_fd = bpf_map__fd(t->skel->maps.stack_totals),
 		.stats_fd = bpf_map__fd(t->skel->maps.stats),
 		.sample_bytes = t->opts.sample_bytes,
@@ -111,6 +142,16 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		free(live);
 		return err;
 	}
+	if (t->kernel_host) {
+		free(live);
+		live = host_processes(&snap, &n);
+		if (!live) {
+			snapshot_free(&snap);
+			return -ENOMEM;
+		}
+		in.targets = live;
+		in.ntargets = n;
+	}
 	snapshot_keep(&snap, live, n, only_pid);
 	in.snap = &snap;
 	err = analysis_build(&in, r);
@@ -122,7 +163,8 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		r->sample_bytes = t->opts.sample_bytes;
 		for (i = 0; i < r->nstacks; i++)
 			r->stacks[i].estimated = snap.estimated &&
-						 r->stacks[i].kind == MEMLEAK_KIND_MALLOC;
+				(r->stacks[i].kind == MEMLEAK_KIND_MALLOC ||
+				 (t->kernel_host && MEMLEAK_KIND_IS_KERNEL(r->stacks[i].kind)));
 		cost_measure(t->skel ? t->skel->obj : NULL, t->bpf_stats_fd, &r->cost);
 		r->cost.report_cpu_s = cpu_start < 0 || r->cost.user_cpu_s < 0 ? -1
 				       : r->cost.user_cpu_s - cpu_start;

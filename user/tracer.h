@@ -61,6 +61,7 @@ struct tracer {
 	int bpf_stats_fd;          /* keeps BPF run-time stats on; -1 = off */
 	struct aggregator *agg;    /* age filter summed in the kernel; NULL = walk */
 	struct kallsyms *ksyms;    /* -k: kernel symbols; NULL without -k */
+	bool kernel_host;          /* -k without a target: the whole host's kernel */
 };
 
 #endif

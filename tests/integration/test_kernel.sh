@@ -41,11 +41,15 @@ kernel_all_seen() {
 		[ "$(kcount page shmem_alloc_folio leak_files)" = "$NFILES" ]
 }
 
-# No stack names any of the target's leaking functions any more.
+# No stack names any of the target's leaking functions any more.  But one:
+# the first socketpair() of a process gives its struct pid a pidfs entry
+# (pidfs_register_pid), held until the process is gone; under -p the
+# tracer's pidfd of the target made it first.
 kernel_all_gone() {
 	kernel_last_report &&
-		[ "$(jq '[.stacks[] | select([.frames[].symbol] | index("leak_pipes") or
-			index("leak_sockets") or index("leak_files"))] | length' "$T/cur.json")" = 0 ]
+		[ "$(jq '[.stacks[] | select([.frames[].symbol] | (index("leak_pipes") or
+			index("leak_sockets") or index("leak_files")) and
+			index("pidfs_register_pid") == null)] | length' "$T/cur.json")" = 0 ]
 }
 
 # The frames of stack $1 (JSON): kernel ones from [kernel], in the order
@@ -157,4 +161,31 @@ test_kernel_option_errors() {
 	tracer -k --mode growth -p $$
 	assert_error 2
 	assert_match '-k uses BTF tracepoints' "$(cat "$TR_ERR")" "message"
+}
+
+# -k without a target: the whole host, the tracer itself excepted; the
+# target's pipes are found among every process's kernel memory, with its
+# user frames (the host's libc has its unwind table), and go away.
+test_kernel_host() {
+	local pid
+	NPIPES=7 NSOCKS=2 NFILES=1
+	kernel_tmpfs_dir
+	start_target pid "$(target kernel_leak)" $NPIPES $NSOCKS $NFILES "$KDIR" "$T/go" "$T/close"
+	tracer_bg -v -k --format json -o 0 -T 100000 0.3
+	tracer_attached
+	touch "$T/go"
+	WAIT_SECS=15 wait_for kernel_all_seen ||
+		fail "the target's pipes, sockets and files not all seen host-wide"
+	assert_eq "[$pid]" "$(kstacks kmalloc alloc_pipe_info leak_pipes | jq -c '[.[].pids[]] | unique')" \
+		"pids of the pipes' stacks"
+	assert_eq kernel_leak "$(jq -r --argjson p "$pid" '.processes[] | select(.pid == $p) | .comm' \
+		"$T/cur.json")" "the target's process entry"
+	assert_eq 0 "$(jq --argjson p "$TR_PID" '[.processes[] | select(.pid == $p)] | length' \
+		"$T/cur.json")" "the tracer's own process listed"
+	assert_gt "$(jq '.processes | length' "$T/cur.json")" 1 "processes host-wide"
+	touch "$T/close"
+	WAIT_SECS=15 wait_for kernel_all_gone || fail "closed, still reported host-wide"
+	kill -INT "$TR_PID"
+	tracer_wait 10
+	assert_eq 0 "$TR_RC" "tracer exit code (stderr: $(head -c 300 "$TR_ERR"))"
 }

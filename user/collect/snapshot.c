@@ -115,6 +115,7 @@ double sample_weight(uint64_t size, uint64_t period)
 struct walk_ctx {
 	struct agg_table all, aged;
 	uint64_t now, min_age_ns, period;
+	uint64_t kperiod;	/* kernel records' sampling (kernel_sample_bytes) */
 };
 
 static int agg_add_weighted(struct agg_table *t, const struct stack_key *k,
@@ -169,7 +170,7 @@ static int add_records(const void *k, const void *v, size_t n, void *p)
 	return 0;
 }
 
-/* -k's kernel records: never sampled, their owner in the value. */
+/* -k's kernel records: their owner in the value; sampled only host-wide. */
 static int add_kernel_records(const void *k, const void *v, size_t n, void *p)
 {
 	const struct kalloc_info *vals = v;
@@ -183,7 +184,11 @@ static int add_kernel_records(const void *k, const void *v, size_t n, void *p)
 			.kind = vals[i].info.kind, .gen = vals[i].gen,
 		};
 
-		err = add_one(c, &sk, vals[i].info.size, vals[i].info.ts_ns, 1.0);
+		uint64_t size = vals[i].info.size;
+		double w = c->kperiod && size && size < c->kperiod
+			   ? (double)c->kperiod / (double)size : 1.0;
+
+		err = add_one(c, &sk, size, vals[i].info.ts_ns, w);
 		if (err)
 			return err;
 	}
@@ -216,16 +221,17 @@ static void agg_estimate(struct snap_stack *v, size_t n)
  * aggregates (one slot per process and stack), whatever the number of
  * live allocations.
  */
-static int read_records(int fd, int kfd, uint64_t now, uint64_t min_age_ns, uint64_t period,
-			struct snapshot *s)
+static int read_records(const struct snapshot_source *src, uint64_t now, uint64_t min_age_ns,
+			uint64_t period, struct snapshot *s)
 {
-	struct walk_ctx c = { .now = now, .min_age_ns = min_age_ns, .period = period };
+	struct walk_ctx c = { .now = now, .min_age_ns = min_age_ns, .period = period,
+			      .kperiod = src->kernel_sample_bytes };
 	int err;
 
-	err = map_for_each_batch(fd, sizeof(struct alloc_key), sizeof(struct alloc_info),
-				 add_records, &c);
+	err = map_for_each_batch(src->allocs_fd, sizeof(struct alloc_key),
+				 sizeof(struct alloc_info), add_records, &c);
 	if (!err)
-		err = walk_kernel_records(kfd, &c);
+		err = walk_kernel_records(src->kallocs_fd, &c);
 	if (!err && c.all.slots)
 		err = agg_finish(&c.all, &s->totals, &s->ntotals);
 	if (!err && c.aged.slots)
@@ -297,10 +303,10 @@ static int read_aged(const struct snapshot_source *src, uint64_t min_age_ns,
 	int err;
 
 	if (!src->agg)
-		return read_records(src->allocs_fd, src->kallocs_fd, s->now_ns, min_age_ns, 0, s);
+		return read_records(src, s->now_ns, min_age_ns, 0, s);
 	if (!aggregator_fits(src->agg, live)) {
 		verbose_msg(2, "age filter summed in user space: %" PRIu64 " records", live);
-		return read_records(src->allocs_fd, src->kallocs_fd, s->now_ns, min_age_ns, 0, s);
+		return read_records(src, s->now_ns, min_age_ns, 0, s);
 	}
 	err = aggregator_run(src->agg, s->now_ns, min_age_ns, &s->stacks, &s->nstacks);
 	if (!err)
@@ -310,7 +316,7 @@ static int read_aged(const struct snapshot_source *src, uint64_t min_age_ns,
 	/* Counted by the kernel after this report's stats were read. */
 	if (err == -ENOSPC)
 		s->stats[MEMLEAK_STAT_AGGREGATE_FULL]++;
-	return read_records(src->allocs_fd, src->kallocs_fd, s->now_ns, min_age_ns, 0, s);
+	return read_records(src, s->now_ns, min_age_ns, 0, s);
 }
 
 static int read_totals(int fd, struct snapshot *s)
@@ -379,7 +385,7 @@ int snapshot_take(const struct snapshot_source *src, uint64_t min_age_ms,
 	if (!err && src->sample_bytes) {
 		s->aged = min_age_ms > 0;
 		s->estimated = true;
-		err = read_records(src->allocs_fd, src->kallocs_fd, s->now_ns,
+		err = read_records(src, s->now_ns,
 				   min_age_ms * 1000000ULL, src->sample_bytes, s);
 		if (!err && !s->stacks)
 			s->stacks = calloc(1, sizeof(*s->stacks));
