@@ -70,6 +70,34 @@ struct {
 const volatile __u64 irq_text_start = 0, irq_text_end = 0;
 
 /*
+ * Pages that are counted already as what they back: a slab's pages
+ * (allocate_slab: its objects are the kmalloc and slab records), a large
+ * kmalloc's (___kmalloc_large_node: its kmalloc record), a percpu chunk's
+ * (pcpu_populate_chunk: the percpu records).  A page allocation with one
+ * of these text ranges in its kernel stack is not recorded.
+ */
+#define PAGE_SKIP_RANGES 4
+const volatile __u64 page_skip_start[PAGE_SKIP_RANGES] = {};
+const volatile __u64 page_skip_end[PAGE_SKIP_RANGES] = {};
+
+static __always_inline bool backs_counted_memory(const struct memleak_kframes *kf, __u32 n)
+{
+	__u32 i, r;
+
+	for (i = 0; i < MEMLEAK_MAX_KERNEL_DEPTH; i++) {
+		__u64 a;
+
+		if (i >= n)
+			break;
+		a = kf->ips[i & (MEMLEAK_KFRAMES_WORDS - 1)];
+		for (r = 0; r < PAGE_SKIP_RANGES; r++)
+			if (a >= page_skip_start[r] && a < page_skip_end[r])
+				return true;
+	}
+	return false;
+}
+
+/*
  * -k without a target: every task of the host but the tracer's own
  * process, under generation 0; --sample-bytes then records a block of
  * size bytes with probability min(1, size / sample_bytes).
@@ -174,6 +202,8 @@ static __always_inline void kernel_alloc(void *ctx, __u64 addr, __u64 size, __u3
 	}
 	kf = bpf_map_lookup_elem(&kframes_scratch, &zero);
 	if (!kf || !take_kernel_frames(ctx, kf, cache))
+		return;
+	if (kind == MEMLEAK_KIND_PAGE && backs_counted_memory(kf, kf->nk))
 		return;
 	if (cache)
 		name_cache(cache);

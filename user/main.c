@@ -159,6 +159,20 @@ static void set_interrupt_ranges(struct tracer *t, struct memleak_bpf *skel)
 			    "allocations in hard interrupts may be counted for the "
 			    "interrupted process");
 	}
+	{
+		/* Pages counted already as the memory they back (bpf/kernel.bpf.c). */
+		static const char *const backers[] = {
+			"allocate_slab", "___kmalloc_large_node", "pcpu_populate_chunk",
+		};
+		size_t i, r = 0;
+
+		for (i = 0; i < sizeof(backers) / sizeof(backers[0]); i++) {
+			if (!kallsyms_range(t->ksyms, backers[i], &a, &b))
+				continue;
+			skel->rodata->page_skip_start[r] = a;
+			skel->rodata->page_skip_end[r++] = b;
+		}
+	}
 	if (kallsyms_range(t->ksyms, "handle_softirqs", &a, &b) ||
 	    kallsyms_range(t->ksyms, "__do_softirq", &a, &b)) {
 		skel->rodata->softirq_text_start = a;
