@@ -197,8 +197,8 @@ static __always_inline void kernel_alloc(void *ctx, __u64 addr, __u64 size, __u3
 		    (((__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32()) %
 		     sample_bytes) >= size)
 			return;
-	} else if (!current_proc(&id)) {
-		return;
+	} else if (!current_proc(&id) || id.tgid == tracer_tgid) {
+		return;	/* the tracer in a traced cgroup: its own are never recorded */
 	}
 	kf = bpf_map_lookup_elem(&kframes_scratch, &zero);
 	if (!kf || !take_kernel_frames(ctx, kf, cache))
