@@ -73,8 +73,11 @@ const volatile __u64 irq_text_start = 0, irq_text_end = 0;
  * Pages that are counted already as what they back: a slab's pages
  * (allocate_slab: its objects are the kmalloc and slab records), a large
  * kmalloc's (___kmalloc_large_node: its kmalloc record), a percpu chunk's
- * (pcpu_populate_chunk: the percpu records).  A page allocation with one
- * of these text ranges in its kernel stack is not recorded.
+ * (pcpu_populate_chunk: the percpu records).  And pages faulted in
+ * (handle_mm_fault): the process's own memory, anonymous or mapped, which
+ * its RSS counts; recording them would take a record per page it touches.
+ * A page allocation with one of these text ranges in its kernel stack is
+ * not recorded.
  */
 #define PAGE_SKIP_RANGES 4
 const volatile __u64 page_skip_start[PAGE_SKIP_RANGES] = {};

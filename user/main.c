@@ -160,9 +160,10 @@ static void set_interrupt_ranges(struct tracer *t, struct memleak_bpf *skel)
 			    "interrupted process");
 	}
 	{
-		/* Pages counted already as the memory they back (bpf/kernel.bpf.c). */
+		/* Pages counted already, or user memory (bpf/kernel.bpf.c). */
 		static const char *const backers[] = {
 			"allocate_slab", "___kmalloc_large_node", "pcpu_populate_chunk",
+			"handle_mm_fault",
 		};
 		size_t i, r = 0;
 
