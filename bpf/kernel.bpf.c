@@ -20,8 +20,8 @@
  * every user stack (unwind.bpf.c).  A slab's stack starts with its cache,
  * so the cache is part of the key; the cache's name goes in kcache_names.
  *
- * Feedback: the tracer's own process is never traced (user space refuses
- * to trace itself), and records live in maps without preallocation whose
+ * Feedback: the tracer's own process is never recorded (tracer_tgid),
+ * and records live in maps without preallocation whose
  * refills run from irq_work, in interrupt context, which is filtered out
  * here (from_interrupt) before any map write: the programs' own
  * allocations are never recorded.
@@ -59,6 +59,14 @@ struct {
 } kframes_scratch SEC(".maps");
 
 /*
+ * -k without a target: every task of the host but the tracer's own
+ * process, under generation 0; --sample-bytes then records a block of
+ * size bytes with probability min(1, size / sample_bytes).
+ */
+const volatile bool kernel_host = false;
+const volatile __u32 tracer_tgid = 0;
+
+/*
  * Interrupt context, where the kernel allocates for whoever and not for the
  * task that was interrupted: a hard interrupt's entry code (the irqentry
  * text section) or softirq processing (handle_softirqs, also when run at
@@ -68,6 +76,25 @@ struct {
  * sets the ranges from /proc/kallsyms.
  */
 const volatile __u64 irq_text_start = 0, irq_text_end = 0;
+const volatile __u64 softirq_text_start = 0, softirq_text_end = 0;
+
+static __always_inline bool from_interrupt(const struct memleak_kframes *kf, __u32 first,
+					   __u32 n)
+{
+	__u32 i;
+
+	for (i = 0; i < MEMLEAK_MAX_KERNEL_DEPTH; i++) {
+		__u64 a;
+
+		if (first + i >= n)
+			break;
+		a = kf->ips[(first + i) & (MEMLEAK_KFRAMES_WORDS - 1)];
+		if ((a >= irq_text_start && a < irq_text_end) ||
+		    (a >= softirq_text_start && a < softirq_text_end))
+			return true;
+	}
+	return false;
+}
 
 /*
  * Pages that are counted already as what they back: a slab's pages
@@ -96,33 +123,6 @@ static __always_inline bool backs_counted_memory(const struct memleak_kframes *k
 		for (r = 0; r < PAGE_SKIP_RANGES; r++)
 			if (a >= page_skip_start[r] && a < page_skip_end[r])
 				return true;
-	}
-	return false;
-}
-
-/*
- * -k without a target: every task of the host but the tracer's own
- * process, under generation 0; --sample-bytes then records a block of
- * size bytes with probability min(1, size / sample_bytes).
- */
-const volatile bool kernel_host = false;
-const volatile __u32 tracer_tgid = 0;
-const volatile __u64 softirq_text_start = 0, softirq_text_end = 0;
-
-static __always_inline bool from_interrupt(const struct memleak_kframes *kf, __u32 first,
-					   __u32 n)
-{
-	__u32 i;
-
-	for (i = 0; i < MEMLEAK_MAX_KERNEL_DEPTH; i++) {
-		__u64 a;
-
-		if (first + i >= n)
-			break;
-		a = kf->ips[(first + i) & (MEMLEAK_KFRAMES_WORDS - 1)];
-		if ((a >= irq_text_start && a < irq_text_end) ||
-		    (a >= softirq_text_start && a < softirq_text_end))
-			return true;
 	}
 	return false;
 }

@@ -167,7 +167,10 @@ static void set_interrupt_ranges(struct tracer *t, struct memleak_bpf *skel)
 		};
 		size_t i, r = 0;
 
-		for (i = 0; i < sizeof(backers) / sizeof(backers[0]); i++) {
+		size_t room = sizeof(skel->rodata->page_skip_start) /
+			      sizeof(skel->rodata->page_skip_start[0]);
+
+		for (i = 0; i < sizeof(backers) / sizeof(backers[0]) && r < room; i++) {
 			if (!kallsyms_range(t->ksyms, backers[i], &a, &b))
 				continue;
 			skel->rodata->page_skip_start[r] = a;
