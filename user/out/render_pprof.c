@@ -188,18 +188,23 @@ static uint64_t location_id(struct pprof_builder *b, const struct frame *f, pid_
 	return loc->id;
 }
 
-/* Labels of one sample: its kind, then one "pid" per process. */
+/* Labels of a sample: kind, one "pid" per process, slab_cache (-k) if any. */
+static size_t label_count(const struct stack_report *s)
+{
+	return s->npids + 1 + (s->slab_cache[0] ? 1 : 0);
+}
+
 static Label *sample_labels(struct pprof_builder *b, const struct stack_report *s,
 			    Label **ptrs)
 {
-	Label *labels = calloc(s->npids + 1, sizeof(*labels));
-	size_t i;
+	size_t i, n = label_count(s);
+	Label *labels = calloc(n, sizeof(*labels));
 
 	if (!labels) {
 		b->oom = true;
 		return NULL;
 	}
-	for (i = 0; i <= s->npids; i++) {
+	for (i = 0; i < n; i++) {
 		perftools__profiles__label__init(&labels[i]);
 		ptrs[i] = &labels[i];
 	}
@@ -208,6 +213,10 @@ static Label *sample_labels(struct pprof_builder *b, const struct stack_report *
 	for (i = 0; i < s->npids; i++) {
 		labels[i + 1].key = str_index(b, "pid");
 		labels[i + 1].num = s->pids[i];
+	}
+	if (s->slab_cache[0]) {
+		labels[n - 1].key = str_index(b, "slab_cache");
+		labels[n - 1].str = str_index(b, s->slab_cache);
 	}
 	return labels;
 }
@@ -272,7 +281,7 @@ static int add_samples(struct pprof_builder *b, const struct report *r,
 
 		perftools__profiles__sample__init(smp);
 		st->location_ids[st->n] = calloc(s->nframes + 1, sizeof(uint64_t));
-		st->label_ptrs[st->n] = calloc(s->npids + 1, sizeof(Label *));
+		st->label_ptrs[st->n] = calloc(label_count(s), sizeof(Label *));
 		if (!st->location_ids[st->n] || !st->label_ptrs[st->n])
 			return -ENOMEM;
 		/* Counted already: freed with the rest even if this one is dropped. */
@@ -287,7 +296,7 @@ static int add_samples(struct pprof_builder *b, const struct report *r,
 		smp->n_value = 2;
 		st->labels[st->n - 1] = sample_labels(b, s, st->label_ptrs[st->n - 1]);
 		smp->label = st->label_ptrs[st->n - 1];
-		smp->n_label = st->labels[st->n - 1] ? s->npids + 1 : 0;
+		smp->n_label = st->labels[st->n - 1] ? label_count(s) : 0;
 		if (b->oom)
 			return -ENOMEM;
 	}
