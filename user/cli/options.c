@@ -577,7 +577,7 @@ static const struct cli_option option_table[] = {
 	{ .name = "kernel", .short_name = 'k',
 	  .help = "also kernel memory allocated for the targets\n"
 		  "(kmalloc, slab, page, percpu), with kernel and\n"
-		  "user stacks; freed by address in any context", .set = set_kernel },
+		  "user stacks; without a target, the whole host's", .set = set_kernel },
 	{ .name = "syscalls",
 	  .help = "follow mmap/munmap/mremap/brk at the syscall\n"
 		  "tracepoints, not at the C library's wrappers:\n"
