@@ -123,8 +123,28 @@ enum memleak_kind {
 	MEMLEAK_KIND_MALLOC = 0, /* malloc family and free */
 	MEMLEAK_KIND_MMAP = 1,   /* anonymous mappings (reserved) */
 	MEMLEAK_KIND_BRK = 2,    /* heap growth through brk (reserved) */
+	MEMLEAK_KIND_KMALLOC = 3, /* -k: kmalloc family (kmem:kmalloc/kfree) */
+	MEMLEAK_KIND_SLAB = 4,   /* -k: kmem_cache_alloc/free; stack word 0 = the cache */
+	MEMLEAK_KIND_PAGE = 5,   /* -k: mm_page_alloc/free, PAGE_SIZE << order */
+	MEMLEAK_KIND_PERCPU = 6, /* -k: percpu_alloc_percpu/free_percpu */
 	MEMLEAK_KIND__MAX,
 };
+
+/* A kind of kernel memory (-k), recorded in kallocs. */
+#define MEMLEAK_KIND_IS_KERNEL(k) ((k) >= MEMLEAK_KIND_KMALLOC && (k) < MEMLEAK_KIND__MAX)
+
+/*
+ * Kernel allocations (-k).  Their stacks are stored like user stacks, in
+ * one array of words: at most MEMLEAK_MAX_KERNEL_DEPTH kernel return
+ * addresses (innermost first; every one >= MEMLEAK_KERNEL_ADDR_MIN), then
+ * the user stack of the thread that entered the kernel.  A slab stack
+ * starts with one more word, the struct kmem_cache pointer, so the cache
+ * is part of the key; its name is in kcache_names.
+ */
+#define MEMLEAK_MAX_KERNEL_DEPTH 48
+#define MEMLEAK_KERNEL_ADDR_MIN 0xffff800000000000ULL
+#define MEMLEAK_SLAB_NAME_LEN 32
+#define MEMLEAK_MAX_SLAB_CACHES 1024
 
 /* Allocation functions; the entry program records which one is pending. */
 enum memleak_fn {
@@ -186,6 +206,17 @@ struct alloc_info {
 	__u64 ts_ns;      /* bpf_ktime_get_ns() at the allocation (CLOCK_MONOTONIC) */
 	__s32 stack_id;   /* in stack_traces, or MEMLEAK_STACK_LOST */
 	__u32 kind;       /* enum memleak_kind */
+};
+
+/*
+ * One live kernel allocation (-k), keyed by its address alone: a kernel
+ * object is freed by whatever context frees it (an RCU callback, a
+ * kworker), so the free knows only the address.  The owner is in the value.
+ */
+struct kalloc_info {
+	struct alloc_info info;
+	__u32 tgid;       /* the process it was allocated for */
+	__u32 gen;
 };
 
 /* Key of the running totals: stack ids only mean something within a process. */

@@ -582,20 +582,28 @@ static __always_inline long store_stack(struct memleak_stack *buf, __u64 hash)
 }
 
 /*
- * A global function: the verifier checks it once, on its own, instead of
- * once per path of every program that captures a stack.
+ * The walk of the user stack at (ip, sp, bp), after the nk words of kf
+ * (kernel frames, -k) already at the start of the stack: stored under
+ * the hash of the whole.  ip 0: no user part (a kernel thread).
  */
-__noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, __s64 gen)
+static __always_inline long unwind_after(const struct memleak_kframes *kf, __u32 nk,
+					 __u64 ip, __u64 sp, __u64 bp, bool at_entry,
+					 __s64 gen)
 {
 	struct ustack_walk st = {
 		.pc = ip, .sp = sp, .rbp = bp, .hash = 0xcbf29ce484222325ULL,
 	};
 	struct memleak_stack *buf;
-	__u32 zero = 0, at, *known;
+	__u32 zero = 0, at, *known, i;
 
 	buf = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	if (!buf)
 		return -ENOMEM;
+	for (i = 0; kf && i < MEMLEAK_KFRAMES_WORDS && i < nk; i++) {
+		buf->ips[i] = kf->ips[i];
+		st.hash = (st.hash ^ kf->ips[i]) * 0x100000001b3ULL;
+	}
+	st.n = i;
 	if (unwind_mode != MEMLEAK_UNWIND_FP) {
 		st.tgid = bpf_get_current_pid_tgid() >> 32;
 		if (gen >= 0) {
@@ -611,7 +619,7 @@ __noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, _
 	 * is another function), and every function's frame is the same: the
 	 * return address at [sp], nothing else pushed yet.
 	 */
-	if (at_entry) {
+	if (at_entry) {	/* never with kernel frames first */
 		buf->ips[0] = ip;
 		st.n = 1;
 		st.hash = (st.hash ^ ip) * 0x100000001b3ULL;
@@ -619,7 +627,7 @@ __noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, _
 			st.pc = 0;
 		st.sp = sp + 8;
 	}
-	if (bpf_loop(MEMLEAK_MAX_STACK_DEPTH, unwind_step, &st, 0) < 0)
+	if (ip && bpf_loop(MEMLEAK_MAX_STACK_DEPTH, unwind_step, &st, 0) < 0)
 		return -EINVAL;
 	/* Depth exhausted with frames left, or the walk gave up: say so. */
 	if (st.n >= MEMLEAK_MAX_STACK_DEPTH && st.pc)
@@ -639,4 +647,20 @@ __noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, _
 	if (at < MEMLEAK_MAX_STACK_DEPTH)
 		buf->ips[at] = 0;
 	return store_stack(buf, st.hash);
+}
+
+/*
+ * Global functions: the verifier checks each once, on its own, instead of
+ * once per path of every program that captures a stack.
+ */
+__noinline long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, __s64 gen)
+{
+	return unwind_after(NULL, 0, ip, sp, bp, at_entry, gen);
+}
+
+__noinline long unwind_kernel_user_stack(const struct memleak_kframes *kf, __s64 gen)
+{
+	if (!kf)
+		return -EINVAL;
+	return unwind_after(kf, kf->nk, kf->ip, kf->sp, kf->bp, false, gen);
 }

@@ -21,6 +21,21 @@
 #define GEN_LOOK_UP (-1LL)
 long unwind_user_stack(__u64 ip, __u64 sp, __u64 bp, bool at_entry, __s64 gen);
 
+/* Kernel frames taken for -k (and a slab's cache word before them). */
+#define MEMLEAK_KFRAMES_WORDS 64 /* >= MEMLEAK_MAX_KERNEL_DEPTH + 1, a power of 2 */
+struct memleak_kframes {
+	__u64 ip, sp, bp;   /* the user registers; ip 0: no user part */
+	__u32 nk;           /* words of ips used */
+	__u32 pad;
+	__u64 ips[MEMLEAK_KFRAMES_WORDS];
+};
+
+/*
+ * The same with the nk words of kf first (kernel frames, -k), then the
+ * user stack at kf's registers.
+ */
+long unwind_kernel_user_stack(const struct memleak_kframes *kf, __s64 gen);
+
 /*
  * The id of the current user stack, whose innermost frame is at ip (with
  * sp and bp the user registers there), or MEMLEAK_STACK_LOST after

@@ -28,9 +28,11 @@
 #include "procs/k8s.h"
 #include "procs/pidns.h"
 #include "procs/privileges.h"
+#include "procs/proc_maps.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
 #include "serve/http_server.h"
+#include "symbols/kallsyms.h"
 #include "symbols/symbolize.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
@@ -131,6 +133,84 @@ static bool use_sessions(const struct options *o)
 	return o->sample_bytes && !o->no_sessions && uprobe_session_supported();
 }
 
+/*
+ * -k: the kernel's symbols, for the reports and for the BPF side's check
+ * for interrupt context (the entry code's and softirq's text ranges).
+ */
+static int load_kernel_symbols(struct tracer *t)
+{
+	char err[256];
+
+	if (!t->opts.kernel)
+		return EXIT_OK;
+	t->ksyms = kallsyms_load(NULL, err, sizeof(err));
+	if (!t->ksyms) {
+		err_msg("-k: %s", err);
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static void set_interrupt_ranges(struct tracer *t, struct memleak_bpf *skel)
+{
+	uint64_t a, b;
+
+	if (kallsyms_addr(t->ksyms, "__irqentry_text_start", &a) &&
+	    kallsyms_addr(t->ksyms, "__irqentry_text_end", &b)) {
+		skel->rodata->irq_text_start = a;
+		skel->rodata->irq_text_end = b;
+	} else {
+		verbose_msg(0, "-k: no __irqentry_text_start in /proc/kallsyms: "
+			    "allocations in hard interrupts may be counted for the "
+			    "interrupted process");
+	}
+	{
+		/* Pages counted already, or user memory (bpf/kernel.bpf.c). */
+		static const char *const backers[] = {
+			"allocate_slab", "___kmalloc_large_node", "pcpu_populate_chunk",
+			"handle_mm_fault",
+		};
+		size_t i, r = 0;
+
+		size_t room = sizeof(skel->rodata->page_skip_start) /
+			      sizeof(skel->rodata->page_skip_start[0]);
+
+		for (i = 0; i < sizeof(backers) / sizeof(backers[0]) && r < room; i++) {
+			if (!kallsyms_range(t->ksyms, backers[i], &a, &b))
+				continue;
+			skel->rodata->page_skip_start[r] = a;
+			skel->rodata->page_skip_end[r++] = b;
+		}
+	}
+	if (kallsyms_range(t->ksyms, "handle_softirqs", &a, &b) ||
+	    kallsyms_range(t->ksyms, "__do_softirq", &a, &b)) {
+		skel->rodata->softirq_text_start = a;
+		skel->rodata->softirq_text_end = b;
+	}
+}
+
+/* -k: the kernel allocation programs load only when asked for. */
+static void choose_kernel_programs(struct tracer *t, struct memleak_bpf *skel)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.k_kmalloc, skel->progs.k_kfree, skel->progs.k_cache_alloc,
+		skel->progs.k_cache_free, skel->progs.k_page_alloc, skel->progs.k_page_free,
+		skel->progs.k_page_free_batched, skel->progs.k_percpu_alloc,
+		skel->progs.k_percpu_free,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i], t->opts.kernel);
+	bpf_map__set_max_entries(skel->maps.kallocs, t->opts.kernel ? t->opts.max_allocs : 1);
+	bpf_map__set_max_entries(skel->maps.kcache_names,
+				 t->opts.kernel ? MEMLEAK_MAX_SLAB_CACHES : 1);
+	skel->rodata->kernel_host = t->kernel_host;
+	skel->rodata->tracer_tgid = getpid();
+	if (t->opts.kernel)
+		set_interrupt_ranges(t, skel);
+}
+
 static void choose_sampled_programs(struct tracer *t, struct memleak_bpf *skel,
 				    bool sessions)
 {
@@ -218,6 +298,7 @@ static int load_bpf(struct tracer *t, bool sessions)
 	if (t->opts.btf_path)
 		without_btf_programs(skel);
 	choose_sampled_programs(t, skel, sessions);
+	choose_kernel_programs(t, skel);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
 	skel->rodata->unwind_mode = t->opts.unwind;
 	/* Only one of the two stack maps is used: the other stays minimal. */
@@ -284,6 +365,8 @@ static int attach_event_probes(struct tracer *t)
 		err = attach_tracepoints(t->att);
 	if (!err && t->opts.syscalls)
 		err = attach_syscall_tracepoints(t->att);
+	if (!err && t->opts.kernel)
+		err = attach_kernel_tracepoints(t->att);
 	if (err) {
 		err_msg("cannot attach the mapping and OOM tracepoints: %s", strerror(-err));
 		return EXIT_BPF;
@@ -563,8 +646,27 @@ static int start_bpf(struct tracer *t, const char *btf)
 	return rc;
 }
 
+/*
+ * -k without a target: no process is attached, so no object's unwind
+ * table is loaded on the way; the host's C library (the one the tracer
+ * maps) gets its table, so the system call wrappers of every process using
+ * it are unwound to their callers.  Other objects are walked by frame
+ * pointers.
+ */
+static int add_own_object(const struct proc_map *m, void *ctx)
+{
+	struct tracer *t = ctx;
+
+	if (proc_map_is_file(m) && proc_map_is_exec(m) && !m->deleted &&
+	    strstr(m->path, "/libc"))
+		unwinder_add_file(t->unw, m->path);
+	return 0;
+}
+
 static int start_targets(struct tracer *t)
 {
+	if (t->kernel_host)	/* the tracepoints are all there is */
+		return proc_maps_for_each(getpid(), add_own_object, t) < 0 ? EXIT_RUNTIME : EXIT_OK;
 	if (t->opts.command)
 		return start_command(t);
 	if (t->opts.npids)
@@ -616,6 +718,7 @@ static void cleanup(struct tracer *t)
 	history_free(t->history);
 	alloc_table_free(&t->alloc_table);
 	symbolizer_free(t->sym);
+	kallsyms_free(t->ksyms);
 	for (i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].pidfd >= 0)
 			close(t->targets[i].pidfd);
@@ -650,7 +753,11 @@ int main(int argc, char **argv)
 	verbosity = t.opts.verbose;
 	t.open_ended = t.opts.comm || t.opts.cgroup || t.opts.pod;
 	t.service = t.open_ended || t.opts.follow;
-	if (!t.opts.npids && !t.opts.command && !t.open_ended) {
+	t.kernel_host = t.opts.kernel && !t.opts.npids && !t.opts.command && !t.open_ended;
+	if (t.kernel_host)
+		fprintf(stderr, "memleakbpf: -k without a target: kernel allocations of the "
+			"whole host%s\n", t.opts.sample_bytes ? ", sampled" : "");
+	if (!t.opts.npids && !t.opts.command && !t.open_ended && !t.kernel_host) {
 		t.opts.command = demo_command();
 		if (!t.opts.command) {
 			err_msg("no target: give -p PID or -c \"CMD ARGS\" (see --help)");
@@ -692,7 +799,9 @@ int main(int argc, char **argv)
 		symbolizer_use_debug_files(t.sym, t.opts.debug_files);
 	/* Every stack the kernel can record, of every kind, fits in the history. */
 	t.history = history_new((size_t)t.opts.max_stacks * MEMLEAK_KIND__MAX);
-	rc = t.sym && t.history ? start_bpf(&t, btf) : EXIT_RUNTIME;
+	rc = t.sym && t.history ? load_kernel_symbols(&t) : EXIT_RUNTIME;
+	if (!rc)
+		rc = start_bpf(&t, btf);
 	if (!rc)
 		rc = start_targets(&t);
 	probe_place_unload();	/* loaded again for objects attached later */

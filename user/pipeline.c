@@ -29,8 +29,8 @@ static bool is_live_key(const struct target *tg, size_t n, const struct stack_ke
 }
 
 /*
- * A kernel record belongs to a report when its generation is a reported
- * target's: records of an exec'd image or of an exited process not yet
+ * A kernel record (malloc, or -k's kernel kinds) belongs to a report when
+ * its generation is a reported target's: records of an exec'd image or of an exited process not yet
  * dropped are not.  Mapping stacks come from the region sets, which only
  * hold live processes' current images, so only their pid is checked.
  */
@@ -39,7 +39,9 @@ static bool keep_stack(const struct snap_stack *st, const struct target *tg, siz
 {
 	if (only_pid > 0 && st->key.tgid != (uint32_t)only_pid)
 		return false;
-	return st->key.kind != MEMLEAK_KIND_MALLOC || is_live_key(tg, n, &st->key);
+	if (st->key.kind == MEMLEAK_KIND_MMAP || st->key.kind == MEMLEAK_KIND_BRK)
+		return true;
+	return is_live_key(tg, n, &st->key);
 }
 
 static void snapshot_keep(struct snapshot *s, const struct target *tg, size_t n,
@@ -76,10 +78,41 @@ static void add_cgroups(struct report *r)
 	}
 }
 
+/*
+ * -k without a target: the processes are those holding kernel memory
+ * (generation 0), kernel threads included, named as /proc names them now.
+ */
+static struct target *host_processes(const struct snapshot *snap, size_t *n)
+{
+	struct target *v = calloc(snap->ntotals + 1, sizeof(*v));
+	size_t i, j;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (i = 0; i < snap->ntotals; i++) {
+		pid_t pid = (pid_t)snap->totals[i].key.tgid;
+
+		for (j = 0; j < *n && v[j].pid != pid; j++)
+			;
+		if (j < *n)
+			continue;
+		v[j].pid = pid;
+		v[j].pidfd = -1;
+		v[j].rss_at_attach = v[j].prev_bytes = -1;
+		procfs_comm(pid, v[j].comm, sizeof(v[j].comm));
+		v[j].exited = !procfs_alive(pid);
+		(*n)++;
+	}
+	return v;
+}
+
 int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 {
 	struct snapshot_source src = {
 		.allocs_fd = bpf_map__fd(t->skel->maps.allocs),
+		.kallocs_fd = t->opts.kernel ? bpf_map__fd(t->skel->maps.kallocs) : 0,
+		.kernel_sample_bytes = t->kernel_host ? t->opts.sample_bytes : 0,
 		.totals_fd = bpf_map__fd(t->skel->maps.stack_totals),
 		.stats_fd = bpf_map__fd(t->skel->maps.stats),
 		.sample_bytes = t->opts.sample_bytes,
@@ -92,6 +125,8 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		.stack_map_fd = t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL
 				? bpf_map__fd(t->skel->maps.stack_traces)
 				: bpf_map__fd(t->skel->maps.unwound_stacks),
+		.ksyms = t->ksyms,
+		.kcache_fd = t->opts.kernel ? bpf_map__fd(t->skel->maps.kcache_names) : 0,
 		.check_frame_pointers = t->opts.unwind == MEMLEAK_UNWIND_FP ||
 					t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL,
 		.top_n = t->opts.top_n,
@@ -128,6 +163,16 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		free(live);
 		return err;
 	}
+	if (t->kernel_host) {
+		free(live);
+		live = host_processes(&snap, &n);
+		if (!live) {
+			snapshot_free(&snap);
+			return -ENOMEM;
+		}
+		in.targets = live;
+		in.ntargets = n;
+	}
 	snapshot_keep(&snap, live, n, only_pid);
 	in.snap = &snap;
 	err = analysis_build(&in, r);
@@ -139,7 +184,8 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 		r->sample_bytes = t->opts.sample_bytes;
 		for (i = 0; i < r->nstacks; i++)
 			r->stacks[i].estimated = snap.estimated &&
-						 r->stacks[i].kind == MEMLEAK_KIND_MALLOC;
+				(r->stacks[i].kind == MEMLEAK_KIND_MALLOC ||
+				 (t->kernel_host && MEMLEAK_KIND_IS_KERNEL(r->stacks[i].kind)));
 		cost_measure(t->skel ? t->skel->obj : NULL, t->bpf_stats_fd, &r->cost);
 		r->cost.report_cpu_s = cpu_start < 0 || r->cost.user_cpu_s < 0 ? -1
 				       : r->cost.user_cpu_s - cpu_start;

@@ -25,6 +25,7 @@ struct symbolizer;
 struct history;
 struct unwinder;
 struct aggregator;
+struct kallsyms;
 struct target;
 struct pid_view;
 struct http_server;
@@ -67,6 +68,8 @@ struct tracer {
 	bool k8s;
 	char *pod_cgroup;          /* --pod: the directory --cgroup's matching uses */
 	struct http_server *http;  /* --listen, or NULL */
+	struct kallsyms *ksyms;    /* -k: kernel symbols; NULL without -k */
+	bool kernel_host;          /* -k without a target: the whole host's kernel */
 };
 
 #endif

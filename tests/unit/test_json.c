@@ -301,6 +301,10 @@ static void test_names(void **state)
 	assert_string_equal(kind_name(MEMLEAK_KIND_MALLOC), "malloc");
 	assert_string_equal(kind_name(MEMLEAK_KIND_MMAP), "mmap");
 	assert_string_equal(kind_name(MEMLEAK_KIND_BRK), "brk");
+	assert_string_equal(kind_name(MEMLEAK_KIND_KMALLOC), "kmalloc");
+	assert_string_equal(kind_name(MEMLEAK_KIND_SLAB), "slab");
+	assert_string_equal(kind_name(MEMLEAK_KIND_PAGE), "page");
+	assert_string_equal(kind_name(MEMLEAK_KIND_PERCPU), "percpu");
 	assert_string_equal(kind_name(MEMLEAK_KIND__MAX), "unknown");
 	assert_string_equal(kind_name(12345), "unknown");
 
@@ -418,7 +422,7 @@ static const char full_expected[] =
 	"\"k8s_namespace\":null,\"k8s_pod\":null,\"k8s_container\":null,\"container_id\":null,"
 	"\"node\":null}],"
 	"\"stacks\":["
-	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\","
+	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\",\"slab_cache\":null,"
 	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"estimated\":false,"
 	"\"growth_bytes_per_min\":2457600,\"score\":2400000.5,\"truncated\":true,\"frames\":["
 	"{\"addr\":\"0x55d1c0a01234\",\"symbol\":\"leak_here\",\"offset\":31,"
@@ -432,7 +436,7 @@ static const char full_expected[] =
 	"\"inlined\":false},"
 	"{\"addr\":\"0x1\",\"symbol\":null,\"offset\":null,"
 	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null,\"inlined\":false}]},"
-	"{\"bytes\":100,\"allocs\":1,\"pids\":[1234,4321],\"kind\":\"mmap\","
+	"{\"bytes\":100,\"allocs\":1,\"pids\":[1234,4321],\"kind\":\"mmap\",\"slab_cache\":null,"
 	"\"oldest_age_ms\":null,\"stack_lost\":true,\"estimated\":false,"
 	"\"growth_bytes_per_min\":0,\"score\":0,\"truncated\":false,\"frames\":[]}],"
 	"\"stacks_matched\":23,"

@@ -11,6 +11,7 @@
 #include "collect/mappings.h"
 #include "lib/util.h"
 #include "procs/procfs.h"
+#include "symbols/kallsyms.h"
 #include "symbols/symbolize.h"
 
 /* One (process, stack, kind) of the snapshot, with its stack normalized. */
@@ -23,7 +24,51 @@ struct entry {
 	const char **modules;  /* module of each frame, NULL if unknown */
 	uint64_t *rels;        /* module-relative, for merging */
 	uint64_t id;           /* stack_identity: the key of its history */
+	uint64_t cache;        /* kind slab: the struct kmem_cache it came from */
 };
+
+static bool is_kernel_addr(uint64_t a)
+{
+	return a >= MEMLEAK_KERNEL_ADDR_MIN && a != MEMLEAK_FRAME_TRUNCATED;
+}
+
+/*
+ * The kernel frames of a -k stack start inside the tracing machinery: the
+ * BPF program (JIT code, in no symbol), then the tracepoint's runner,
+ * bpf_trace_run<N>, called from the allocator where the tracepoint is.
+ * The first frame shown is that allocator (__kmalloc_noprof, ...).
+ */
+#define TRACING_FRAMES_MAX 6
+
+static bool tracing_frame(const struct kallsyms *k, uint64_t addr)
+{
+	const char *name, *mod;
+	uint64_t off;
+
+	/* The JIT-compiled program: listed as [bpf] when it was loaded first. */
+	if (!kallsyms_resolve(k, addr - 1, &name, &off, &mod) || !strcmp(mod, "[bpf]"))
+		return true;
+	return !strncmp(name, "bpf_trace_run", 13) || !strncmp(name, "__bpf_trace_", 12) ||
+	       !strncmp(name, "__traceiter_", 12);
+}
+
+/* Leading words of a -k stack that are no frames of the allocation. */
+static size_t kernel_prefix(struct entry *e, const struct analysis_input *in,
+			    const uint64_t *ips, size_t n)
+{
+	size_t skip = 0, i;
+
+	if (!MEMLEAK_KIND_IS_KERNEL(e->snap->key.kind))
+		return 0;
+	if (e->snap->key.kind == MEMLEAK_KIND_SLAB && n) {
+		e->cache = ips[0];
+		skip = 1;
+	}
+	for (i = skip; i < n && i < skip + TRACING_FRAMES_MAX && is_kernel_addr(ips[i]) &&
+		    tracing_frame(in->ksyms, ips[i]); i++)
+		;
+	return i;
+}
 
 /*
  * The kernel's walker takes the caller of each frame from the saved rbp
@@ -56,7 +101,7 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 	pid_t pid = e->snap->key.tgid;
 	uint64_t ips[MEMLEAK_MAX_STACK_DEPTH] = { 0 };
 	bool inserted = false;
-	size_t i, n;
+	size_t i, n, skip;
 	uint64_t id;
 
 	if (e->lost || bpf_map_lookup_elem(in->stack_map_fd, &e->snap->key.stack_id, ips)) {
@@ -88,6 +133,9 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 			inserted = true;
 		}
 	}
+	skip = kernel_prefix(e, in, ips, n);
+	memmove(ips, ips + skip, (n - skip) * sizeof(ips[0]));
+	n -= skip;
 	/* The wrapper's caller came from [sp], not from the rbp chain. */
 	if (in->check_frame_pointers)
 		n = trust_frame_pointers(e, in, ips, n, inserted ? 1 : 0);
@@ -97,9 +145,20 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 	if (!e->addrs || !e->rels || !e->modules)
 		return -ENOMEM;
 	id = stack_identity_begin(e->snap->key.kind, false, e->truncated);
+	if (e->cache)
+		id = stack_identity_frame(id, "[slab cache]", e->cache);
 	for (i = 0; i < n; i++) {
 		e->addrs[i] = ips[i];
-		if (!symbolizer_locate(in->sym, pid, ips[i], &e->modules[i], &e->rels[i])) {
+		/* Kernel addresses are the same in every process. */
+		if (is_kernel_addr(ips[i])) {
+			const char *name;
+			uint64_t off;
+
+			if (!kallsyms_resolve(in->ksyms, ips[i] - 1, &name, &off,
+					      &e->modules[i]))
+				e->modules[i] = NULL;
+			e->rels[i] = ips[i];
+		} else if (!symbolizer_locate(in->sym, pid, ips[i], &e->modules[i], &e->rels[i])) {
 			e->modules[i] = NULL;
 			e->rels[i] = ips[i];
 		}
@@ -145,6 +204,8 @@ static int entry_cmp(const void *pa, const void *pb)
 
 	if (a->snap->key.kind != b->snap->key.kind)
 		return a->snap->key.kind < b->snap->key.kind ? -1 : 1;
+	if (a->cache != b->cache)
+		return a->cache < b->cache ? -1 : 1;
 	if (a->lost != b->lost)
 		return a->lost ? 1 : -1;
 	if (a->truncated != b->truncated)
@@ -231,9 +292,20 @@ static int64_t age_ms(const struct snapshot *snap, uint64_t ts)
 	return (int64_t)((snap->now_ns - ts) / 1000000ULL);
 }
 
+/* A slab cache's name, as the BPF side read it at its first allocation. */
+static void cache_name(const struct analysis_input *in, uint64_t cache, char *out)
+{
+	char name[MEMLEAK_SLAB_NAME_LEN] = "";
+
+	if (cache && in->kcache_fd > 0)
+		bpf_map_lookup_elem(in->kcache_fd, &cache, name);
+	name[sizeof(name) - 1] = '\0';
+	memcpy(out, name, sizeof(name));
+}
+
 /* Fold sorted entries into groups; returns the number of groups or -errno. */
 static ssize_t merge(struct entry **sorted, size_t n, const struct snapshot *snap,
-		     struct group *groups)
+		     const struct analysis_input *in, struct group *groups)
 {
 	size_t i, ng = 0;
 
@@ -250,6 +322,7 @@ static ssize_t merge(struct entry **sorted, size_t n, const struct snapshot *sna
 			g->rep.stack_lost = e->lost;
 			g->rep.truncated = e->truncated;
 			g->rep.oldest_age_ms = -1;
+			cache_name(in, e->cache, g->rep.slab_cache);
 		}
 		g = &groups[ng - 1];
 		g->rep.bytes += e->snap->bytes;
@@ -290,6 +363,23 @@ static void record_history(struct history *h, uint64_t now_ns, struct group *gro
 	history_end(h);
 }
 
+/* A kernel frame: function+offset and module from /proc/kallsyms. */
+static size_t resolve_kernel(const struct kallsyms *k, uint64_t addr, struct frame *f)
+{
+	const char *name, *mod;
+	uint64_t off;
+
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	/* A return address: the call is at addr - 1. */
+	if (kallsyms_resolve(k, addr - 1, &name, &off, &mod)) {
+		f->symbol = name;
+		f->offset = off + 1;
+		f->module = mod;
+	}
+	return 1;
+}
+
 static int symbolize_group(struct group *g, const struct analysis_input *in)
 {
 	const struct entry *e = g->first;
@@ -302,8 +392,12 @@ static int symbolize_group(struct group *g, const struct analysis_input *in)
 	if (!g->rep.frames)
 		return -ENOMEM;
 	for (i = 0; i < e->nframes; i++) {
-		n = symbolizer_resolve_inline(in->sym, e->snap->key.tgid, e->addrs[i], chain,
-					      SYMBOLIZER_MAX_INLINE + 1);
+		if (is_kernel_addr(e->addrs[i]))
+			n = resolve_kernel(in->ksyms, e->addrs[i], chain);
+		else
+			n = symbolizer_resolve_inline(in->sym, e->snap->key.tgid,
+						      e->addrs[i], chain,
+						      SYMBOLIZER_MAX_INLINE + 1);
 		/* Inlined functions add frames: room for them and the rest. */
 		if (array_reserve((void **)&g->rep.frames, &cap,
 				  g->rep.nframes + n + (e->nframes - i - 1),
@@ -346,7 +440,7 @@ static int build_stacks(const struct analysis_input *in, struct report *r)
 			sorted[n++] = &entries[i];
 	}
 	qsort(sorted, n, sizeof(*sorted), entry_cmp);
-	ng = merge(sorted, n, snap, groups);
+	ng = merge(sorted, n, snap, in, groups);
 	if (ng < 0)
 		goto out;
 	if (in->history)

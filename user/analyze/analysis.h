@@ -16,6 +16,7 @@
 #include "procs/targets.h"
 
 struct symbolizer;
+struct kallsyms;
 struct mapping_tracker;
 struct history;
 
@@ -25,6 +26,10 @@ struct analysis_input {
 	size_t ntargets;
 	struct symbolizer *sym;
 	int stack_map_fd;
+	/* -k: kernel frames' symbols, and the slab caches' names (fd of
+	 * kcache_names, 0 = none) */
+	const struct kallsyms *ksyms;
+	int kcache_fd;
 	/*
 	 * Stacks come from the kernel's frame-pointer walker: cut each after
 	 * the first frame whose function keeps no frame pointer (what the

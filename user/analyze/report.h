@@ -49,6 +49,7 @@ struct stack_report {
 	double growth_bytes_per_min; /* sustained growth of outstanding bytes over
 				      * the run's history; 0 until known */
 	double score;          /* leak score: higher = more leak-like (ranking) */
+	char slab_cache[MEMLEAK_SLAB_NAME_LEN]; /* kind slab: the cache's name; "" = none */
 	struct frame *frames;
 	size_t nframes;
 };

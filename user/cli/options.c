@@ -236,6 +236,7 @@ FLAG_SETTER(no_sessions)
 FLAG_SETTER(syscalls)
 FLAG_SETTER(probe_floor)
 FLAG_SETTER(probe_at_entry)
+FLAG_SETTER(kernel)
 
 /* -------------------------------------------------------------- report */
 
@@ -679,6 +680,10 @@ static const struct cli_option option_table[] = {
 		  "gets precise probes of its own for a while", .set = set_escalate },
 	{ .name = "escalate-window", .arg = "S", .def = "60",
 	  .help = "how long an escalation lasts", .set = set_escalate_window },
+	{ .name = "kernel", .short_name = 'k',
+	  .help = "also kernel memory allocated for the targets\n"
+		  "(kmalloc, slab, page, percpu), with kernel and\n"
+		  "user stacks; without a target, the whole host's", .set = set_kernel },
 	{ .name = "syscalls",
 	  .help = "follow mmap/munmap/mremap/brk at the syscall\n"
 		  "tracepoints, not at the C library's wrappers:\n"
@@ -982,6 +987,9 @@ static enum parse_result check_combinations(const struct options *o, const bool 
 			    "--sample-bytes");
 	if (o->escalate_mb_per_min && !o->growth_mode)
 		return fail(err, len, "--escalate needs --mode growth");
+	if (o->kernel && (o->btf_path || o->probe_floor || o->growth_mode))
+		return fail(err, len, "-k uses BTF tracepoints: not with --btf, --probe-floor "
+			    "or --mode growth");
 	if (o->growth_mode && (o->sample_bytes || o->probe_floor))
 		return fail(err, len, "--mode growth probes no allocator: no --sample-bytes "
 			    "or --probe-floor");

@@ -61,6 +61,7 @@ struct options {
 	struct sockaddr_storage listen_addr; /* --listen, parsed (IPv4 or [IPv6]) */
 	socklen_t listen_addr_len;
 	unsigned int metrics_stacks; /* --metrics-stacks: stacks per process in /metrics */
+	bool kernel;              /* -k: kernel allocations made for the targets too */
 };
 
 /* Outcome of parsing: go on, stop successfully (--help), or usage error. */

@@ -116,6 +116,7 @@ double sample_weight(uint64_t size, uint64_t period)
 struct walk_ctx {
 	struct agg_table all, aged;
 	uint64_t now, min_age_ns, period;
+	uint64_t kperiod;	/* kernel records' sampling (kernel_sample_bytes) */
 };
 
 static int agg_add_weighted(struct agg_table *t, const struct stack_key *k,
@@ -130,6 +131,22 @@ static int agg_add_weighted(struct agg_table *t, const struct stack_key *k,
 	s->wbytes += w * (double)size;
 	s->wcount += w;
 	return 0;
+}
+
+static int add_one(struct walk_ctx *c, const struct stack_key *sk, uint64_t size, uint64_t ts,
+		   double w)
+{
+	int err;
+
+	if (c->period) {
+		err = agg_add_weighted(&c->all, sk, size, ts, w);
+		if (err)
+			return err;
+	}
+	/* Allocations made after "now" was read count as young. */
+	if (ts > c->now || c->now - ts < c->min_age_ns)
+		return 0;
+	return agg_add_weighted(&c->aged, sk, size, ts, w);
 }
 
 static int add_records(const void *k, const void *v, size_t n, void *p)
@@ -147,19 +164,44 @@ static int add_records(const void *k, const void *v, size_t n, void *p)
 		};
 		double w = c->period ? sample_weight(vals[i].size, c->period) : 1.0;
 
-		if (c->period) {
-			err = agg_add_weighted(&c->all, &sk, vals[i].size, vals[i].ts_ns, w);
-			if (err)
-				return err;
-		}
-		/* Allocations made after "now" was read count as young. */
-		if (vals[i].ts_ns > c->now || c->now - vals[i].ts_ns < c->min_age_ns)
-			continue;
-		err = agg_add_weighted(&c->aged, &sk, vals[i].size, vals[i].ts_ns, w);
+		err = add_one(c, &sk, vals[i].size, vals[i].ts_ns, w);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* -k's kernel records: their owner in the value; sampled only host-wide. */
+static int add_kernel_records(const void *k, const void *v, size_t n, void *p)
+{
+	const struct kalloc_info *vals = v;
+	struct walk_ctx *c = p;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		struct stack_key sk = {
+			.tgid = vals[i].tgid, .stack_id = vals[i].info.stack_id,
+			.kind = vals[i].info.kind, .gen = vals[i].gen,
+		};
+
+		uint64_t size = vals[i].info.size;
+		double w = c->kperiod && size && size < c->kperiod
+			   ? (double)c->kperiod / (double)size : 1.0;
+
+		err = add_one(c, &sk, size, vals[i].info.ts_ns, w);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int walk_kernel_records(int kfd, struct walk_ctx *c)
+{
+	if (kfd <= 0)
+		return 0;
+	return map_for_each_batch(kfd, sizeof(__u64), sizeof(struct kalloc_info),
+				  add_kernel_records, c);
 }
 
 /* Replace the sampled sums by the rounded estimates. */
@@ -180,14 +222,17 @@ static void agg_estimate(struct snap_stack *v, size_t n)
  * aggregates (one slot per process and stack), whatever the number of
  * live allocations.
  */
-static int read_records(int fd, uint64_t now, uint64_t min_age_ns, uint64_t period,
-			struct snapshot *s)
+static int read_records(const struct snapshot_source *src, uint64_t now, uint64_t min_age_ns,
+			uint64_t period, struct snapshot *s)
 {
-	struct walk_ctx c = { .now = now, .min_age_ns = min_age_ns, .period = period };
+	struct walk_ctx c = { .now = now, .min_age_ns = min_age_ns, .period = period,
+			      .kperiod = src->kernel_sample_bytes };
 	int err;
 
-	err = map_for_each_batch(fd, sizeof(struct alloc_key), sizeof(struct alloc_info),
-				 add_records, &c);
+	err = map_for_each_batch(src->allocs_fd, sizeof(struct alloc_key),
+				 sizeof(struct alloc_info), add_records, &c);
+	if (!err)
+		err = walk_kernel_records(src->kallocs_fd, &c);
 	if (!err && c.all.slots)
 		err = agg_finish(&c.all, &s->totals, &s->ntotals);
 	if (!err && c.aged.slots)
@@ -198,6 +243,39 @@ static int read_records(int fd, uint64_t now, uint64_t min_age_ns, uint64_t peri
 		return err;
 	agg_estimate(s->totals, s->ntotals);
 	agg_estimate(s->stacks, s->nstacks);
+	return 0;
+}
+
+/*
+ * The kernel's sums cover the user records only: -k's kernel records are
+ * walked here and added (their kinds differ, so no key is in both).
+ */
+static int append_kernel_aged(int kfd, uint64_t min_age_ns, struct snapshot *s)
+{
+	struct walk_ctx c = { .now = s->now_ns, .min_age_ns = min_age_ns };
+	struct snap_stack *more = NULL, *all;
+	size_t n = 0;
+	int err;
+
+	if (kfd <= 0)
+		return 0;
+	err = walk_kernel_records(kfd, &c);
+	if (!err && c.aged.slots)
+		err = agg_finish(&c.aged, &more, &n);
+	free(c.aged.slots);
+	if (err || !n) {
+		free(more);
+		return err;
+	}
+	all = realloc(s->stacks, (s->nstacks + n) * sizeof(*all));
+	if (!all) {
+		free(more);
+		return -ENOMEM;
+	}
+	memcpy(all + s->nstacks, more, n * sizeof(*all));
+	s->stacks = all;
+	s->nstacks += n;
+	free(more);
 	return 0;
 }
 
@@ -226,20 +304,20 @@ static int read_aged(const struct snapshot_source *src, uint64_t min_age_ns,
 	int err;
 
 	if (!src->agg)
-		return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+		return read_records(src, s->now_ns, min_age_ns, 0, s);
 	if (!aggregator_fits(src->agg, live)) {
 		verbose_msg(2, "age filter summed in user space: %" PRIu64 " records", live);
-		return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+		return read_records(src, s->now_ns, min_age_ns, 0, s);
 	}
 	err = aggregator_run(src->agg, s->now_ns, min_age_ns, &s->stacks, &s->nstacks);
 	if (!err)
-		return 0;
+		return append_kernel_aged(src->kallocs_fd, min_age_ns, s);
 	verbose_msg(2, "age filter summed in user space: in-kernel sums failed: %s",
 		    strerror(-err));
 	/* Counted by the kernel after this report's stats were read. */
 	if (err == -ENOSPC)
 		s->stats[MEMLEAK_STAT_AGGREGATE_FULL]++;
-	return read_records(src->allocs_fd, s->now_ns, min_age_ns, 0, s);
+	return read_records(src, s->now_ns, min_age_ns, 0, s);
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -408,8 +486,8 @@ static int take(const struct snapshot_source *src, uint64_t min_age_ms,
 	if (!err && src->sample_bytes) {
 		s->aged = min_age_ms > 0;
 		s->estimated = true;
-		err = read_records(src->allocs_fd, s->now_ns, min_age_ms * 1000000ULL,
-				   src->sample_bytes, s);
+		err = read_records(src, s->now_ns,
+				   min_age_ms * 1000000ULL, src->sample_bytes, s);
 		if (!err && !s->stacks)
 			s->stacks = calloc(1, sizeof(*s->stacks));
 		if (!err && !s->totals)

@@ -28,6 +28,10 @@ struct snapshot {
 
 struct snapshot_source {
 	int allocs_fd;
+	int kallocs_fd;     /* -k: kernel records (struct kalloc_info); 0 = none */
+	/* -k without a target, --sample-bytes: a kernel block of size bytes was
+	 * recorded with probability min(1, size / this); 0 = every one */
+	uint64_t kernel_sample_bytes;
 	int totals_fd;
 	int stats_fd;
 	/* --sample-bytes: records are samples, scaled into estimates; 0 = exact */

@@ -87,6 +87,14 @@ const char *kind_name(unsigned int kind)
 		return "mmap";
 	case MEMLEAK_KIND_BRK:
 		return "brk";
+	case MEMLEAK_KIND_KMALLOC:
+		return "kmalloc";
+	case MEMLEAK_KIND_SLAB:
+		return "slab";
+	case MEMLEAK_KIND_PAGE:
+		return "page";
+	case MEMLEAK_KIND_PERCPU:
+		return "percpu";
 	}
 	return "unknown";
 }

@@ -60,7 +60,8 @@ int render_folded(FILE *out, const struct report *r)
 			first = false;
 		}
 		if (s->kind != MEMLEAK_KIND_MALLOC)
-			fprintf(out, ";[%s]", kind_name(s->kind));
+			fprintf(out, ";[%s%s%s]", kind_name(s->kind), s->slab_cache[0] ? " " : "",
+				s->slab_cache);
 		fprintf(out, " %" PRIu64 "\n", s->bytes);
 	}
 	return fflush(out) == EOF || ferror(out) ? -(errno ? errno : EIO) : 0;

@@ -125,6 +125,10 @@ static void write_stack(struct json_writer *w, const struct stack_report *s)
 		json_i64(w, s->pids[i]);
 	json_array_end(w);
 	json_string_field(w, "kind", kind_name(s->kind));
+	if (s->slab_cache[0])
+		json_string_field(w, "slab_cache", s->slab_cache);
+	else
+		json_null_field(w, "slab_cache");
 	json_i64_or_null_field(w, "oldest_age_ms", s->oldest_age_ms);
 	json_bool_field(w, "stack_lost", s->stack_lost);
 	json_bool_field(w, "estimated", s->estimated);

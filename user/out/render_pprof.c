@@ -204,10 +204,11 @@ static const struct process_report *process_of(const struct report *r, pid_t pid
 	return NULL;
 }
 
-/* Labels a sample can have: kind, and per process its pid, comm, cgroup and pod. */
+/* Labels a sample can have: kind, slab_cache (-k), and per process its
+ * pid, comm, cgroup and pod. */
 static size_t max_labels(const struct stack_report *s)
 {
-	return 1 + s->npids * (3 + K8S_LABELS);
+	return 2 + s->npids * (3 + K8S_LABELS);
 }
 
 /* A string label, unless empty or already on the sample (processes of one pod). */
@@ -271,6 +272,7 @@ static size_t sample_labels(struct pprof_builder *b, const struct report *r,
 		add_string_label(b, labels, &n, "container_id", k->container_id);
 		add_string_label(b, labels, &n, "node", k->node);
 	}
+	add_string_label(b, labels, &n, "slab_cache", s->slab_cache);
 	return n;
 }
 

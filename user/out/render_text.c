@@ -220,9 +220,10 @@ static void print_stack(FILE *out, const struct stack_report *s)
 	char age[UNITS_BUF_LEN];
 	size_t i;
 
-	fprintf(out, "  %s%" PRIu64 " %s in %" PRIu64 " %s (%s)", s->estimated ? "~" : "", s->bytes,
-		plural(s->bytes, "byte", "bytes"), s->allocs,
-		plural(s->allocs, "allocation", "allocations"), kind_name(s->kind));
+	fprintf(out, "  %s%" PRIu64 " %s in %" PRIu64 " %s (%s%s%s)", s->estimated ? "~" : "",
+		s->bytes, plural(s->bytes, "byte", "bytes"), s->allocs,
+		plural(s->allocs, "allocation", "allocations"), kind_name(s->kind),
+		s->slab_cache[0] ? " " : "", s->slab_cache);
 	print_pids(out, s);
 	if (s->oldest_age_ms >= 0)
 		fprintf(out, ", oldest %s",

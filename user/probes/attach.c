@@ -894,6 +894,20 @@ int attach_tracepoints(struct attacher *st)
 	return attach_programs(st, progs, sizeof(progs) / sizeof(progs[0]));
 }
 
+/* -k: frees first, so no allocation is recorded whose free could be missed. */
+int attach_kernel_tracepoints(struct attacher *st)
+{
+	struct memleak_bpf *skel = st->opts.skel;
+	struct bpf_program *progs[] = {
+		skel->progs.k_kfree, skel->progs.k_cache_free, skel->progs.k_page_free,
+		skel->progs.k_page_free_batched, skel->progs.k_percpu_free,
+		skel->progs.k_kmalloc, skel->progs.k_cache_alloc, skel->progs.k_page_alloc,
+		skel->progs.k_percpu_alloc,
+	};
+
+	return attach_programs(st, progs, sizeof(progs) / sizeof(progs[0]));
+}
+
 int attach_syscall_tracepoints(struct attacher *st)
 {
 	struct bpf_program *progs[] = {

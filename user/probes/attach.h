@@ -96,6 +96,12 @@ int attach_tracepoints(struct attacher *st);
 int attach_syscall_tracepoints(struct attacher *st);
 
 /*
+ * -k: the kernel allocation tracepoints (bpf/kernel.bpf.c), filtered in
+ * BPF by the traced processes.
+ */
+int attach_kernel_tracepoints(struct attacher *st);
+
+/*
  * Mapping calls are followed at the C library's wrappers alone (the
  * syscall tracepoints are not attached): a program that maps memory
  * without them needs attach_syscall_tracepoints().

@@ -367,7 +367,7 @@ bool targets_done(const struct tracer *t)
 {
 	size_t i;
 
-	if (t->open_ended)
+	if (t->open_ended || t->kernel_host)
 		return false;
 	for (i = 0; i < t->ntargets; i++)
 		if (!t->targets[i].exited)
