@@ -28,6 +28,7 @@
 #include "procs/privileges.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
+#include "scripts/scripts.h"
 #include "symbols/symbolize.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
@@ -214,6 +215,7 @@ static int load_bpf(struct tracer *t, bool sessions)
 	choose_sampled_programs(t, skel, sessions);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
 	skel->rodata->unwind_mode = t->opts.unwind;
+	skel->rodata->no_script_frames = t->opts.no_script_frames;
 	/* Only one of the two stack maps is used: the other stays minimal. */
 	bpf_map__set_max_entries(skel->maps.stack_traces,
 				 t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL ? t->opts.max_stacks : 1);
@@ -242,6 +244,14 @@ static int load_bpf(struct tracer *t, bool sessions)
 	if (!t->unw) {
 		err_msg("cannot map the unwind tables: %s", strerror(errno));
 		return EXIT_BPF;
+	}
+	t->scripts = scripts_new(&(struct scripts_opts){
+		.procs_map_fd = bpf_map__fd(skel->maps.script_procs),
+		.disabled = t->opts.no_script_frames,
+	});
+	if (!t->scripts) {
+		err_msg("cannot allocate memory");
+		return EXIT_RUNTIME;
 	}
 	return EXIT_OK;
 }
@@ -540,6 +550,7 @@ static void cleanup(struct tracer *t)
 		launch_abort(&t->launch);
 	launch_free(&t->launch);
 	unwinder_free(t->unw);
+	scripts_free(t->scripts);
 	aggregator_free(t->agg);
 	memleak_bpf__destroy(t->skel);
 	if (t->bpf_stats_fd >= 0)

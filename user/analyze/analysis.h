@@ -16,6 +16,7 @@
 #include "procs/targets.h"
 
 struct symbolizer;
+struct scripts;
 struct mapping_tracker;
 struct history;
 
@@ -24,6 +25,7 @@ struct analysis_input {
 	const struct target *targets;
 	size_t ntargets;
 	struct symbolizer *sym;
+	struct scripts *scripts;   /* script frames (scripts/scripts.h); NULL: none */
 	int stack_map_fd;
 	/*
 	 * Stacks come from the kernel's frame-pointer walker: cut each after
