@@ -55,18 +55,30 @@ int python_debug_file_path(const char *object, char *buf, size_t len)
 	return access(buf, R_OK) ? -errno : 0;
 }
 
-/* Offsets from the separate debug file of this build, else the object's own DWARF. */
-static bool offsets_from_debug_info(Elf *elf, int obj_fd, struct py_offsets *out)
+/*
+ * What the DWARF of a build said, by build id: reading it takes ~0.4 s and
+ * tens of MiB for a while, and every process of a forking service (or a
+ * fleet under --comm) runs the same build.
+ */
+#define DWARF_CACHE 8
+
+static struct {
+	char build_id[2 * 64 + 1];
+	bool ok;
+	struct py_offsets off;
+} dwarf_cache[DWARF_CACHE];
+static unsigned int dwarf_cache_next;
+
+static bool dwarf_offsets(Elf *elf, int obj_fd, const char *hex, struct py_offsets *out)
 {
-	char hex[2 * 64 + 1], path[256];
+	char path[256];
 	bool ok = false;
 	struct stat st;
 	Dwarf *dw;
 	int fd = -1;
 
-	if (!build_id_of_elf(elf, hex, sizeof(hex)) &&
-	    (size_t)snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", hex,
-			     hex + 2) < sizeof(path))
+	if (hex[0] && (size_t)snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug",
+				       hex, hex + 2) < sizeof(path))
 		fd = proc_file_open(0, path, &proc_rules_debug_file, &st);
 	if (fd >= 0) {
 		dw = dwarf_begin(fd, DWARF_C_READ);
@@ -81,6 +93,33 @@ static bool offsets_from_debug_info(Elf *elf, int obj_fd, struct py_offsets *out
 	ok = dw && py_offsets_from_dwarf(dw, out);
 	if (dw)
 		dwarf_end(dw);
+	return ok;
+}
+
+/* Offsets from the separate debug file of this build, else the object's own DWARF. */
+static bool offsets_from_debug_info(Elf *elf, int obj_fd, struct py_offsets *out)
+{
+	char hex[2 * 64 + 1] = "";
+	unsigned int i;
+	bool ok;
+
+	if (build_id_of_elf(elf, hex, sizeof(hex)))
+		hex[0] = '\0';
+	for (i = 0; hex[0] && i < DWARF_CACHE; i++) {
+		if (strcmp(dwarf_cache[i].build_id, hex))
+			continue;
+		if (dwarf_cache[i].ok)
+			*out = dwarf_cache[i].off;
+		return dwarf_cache[i].ok;
+	}
+	ok = dwarf_offsets(elf, obj_fd, hex, out);
+	if (hex[0]) {
+		i = dwarf_cache_next++ % DWARF_CACHE;
+		snprintf(dwarf_cache[i].build_id, sizeof(dwarf_cache[i].build_id), "%s", hex);
+		dwarf_cache[i].ok = ok;
+		if (ok)
+			dwarf_cache[i].off = *out;
+	}
 	return ok;
 }
 
