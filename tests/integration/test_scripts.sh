@@ -29,7 +29,7 @@ py_run() {
 	shift 3
 	start_target PY_PID "$PYTHON311" "$TARGET_SRC/py_leak.py" "$n" "$size" "$T/go" $threads
 	tracer_bg -v --format json -o 0 -p "$PY_PID" "$@" 0.2
-	tracer_attached
+	tracer_attached 60 # python3.11 is a big object: its tables and symbols take a while on a loaded machine
 	touch "$T/go"
 	WAIT_SECS=30 wait_for test -e "$T/go.done" || fail "py_leak.py did not finish leaking"
 	kill -INT "$TR_PID"
@@ -124,7 +124,7 @@ test_python_unknown_version() {
 	local pid line
 	start_target pid "$(target python3_fake)" 7 3000 5000 "$T/go"
 	tracer_bg -v --format json -o 0 -p "$pid" 0.2
-	tracer_attached
+	tracer_attached 60 # python3.11 is a big object: its tables and symbols take a while on a loaded machine
 	touch "$T/go"
 	line=$(src_line LEAK_LINE python3_fake.c)
 	WAIT_SECS=20 wait_for grep -q '"bytes":21000' "$TR_OUT" || fail "leak not reported"

@@ -268,8 +268,15 @@ static bool read_str(int mem, const struct python_info *pi, uint64_t addr, char 
 	uint32_t state;
 
 	buf[0] = '\0';
+	/*
+	 * The ASCII header first: a short string may end a mapping, and the
+	 * larger header of other strings would read past it.
+	 */
 	if (!addr || addr & 7 || (size_t)o->unicode_utf8 + 8 > sizeof(hdr) ||
-	    o->unicode_ascii_size > sizeof(hdr) || read_mem(mem, addr, hdr, sizeof(hdr)))
+	    o->unicode_ascii_size > sizeof(hdr) || (size_t)o->unicode_state + 4 > o->unicode_ascii_size ||
+	    (size_t)o->unicode_length + 8 > o->unicode_ascii_size ||
+	    (size_t)o->ob_type + 8 > o->unicode_ascii_size ||
+	    read_mem(mem, addr, hdr, o->unicode_ascii_size))
 		return false;
 	memcpy(&type, hdr + o->ob_type, 8);
 	memcpy(&length, hdr + o->unicode_length, 8);
@@ -283,6 +290,8 @@ static bool read_str(int mem, const struct python_info *pi, uint64_t addr, char 
 		text = addr + o->unicode_ascii_size;
 		n = (uint64_t)length;
 	} else {
+		if (read_mem(mem, addr, hdr, (size_t)o->unicode_utf8 + 8))
+			return false;
 		memcpy(&text, hdr + o->unicode_utf8, 8);
 		memcpy(&utf8_len, hdr + o->unicode_utf8_length, 8);
 		if (!text || utf8_len < 0) {
