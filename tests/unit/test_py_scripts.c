@@ -21,6 +21,9 @@
 #include "scripts/py_linetable.h"
 #include "scripts/py_offsets.h"
 #include "scripts/python.h"
+#include "scripts/scripts.h"
+#include <linux/types.h>
+#include "memleak.h"
 
 /*
  * def f(x):          line 10 (co_firstlineno)
@@ -96,12 +99,82 @@ static void table_matches_debug_package(void **state)
 	close(fd);
 }
 
+/* Native addresses 0x500-0x5ff are "the eval loop". */
+static bool fake_eval(uint64_t addr, void *ctx)
+{
+	return addr >= 0x500 && addr < 0x600;
+}
+
+static char order_text[256];
+
+static const char *order_of(const uint64_t *words, size_t count, const uint64_t *native,
+			    size_t n, size_t cap)
+{
+	struct interleave_slot out[32];
+	size_t i, m = scripts_interleave(words, count, native, n, fake_eval, NULL, out, cap);
+
+	order_text[0] = '\0';
+	for (i = 0; i < m; i++)
+		snprintf(order_text + strlen(order_text), sizeof(order_text) - strlen(order_text),
+			 "%s%c%zu", i ? " " : "", out[i].script ? 'S' : 'N', out[i].index);
+	return order_text;
+}
+
+/*
+ * malloc <- helper <- eval(f1, f2*) <- C call <- eval(f3*) <- main: each
+ * eval-loop frame gets the script frames up to its entry frame (*), just
+ * inside it.
+ */
+static void interleave_order(void **state)
+{
+	const uint64_t native[] = { 0x100, 0x200, 0x510, 0x300, 0x520, 0x400 };
+	const uint64_t words[] = {
+		MEMLEAK_SCRIPT_WORD(0x1000, 1, 0), MEMLEAK_SCRIPT_WORD(0x2000, 2, 1),
+		MEMLEAK_SCRIPT_WORD(0x3000, 3, 1),
+	};
+
+	assert_string_equal(order_of(words, 3, native, 6, 32), "N0 N1 S0 S1 N2 N3 S2 N4 N5");
+	/* The native walk stopped before the second eval frame: the rest outermost. */
+	assert_string_equal(order_of(words, 3, native, 4, 32), "N0 N1 S0 S1 N2 N3 S2");
+	/* No eval frame at all (a thread in a C extension): all outermost. */
+	assert_string_equal(order_of(words, 3, native, 2, 32), "N0 N1 S0 S1 S2");
+	/* No script frames: the native stack as it is. */
+	assert_string_equal(order_of(words, 0, native, 6, 32), "N0 N1 N2 N3 N4 N5");
+	/* Bounded by cap. */
+	assert_string_equal(order_of(words, 3, native, 6, 4), "N0 N1 S0 S1");
+	/* The words round-trip. */
+	assert_int_equal(MEMLEAK_SCRIPT_WORD_CODE(words[1]), 0x2000);
+	assert_int_equal(MEMLEAK_SCRIPT_WORD_OFF1(words[1]), 2);
+	assert_int_equal(MEMLEAK_SCRIPT_WORD_ENTRY(words[1]), 1);
+	assert_int_equal(MEMLEAK_SCRIPT_WORD_ENTRY(words[0]), 0);
+}
+
+/* A stored stack: native frames, their end, the header, the words. */
+static void stored_count(void **state)
+{
+	uint64_t ips[MEMLEAK_MAX_STACK_DEPTH] = { 0x100, 0x200, 0 };
+
+	assert_int_equal(scripts_stored_count(ips), 0);
+	ips[3] = MEMLEAK_SCRIPT_HEADER(MEMLEAK_RUNTIME_PYTHON, 2, 0);
+	ips[4] = MEMLEAK_SCRIPT_WORD(0x1000, 1, 1);
+	ips[5] = MEMLEAK_SCRIPT_WORD(0x2000, 1, 1);
+	assert_int_equal(scripts_stored_count(ips), 2);
+	/* A count beyond the record is refused, not read past. */
+	ips[3] = MEMLEAK_SCRIPT_HEADER(MEMLEAK_RUNTIME_PYTHON, 200, 0);
+	assert_int_equal(scripts_stored_count(ips), 0);
+	/* Not a header: left alone. */
+	ips[3] = 0x7fff12345678ULL;
+	assert_int_equal(scripts_stored_count(ips), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(linetable_lines),
 		cmocka_unit_test(version_table),
 		cmocka_unit_test(table_matches_debug_package),
+		cmocka_unit_test(interleave_order),
+		cmocka_unit_test(stored_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -333,11 +333,43 @@ static bool in_eval_loop(const struct script_proc *p, uint64_t addr)
 	return p && p->python && addr - 1 >= p->info.eval_start && addr - 1 < p->info.eval_end;
 }
 
+size_t scripts_interleave(const uint64_t *words, size_t count, const uint64_t *native, size_t n,
+			  bool (*in_eval)(uint64_t addr, void *ctx), void *ctx,
+			  struct interleave_slot *out, size_t cap)
+{
+	size_t next = 0, o = 0, i;
+
+	for (i = 0; i < n && o < cap; i++) {
+		if (next < count && in_eval(native[i], ctx)) {
+			/* This eval-loop call runs frames up to its entry frame. */
+			while (next < count && o < cap) {
+				uint64_t w = words[next];
+
+				out[o++] = (struct interleave_slot){ .script = true, .index = next++ };
+				if (MEMLEAK_SCRIPT_WORD_ENTRY(w))
+					break;
+			}
+			if (o >= cap)
+				break;
+		}
+		out[o++] = (struct interleave_slot){ .script = false, .index = i };
+	}
+	while (next < count && o < cap)
+		out[o++] = (struct interleave_slot){ .script = true, .index = next++ };
+	return o;
+}
+
+static bool proc_in_eval(uint64_t addr, void *ctx)
+{
+	return in_eval_loop(ctx, addr);
+}
+
 size_t scripts_merge(struct scripts *s, pid_t pid, const uint64_t *ips, const uint64_t *native,
 		     size_t n, struct mixed_frame *out, size_t cap, bool *script_truncated)
 {
-	size_t count = scripts_stored_count(ips), at = 0, next = 0, o = 0, i;
+	size_t count = scripts_stored_count(ips), at = 0, o, i;
 	struct script_proc *p = s ? proc_find(s, pid) : NULL;
+	struct interleave_slot order[2 * MEMLEAK_MAX_STACK_DEPTH];
 	const uint64_t *words;
 
 	*script_truncated = false;
@@ -346,23 +378,16 @@ size_t scripts_merge(struct scripts *s, pid_t pid, const uint64_t *ips, const ui
 	words = count ? &ips[at + 2] : NULL;
 	if (count)
 		*script_truncated = MEMLEAK_SCRIPT_HDR_TRUNCATED(ips[at + 1]);
-	for (i = 0; i < n && o < cap; i++) {
-		if (next < count && in_eval_loop(p, native[i])) {
-			/* This eval-loop call runs frames up to its entry frame. */
-			while (next < count && o < cap) {
-				uint64_t w = words[next++];
-
-				script_frame(s, p, w, &out[o++]);
-				if (MEMLEAK_SCRIPT_WORD_ENTRY(w))
-					break;
-			}
-			if (o >= cap)
-				break;
+	if (cap > sizeof(order) / sizeof(order[0]))
+		cap = sizeof(order) / sizeof(order[0]);
+	o = scripts_interleave(words, count, native, n, proc_in_eval, p, order, cap);
+	for (i = 0; i < o; i++) {
+		if (order[i].script) {
+			script_frame(s, p, words[order[i].index], &out[i]);
+		} else {
+			memset(&out[i], 0, sizeof(out[i]));
+			out[i].addr = native[order[i].index];
 		}
-		memset(&out[o], 0, sizeof(out[o]));
-		out[o++].addr = native[i];
 	}
-	while (next < count && o < cap)
-		script_frame(s, p, words[next++], &out[o++]);
 	return o;
 }

@@ -63,6 +63,21 @@ struct mixed_frame {
 size_t scripts_merge(struct scripts *s, pid_t pid, const uint64_t *ips, const uint64_t *native,
 		     size_t n, struct mixed_frame *out, size_t cap, bool *script_truncated);
 
+/*
+ * The order of a merged stack, from the script words (count, innermost
+ * first) and the n native addresses: before each native frame in_eval says
+ * is the eval loop's, the script frames up to the next entry frame; the
+ * rest outermost.  At most cap slots; returns how many.  (Exposed for tests.)
+ */
+struct interleave_slot {
+	bool script;     /* words[index], else native[index] */
+	size_t index;
+};
+
+size_t scripts_interleave(const uint64_t *words, size_t count, const uint64_t *native, size_t n,
+			  bool (*in_eval)(uint64_t addr, void *ctx), void *ctx,
+			  struct interleave_slot *out, size_t cap);
+
 /* The script frames stored after a stack's native part: their count (0: none). */
 size_t scripts_stored_count(const uint64_t *ips);
 
