@@ -187,9 +187,14 @@ void scripts_update_process(struct scripts *s, pid_t pid, uint32_t gen)
 	r = python_detect(pid, &p->info);
 	if (r == -ENOTSUP) {
 		p->unsupported = true;
-		err_msg("pid %d: Python %u.%u in %s: no script frames for this version, "
-			"native frames only", (int)pid, p->info.major, p->info.minor,
-			p->info.module);
+		if (!p->info.major)
+			/* Py_Version came with 3.11. */
+			err_msg("pid %d: Python older than 3.11 in %s: no script frames for "
+				"this version, native frames only", (int)pid, p->info.module);
+		else
+			err_msg("pid %d: Python %u.%u in %s: no script frames for this version, "
+				"native frames only", (int)pid, p->info.major, p->info.minor,
+				p->info.module);
 		return;
 	}
 	if (r != 1)
