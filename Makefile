@@ -86,7 +86,8 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libl
 TEST_PKGS := libcmocka-dev jq musl-tools libjemalloc2 libjemalloc-dev util-linux golang-go \
 	chromium tmux python3 libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 \
 	libmimalloc-dev redis-server redis-tools libc6-dbg openjdk-17-jdk-headless \
-	python3-yaml groff-base man-db systemd libcap2-bin prometheus curl
+	python3-yaml groff-base man-db systemd libcap2-bin prometheus curl python3.11 \
+	python3.11-dbg
 # make image only (not part of deps: the tests check the image's root
 # filesystem, make image-rootfs, without a container engine).
 IMAGE_PKGS := buildah

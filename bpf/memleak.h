@@ -282,4 +282,67 @@ struct memleak_pid_pair {
 	__u32 view;
 };
 
+/*
+ * Script frames (Python): where a traced process runs a known interpreter,
+ * the stack walker (bpf/unwind.bpf.c) reads the running thread's script
+ * frames too and stores them after the native part of the stack:
+ *
+ *	native frames..., [MEMLEAK_FRAME_TRUNCATED], 0, header, word...
+ *
+ * header (MEMLEAK_SCRIPT_HEADER) says the runtime, how many words follow
+ * and whether frames were left unread; 0 there: no script frames.  Each
+ * word is one frame, innermost first: the code object's address, the
+ * instruction offset in it (code units, plus 1; 0: unknown) and whether
+ * the frame is the first one its eval-loop call runs (where the native
+ * eval-loop frame is, user/scripts/ interleaves).  User space resolves
+ * code objects to names, files and lines (user/scripts/).
+ */
+#define MEMLEAK_SCRIPT_MAX_FRAMES 32
+
+enum memleak_runtime {
+	MEMLEAK_RUNTIME_NATIVE = 0,
+	MEMLEAK_RUNTIME_PYTHON = 1,
+};
+
+#define MEMLEAK_SCRIPT_MAGIC 0x5c00000000000000ULL
+#define MEMLEAK_SCRIPT_MAGIC_MASK 0xff00000000000000ULL
+#define MEMLEAK_SCRIPT_HEADER(runtime, count, truncated) \
+	(MEMLEAK_SCRIPT_MAGIC | (__u64)(runtime) << 16 | (__u64)!!(truncated) << 8 | (count))
+#define MEMLEAK_SCRIPT_HDR_RUNTIME(h) (((h) >> 16) & 0xff)
+#define MEMLEAK_SCRIPT_HDR_COUNT(h) ((h) & 0xff)
+#define MEMLEAK_SCRIPT_HDR_TRUNCATED(h) (((h) >> 8) & 1)
+
+#define MEMLEAK_SCRIPT_OFF_BITS 19
+#define MEMLEAK_SCRIPT_OFF_MAX ((1ULL << MEMLEAK_SCRIPT_OFF_BITS) - 1)
+#define MEMLEAK_SCRIPT_WORD(code, off1, entry) \
+	((__u64)!!(entry) << 63 | ((__u64)(code) >> 3) << MEMLEAK_SCRIPT_OFF_BITS | (off1))
+#define MEMLEAK_SCRIPT_WORD_CODE(w) \
+	((((w) & ~(1ULL << 63)) >> MEMLEAK_SCRIPT_OFF_BITS) << 3)
+#define MEMLEAK_SCRIPT_WORD_OFF1(w) ((w) & MEMLEAK_SCRIPT_OFF_MAX)
+#define MEMLEAK_SCRIPT_WORD_ENTRY(w) ((w) >> 63)
+
+/*
+ * How to find a traced process's script frames (script_procs, by tgid):
+ * the interpreter's state and the struct offsets of its version, from its
+ * debug information or the version table (user/scripts/py_offsets.c).
+ * Offsets of CPython 3.11 names.
+ */
+struct memleak_script_proc {
+	__u32 gen;               /* the process generation it was found in */
+	__u32 runtime;           /* enum memleak_runtime */
+	__u64 runtime_addr;      /* &_PyRuntime in the process */
+	__u16 tstate_current;    /* _PyRuntime.gilstate.tstate_current */
+	__u16 interp_head;       /* _PyRuntime.interpreters.head */
+	__u16 interp_threads;    /* PyInterpreterState.threads.head */
+	__u16 tstate_next;       /* PyThreadState.next */
+	__u16 tstate_thread_id;  /* PyThreadState.thread_id (pthread_self) */
+	__u16 tstate_cframe;     /* PyThreadState.cframe */
+	__u16 cframe_frame;      /* _PyCFrame.current_frame */
+	__u16 frame_code;        /* _PyInterpreterFrame.f_code */
+	__u16 frame_previous;    /* _PyInterpreterFrame.previous */
+	__u16 frame_prev_instr;  /* _PyInterpreterFrame.prev_instr */
+	__u16 frame_is_entry;    /* _PyInterpreterFrame.is_entry */
+	__u16 code_adaptive;     /* PyCodeObject.co_code_adaptive */
+};
+
 #endif /* MEMLEAK_H */

@@ -18,6 +18,7 @@ const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
 const volatile __u64 sample_bytes = 0;
 const volatile __u32 unwind_mode = MEMLEAK_UNWIND_AUTO;
+const volatile __u32 no_script_frames = 0;
 
 struct traced_pids_map traced_pids SEC(".maps");
 struct allocs_map allocs SEC(".maps");
@@ -26,3 +27,4 @@ struct stack_traces_map stack_traces SEC(".maps");
 struct stats_map stats SEC(".maps");
 struct pending_map pending SEC(".maps");
 struct events_map events SEC(".maps");
+struct script_scratch_map script_scratch SEC(".maps");

@@ -36,6 +36,9 @@ extern const volatile __u64 max_size;
 /* Sampled mode's mean gap in bytes (--sample-bytes); 0: precise mode. */
 extern const volatile __u64 sample_bytes;
 
+/* --no-script-frames: native frames only, even in an interpreter. */
+extern const volatile __u32 no_script_frames;
+
 /* How stacks are taken: enum memleak_unwind_mode (--unwind). */
 extern const volatile __u32 unwind_mode;
 
@@ -100,7 +103,23 @@ struct events_map {
 	__uint(max_entries, 1 << 20);
 };
 
+/*
+ * Script frames of the stack being walked (memleak.h): script.bpf.c
+ * reads them, unwind.bpf.c stores them with the native frames.
+ */
+struct script_words {
+	__u64 w[MEMLEAK_SCRIPT_MAX_FRAMES];
+};
+
+struct script_scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct script_words);
+};
+
 extern struct traced_pids_map traced_pids SEC(".maps");
+extern struct script_scratch_map script_scratch SEC(".maps");
 extern struct allocs_map allocs SEC(".maps");
 extern struct stack_totals_map stack_totals SEC(".maps");
 extern struct stack_traces_map stack_traces SEC(".maps");

@@ -28,6 +28,7 @@
  * their own, which may be defined in one file of the object only.
  */
 #include "unwind.bpf.h"
+#include "script.bpf.h"
 
 #define ENOMEM 12
 #define EINVAL 22
@@ -535,26 +536,27 @@ static long unwind_step(__u32 i, void *arg)
 }
 
 /*
- * Frame by frame up to the terminating zero.  A plain bounded loop: it is
- * verified once inside a global function, and runs without bpf_loop's
- * call per frame.
+ * Word by word over the len words that make the stack (native frames,
+ * their end, the script part).  A plain bounded loop: it is verified
+ * once inside a global function, and runs without bpf_loop's call per
+ * frame.
  */
 static __always_inline bool same_stack(const struct memleak_stack *a,
-				       const struct memleak_stack *b)
+				       const struct memleak_stack *b, __u32 len)
 {
 	__u32 i;
 
 	for (i = 0; i < MEMLEAK_MAX_STACK_DEPTH; i++) {
+		if (i >= len)
+			break;
 		if (a->ips[i] != b->ips[i])
 			return false;
-		if (!a->ips[i])
-			break;
 	}
 	return true;
 }
 
-/* Store the walked stack under its hash; its id, or a negative error. */
-static __always_inline long store_stack(struct memleak_stack *buf, __u64 hash)
+/* Store the walked stack (len words) under its hash; its id, or a negative error. */
+static __always_inline long store_stack(struct memleak_stack *buf, __u64 hash, __u32 len)
 {
 	__u32 id = (__u32)(hash ^ (hash >> 32)) & 0x7fffffff;
 	int probe;
@@ -564,7 +566,7 @@ static __always_inline long store_stack(struct memleak_stack *buf, __u64 hash)
 		long err;
 
 		if (old) {
-			if (same_stack(old, buf))
+			if (same_stack(old, buf, len))
 				return id;
 			continue;
 		}
@@ -575,10 +577,69 @@ static __always_inline long store_stack(struct memleak_stack *buf, __u64 hash)
 			return err;
 		/* Another CPU stored a stack under this id just now. */
 		old = bpf_map_lookup_elem(&unwound_stacks, &id);
-		if (old && same_stack(old, buf))
+		if (old && same_stack(old, buf, len))
 			return id;
 	}
 	return -EEXIST;
+}
+
+/* Copying the script words after the header: a bpf_loop callback, verified once. */
+struct script_copy {
+	__u32 base;     /* index of the first word in the stack */
+	__u32 count;
+	__u64 hash;
+};
+
+static long script_copy_step(__u32 i, void *arg)
+{
+	struct script_copy *c = arg;
+	struct memleak_stack *buf;
+	struct script_words *sw;
+	__u32 zero = 0, idx = c->base + i;
+	__u64 w;
+
+	if (i >= c->count || i >= MEMLEAK_SCRIPT_MAX_FRAMES || idx >= MEMLEAK_MAX_STACK_DEPTH)
+		return 1;
+	buf = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	sw = bpf_map_lookup_elem(&script_scratch, &zero);
+	if (!buf || !sw)
+		return 1;
+	w = sw->w[i];
+	buf->ips[idx] = w;
+	c->hash = (c->hash ^ w) * 0x100000001b3ULL;
+	return 0;
+}
+
+/*
+ * After the native frames' terminating zero at at: the script frames the
+ * thread runs (memleak.h), or a zero header.  They are part of the stack:
+ * the same native path running two Python functions is two stacks.
+ * Returns the number of words the stack has in all.
+ */
+static __always_inline __u32 add_script_frames(struct memleak_stack *buf, __u32 at,
+					       __u32 tgid, __u32 gen, __u64 *hash)
+{
+	struct script_copy c = { .base = at + 2, .hash = *hash };
+	__u32 room, hdr_at = at + 1;
+	__u64 hdr;
+
+	if (hdr_at >= MEMLEAK_MAX_STACK_DEPTH)
+		return at + 1;
+	hdr = no_script_frames ? 0 : script_read(tgid, gen);
+	if (!hdr) {
+		buf->ips[hdr_at] = 0;
+		return hdr_at + 1;
+	}
+	c.count = MEMLEAK_SCRIPT_HDR_COUNT(hdr);
+	room = MEMLEAK_MAX_STACK_DEPTH - hdr_at - 1;
+	if (c.count > room) {
+		c.count = room;
+		hdr = MEMLEAK_SCRIPT_HEADER(MEMLEAK_SCRIPT_HDR_RUNTIME(hdr), room, 1);
+	}
+	bpf_loop(MEMLEAK_SCRIPT_MAX_FRAMES, script_copy_step, &c, 0);
+	buf->ips[hdr_at] = hdr;
+	*hash = (c.hash ^ hdr) * 0x100000001b3ULL;
+	return hdr_at + 1 + c.count;
 }
 
 /*
@@ -594,7 +655,7 @@ static __always_inline long unwind_after(const struct memleak_kframes *kf, __u32
 		.pc = ip, .sp = sp, .rbp = bp, .hash = 0xcbf29ce484222325ULL,
 	};
 	struct memleak_stack *buf;
-	__u32 zero = 0, at, *known, i;
+	__u32 zero = 0, at, len, *known, i;
 
 	buf = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	if (!buf)
@@ -604,16 +665,16 @@ static __always_inline long unwind_after(const struct memleak_kframes *kf, __u32
 		st.hash = (st.hash ^ kf->ips[i]) * 0x100000001b3ULL;
 	}
 	st.n = i;
-	if (unwind_mode != MEMLEAK_UNWIND_FP) {
-		st.tgid = bpf_get_current_pid_tgid() >> 32;
-		if (gen >= 0) {
-			st.gen = gen;
-		} else {
-			known = bpf_map_lookup_elem(&traced_pids, &st.tgid);
-			st.gen = known ? *known : 0;
-		}
-		st.mm_seq = mm_seq_now();
+	/* The process and its generation: for ranges, and for script frames. */
+	st.tgid = bpf_get_current_pid_tgid() >> 32;
+	if (gen >= 0) {
+		st.gen = gen;
+	} else {
+		known = bpf_map_lookup_elem(&traced_pids, &st.tgid);
+		st.gen = known ? *known : 0;
 	}
+	if (unwind_mode != MEMLEAK_UNWIND_FP)
+		st.mm_seq = mm_seq_now();
 	/*
 	 * At a function's first instruction ip is no return address (ip - 1
 	 * is another function), and every function's frame is the same: the
@@ -644,9 +705,11 @@ static __always_inline long unwind_after(const struct memleak_kframes *kf, __u32
 	 * The scratch buffer still holds the previous stack beyond this one:
 	 * the terminating zero is what readers and comparisons stop at.
 	 */
-	if (at < MEMLEAK_MAX_STACK_DEPTH)
-		buf->ips[at] = 0;
-	return store_stack(buf, st.hash);
+	if (at >= MEMLEAK_MAX_STACK_DEPTH)
+		return store_stack(buf, st.hash, at);
+	buf->ips[at] = 0;
+	len = add_script_frames(buf, at, st.tgid, st.gen, &st.hash);
+	return store_stack(buf, st.hash, len);
 }
 
 /*

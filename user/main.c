@@ -33,6 +33,7 @@
 #include "procs/targets.h"
 #include "serve/http_server.h"
 #include "symbols/kallsyms.h"
+#include "scripts/scripts.h"
 #include "symbols/symbolize.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
@@ -301,6 +302,7 @@ static int load_bpf(struct tracer *t, bool sessions)
 	choose_kernel_programs(t, skel);
 	bpf_map__set_max_entries(skel->maps.allocs, t->opts.max_allocs);
 	skel->rodata->unwind_mode = t->opts.unwind;
+	skel->rodata->no_script_frames = t->opts.no_script_frames;
 	/* Only one of the two stack maps is used: the other stays minimal. */
 	bpf_map__set_max_entries(skel->maps.stack_traces,
 				 t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL ? t->opts.max_stacks : 1);
@@ -339,6 +341,14 @@ static int load_bpf(struct tracer *t, bool sessions)
 	if (!t->unw) {
 		err_msg("cannot map the unwind tables: %s", strerror(errno));
 		return EXIT_BPF;
+	}
+	t->scripts = scripts_new(&(struct scripts_opts){
+		.procs_map_fd = bpf_map__fd(skel->maps.script_procs),
+		.disabled = t->opts.no_script_frames,
+	});
+	if (!t->scripts) {
+		err_msg("cannot allocate memory");
+		return EXIT_RUNTIME;
 	}
 	return EXIT_OK;
 }
@@ -710,6 +720,7 @@ static void cleanup(struct tracer *t)
 		launch_abort(&t->launch);
 	launch_free(&t->launch);
 	unwinder_free(t->unw);
+	scripts_free(t->scripts);
 	aggregator_free(t->agg);
 	pidns_free(t->view);
 	memleak_bpf__destroy(t->skel);

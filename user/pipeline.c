@@ -14,6 +14,7 @@
 #include "procs/procfs.h"
 #include "procs/targets.h"
 #include "tracer.h"
+#include "scripts/scripts.h"
 #include "unwind/unwind_loader.h"
 #include "memleak.skel.h"
 
@@ -121,6 +122,7 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	};
 	struct analysis_input in = {
 		.sym = t->sym,
+		.scripts = t->scripts,
 		/* The kernel's walker has its stack map; ours has another. */
 		.stack_map_fd = t->opts.unwind == MEMLEAK_UNWIND_FP_KERNEL
 				? bpf_map__fd(t->skel->maps.stack_traces)
@@ -175,6 +177,7 @@ int pipeline_build_report(struct tracer *t, pid_t only_pid, struct report *r)
 	}
 	snapshot_keep(&snap, live, n, only_pid);
 	in.snap = &snap;
+	scripts_begin_report(t->scripts);
 	err = analysis_build(&in, r);
 	if (!err) {
 		size_t i;

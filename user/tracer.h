@@ -24,6 +24,7 @@ struct attacher;
 struct symbolizer;
 struct history;
 struct unwinder;
+struct scripts;
 struct aggregator;
 struct kallsyms;
 struct target;
@@ -37,6 +38,7 @@ struct tracer {
 	struct alloc_table alloc_table; /* the functions the attacher looks for */
 	struct symbolizer *sym;
 	struct unwinder *unw;      /* unwind tables (--unwind dwarf|auto) */
+	struct scripts *scripts;   /* interpreters' script frames (scripts/scripts.h) */
 	struct mapping_tracker maps;
 	struct target *targets;    /* every process traced so far (procs/targets.h) */
 	size_t ntargets, cap_targets;

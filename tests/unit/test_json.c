@@ -337,6 +337,8 @@ static struct frame frames0[] = {
 	{ .addr = 0x55d1c0a00abc, .symbol = NULL, .offset = 0, .module = "/usr/lib/lib\"odd\".so", .module_offset = 0xabc, .file = NULL, .line = 0 },
 	{ .addr = 0x7f00deadbeef, .symbol = "_ZN3foo3barIiEEvT_", .offset = 8, .module = NULL, .file = "/src/foo\n.cc", .line = 0 },
 	{ .addr = 0x1, .symbol = NULL, .offset = 0, .module = NULL, .file = NULL, .line = 0 },
+	{ .symbol = "py_leak_site", .file = "/srv/app.py", .line = 23,
+	  .runtime = MEMLEAK_RUNTIME_PYTHON },
 };
 
 static const struct k8s_identity k8s0 = {
@@ -356,7 +358,7 @@ static struct process_report procs[] = {
 
 static struct stack_report stacks[] = {
 	{ .bytes = 4096, .allocs = 4, .kind = MEMLEAK_KIND_MALLOC, .pids = pids0, .npids = 1,
-	  .oldest_age_ms = 2345, .truncated = true, .frames = frames0, .nframes = 4,
+	  .oldest_age_ms = 2345, .truncated = true, .frames = frames0, .nframes = 5,
 	  .growth_bytes_per_min = 2457600, .score = 2400000.5 },
 	{ .bytes = 100, .allocs = 1, .kind = MEMLEAK_KIND_MMAP, .pids = pids1, .npids = 2,
 	  .oldest_age_ms = -1, .stack_lost = true },
@@ -425,17 +427,20 @@ static const char full_expected[] =
 	"{\"bytes\":4096,\"allocs\":4,\"pids\":[1234],\"kind\":\"malloc\",\"slab_cache\":null,"
 	"\"oldest_age_ms\":2345,\"stack_lost\":false,\"estimated\":false,"
 	"\"growth_bytes_per_min\":2457600,\"score\":2400000.5,\"truncated\":true,\"frames\":["
-	"{\"addr\":\"0x55d1c0a01234\",\"symbol\":\"leak_here\",\"offset\":31,"
+	"{\"addr\":\"0x55d1c0a01234\",\"symbol\":\"leak_here\",\"runtime\":\"native\",\"offset\":31,"
 	"\"module\":\"/path/to/bin\",\"module_offset\":4660,\"file\":\"leaky.c\",\"line\":42,"
 	"\"inlined\":true},"
-	"{\"addr\":\"0x55d1c0a00abc\",\"symbol\":null,\"offset\":null,"
+	"{\"addr\":\"0x55d1c0a00abc\",\"symbol\":null,\"runtime\":\"native\",\"offset\":null,"
 	"\"module\":\"/usr/lib/lib\\\"odd\\\".so\",\"module_offset\":2748,\"file\":null,\"line\":null,"
 	"\"inlined\":false},"
-	"{\"addr\":\"0x7f00deadbeef\",\"symbol\":\"_ZN3foo3barIiEEvT_\",\"offset\":8,"
+	"{\"addr\":\"0x7f00deadbeef\",\"symbol\":\"_ZN3foo3barIiEEvT_\",\"runtime\":\"native\",\"offset\":8,"
 	"\"module\":null,\"module_offset\":null,\"file\":\"/src/foo\\n.cc\",\"line\":null,"
 	"\"inlined\":false},"
-	"{\"addr\":\"0x1\",\"symbol\":null,\"offset\":null,"
-	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null,\"inlined\":false}]},"
+	"{\"addr\":\"0x1\",\"symbol\":null,\"runtime\":\"native\",\"offset\":null,"
+	"\"module\":null,\"module_offset\":null,\"file\":null,\"line\":null,\"inlined\":false},"
+	"{\"addr\":null,\"symbol\":\"py_leak_site\",\"runtime\":\"python\",\"offset\":null,"
+	"\"module\":null,\"module_offset\":null,\"file\":\"/srv/app.py\",\"line\":23,"
+	"\"inlined\":false}]},"
 	"{\"bytes\":100,\"allocs\":1,\"pids\":[1234,4321],\"kind\":\"mmap\",\"slab_cache\":null,"
 	"\"oldest_age_ms\":null,\"stack_lost\":true,\"estimated\":false,"
 	"\"growth_bytes_per_min\":0,\"score\":0,\"truncated\":false,\"frames\":[]}],"

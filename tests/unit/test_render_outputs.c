@@ -240,6 +240,59 @@ static void test_truncated_and_process_labels(void **state)
 	free(out);
 }
 
+/*
+ * Python frames: a function, a file and a line, no address.  In pprof one
+ * location per (function, file, line) without a mapping, one function per
+ * (name, file); in folded stacks their names.
+ */
+static struct frame script_frames[] = {
+	{ .addr = 0x1234, .symbol = "PyObject_Malloc", .module = "/usr/bin/python3.11",
+	  .module_offset = 0x234 },
+	{ .symbol = "leak", .file = "/srv/app.py", .line = 12, .runtime = MEMLEAK_RUNTIME_PYTHON },
+	{ .symbol = "leak", .file = "/srv/app.py", .line = 20, .runtime = MEMLEAK_RUNTIME_PYTHON },
+	{ .symbol = "<module>", .file = "/srv/app.py", .line = 30,
+	  .runtime = MEMLEAK_RUNTIME_PYTHON },
+	{ .addr = 0x5678, .symbol = "_PyEval_EvalFrameDefault", .module = "/usr/bin/python3.11",
+	  .module_offset = 0x678 },
+};
+
+static void test_script_frames(void **state)
+{
+	struct stack_report st = { .bytes = 4033, .allocs = 1, .kind = MEMLEAK_KIND_MALLOC,
+				   .pids = pids0, .npids = 1, .frames = script_frames,
+				   .nframes = 5 };
+	const Perftools__Profiles__Location *l1, *l2;
+	Perftools__Profiles__Profile *p;
+	struct report r;
+	size_t len;
+	char *out;
+
+	memset(&r, 0, sizeof(r));
+	r.stacks = &st;
+	r.nstacks = 1;
+	out = render_to_string(render_folded, &r, &len);
+	assert_string_equal(out, "_PyEval_EvalFrameDefault;<module>;leak;leak;PyObject_Malloc 4033\n");
+	free(out);
+	out = render_to_string(render_pprof, &r, &len);
+	p = decode(out, len);
+	assert_non_null(p);
+	assert_int_equal(p->sample[0]->n_location_id, 5);
+	assert_int_equal(p->n_location, 5);
+	l1 = p->location[p->sample[0]->location_id[1] - 1];
+	l2 = p->location[p->sample[0]->location_id[2] - 1];
+	assert_int_equal(l1->mapping_id, 0);
+	assert_int_equal(l1->line[0]->line, 12);
+	assert_int_equal(l2->line[0]->line, 20);
+	assert_int_equal(l1->line[0]->function_id, l2->line[0]->function_id);
+	assert_string_equal(str(p, func(p, l1->id)->name), "leak");
+	assert_string_equal(str(p, func(p, l1->id)->filename), "/srv/app.py");
+	assert_string_equal(str(p, func(p, p->sample[0]->location_id[3])->name), "<module>");
+	/* Functions: PyObject_Malloc, leak, <module>, _PyEval_EvalFrameDefault. */
+	assert_int_equal(p->n_function, 4);
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	free(out);
+}
+
 /* Sampled reports: the period says how many bytes one sample stands for. */
 static void test_pprof_sampled_period(void **state)
 {
@@ -378,6 +431,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof),
+		cmocka_unit_test(test_script_frames),
 		cmocka_unit_test(test_pprof_sampled_period),
 		cmocka_unit_test(test_truncated_and_process_labels),
 		cmocka_unit_test(test_strmap),

@@ -12,6 +12,7 @@
 #include "lib/util.h"
 #include "procs/procfs.h"
 #include "symbols/kallsyms.h"
+#include "scripts/scripts.h"
 #include "symbols/symbolize.h"
 
 /* One (process, stack, kind) of the snapshot, with its stack normalized. */
@@ -25,6 +26,7 @@ struct entry {
 	uint64_t *rels;        /* module-relative, for merging */
 	uint64_t id;           /* stack_identity: the key of its history */
 	uint64_t cache;        /* kind slab: the struct kmem_cache it came from */
+	struct mixed_frame *mixed; /* with script frames: every frame; else NULL */
 };
 
 static bool is_kernel_addr(uint64_t a)
@@ -99,9 +101,10 @@ static size_t trust_frame_pointers(struct entry *e, const struct analysis_input 
 static int normalize(struct entry *e, const struct analysis_input *in)
 {
 	pid_t pid = e->snap->key.tgid;
-	uint64_t ips[MEMLEAK_MAX_STACK_DEPTH] = { 0 };
-	bool inserted = false;
-	size_t i, n, skip;
+	uint64_t ips[MEMLEAK_MAX_STACK_DEPTH] = { 0 }, stored[MEMLEAK_MAX_STACK_DEPTH];
+	struct mixed_frame mixed[MEMLEAK_MAX_STACK_DEPTH];
+	bool inserted = false, script_truncated = false;
+	size_t i, n, skip, nscript;
 	uint64_t id;
 
 	if (e->lost || bpf_map_lookup_elem(in->stack_map_fd, &e->snap->key.stack_id, ips)) {
@@ -109,6 +112,10 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 		e->id = stack_identity_end(stack_identity_begin(e->snap->key.kind, true, false));
 		return 0;
 	}
+	/* The script frames stored after the native ones, before ips is edited. */
+	nscript = in->scripts ? scripts_stored_count(ips) : 0;
+	if (nscript)
+		memcpy(stored, ips, sizeof(stored));
 	for (n = 0; n < MEMLEAK_MAX_STACK_DEPTH && ips[n]; n++) {
 		if (ips[n] == MEMLEAK_FRAME_TRUNCATED) {
 			e->truncated = true;
@@ -139,6 +146,17 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 	/* The wrapper's caller came from [sp], not from the rbp chain. */
 	if (in->check_frame_pointers)
 		n = trust_frame_pointers(e, in, ips, n, inserted ? 1 : 0);
+	/* Script frames go in at the interpreter's eval-loop frames. */
+	if (nscript) {
+		n = scripts_merge(in->scripts, pid, stored, ips, n, mixed,
+				  MEMLEAK_MAX_STACK_DEPTH, &script_truncated);
+		if (script_truncated)
+			e->truncated = true;
+		e->mixed = malloc(n * sizeof(*e->mixed) + 1);
+		if (!e->mixed)
+			return -ENOMEM;
+		memcpy(e->mixed, mixed, n * sizeof(*e->mixed));
+	}
 	e->addrs = malloc(n * sizeof(*e->addrs) + 1);
 	e->rels = malloc(n * sizeof(*e->rels) + 1);
 	e->modules = malloc(n * sizeof(*e->modules) + 1);
@@ -148,19 +166,28 @@ static int normalize(struct entry *e, const struct analysis_input *in)
 	if (e->cache)
 		id = stack_identity_frame(id, "[slab cache]", e->cache);
 	for (i = 0; i < n; i++) {
-		e->addrs[i] = ips[i];
+		if (e->mixed && e->mixed[i].runtime != MEMLEAK_RUNTIME_NATIVE) {
+			/* A script frame is the same wherever its function, file and line are. */
+			e->addrs[i] = 0;
+			e->modules[i] = e->mixed[i].file ? e->mixed[i].file : "?";
+			e->rels[i] = stack_identity_script(e->mixed[i].symbol, e->mixed[i].line);
+			id = stack_identity_frame(id, e->modules[i], e->rels[i]);
+			continue;
+		}
+		e->addrs[i] = e->mixed ? e->mixed[i].addr : ips[i];
 		/* Kernel addresses are the same in every process. */
-		if (is_kernel_addr(ips[i])) {
+		if (is_kernel_addr(e->addrs[i])) {
 			const char *name;
 			uint64_t off;
 
-			if (!kallsyms_resolve(in->ksyms, ips[i] - 1, &name, &off,
+			if (!kallsyms_resolve(in->ksyms, e->addrs[i] - 1, &name, &off,
 					      &e->modules[i]))
 				e->modules[i] = NULL;
-			e->rels[i] = ips[i];
-		} else if (!symbolizer_locate(in->sym, pid, ips[i], &e->modules[i], &e->rels[i])) {
+			e->rels[i] = e->addrs[i];
+		} else if (!symbolizer_locate(in->sym, pid, e->addrs[i], &e->modules[i],
+					      &e->rels[i])) {
 			e->modules[i] = NULL;
-			e->rels[i] = ips[i];
+			e->rels[i] = e->addrs[i];
 		}
 		id = stack_identity_frame(id, e->modules[i], e->rels[i]);
 	}
@@ -392,6 +419,21 @@ static int symbolize_group(struct group *g, const struct analysis_input *in)
 	if (!g->rep.frames)
 		return -ENOMEM;
 	for (i = 0; i < e->nframes; i++) {
+		if (e->mixed && e->mixed[i].runtime != MEMLEAK_RUNTIME_NATIVE) {
+			struct frame *f;
+
+			if (array_reserve((void **)&g->rep.frames, &cap,
+					  g->rep.nframes + 1 + (e->nframes - i - 1),
+					  sizeof(*g->rep.frames)))
+				return -ENOMEM;
+			f = &g->rep.frames[g->rep.nframes++];
+			memset(f, 0, sizeof(*f));
+			f->runtime = e->mixed[i].runtime;
+			f->symbol = e->mixed[i].symbol;
+			f->file = e->mixed[i].file;
+			f->line = e->mixed[i].line;
+			continue;
+		}
 		if (is_kernel_addr(e->addrs[i]))
 			n = resolve_kernel(in->ksyms, e->addrs[i], chain);
 		else
@@ -473,6 +515,7 @@ out:
 		free(entries[i].addrs);
 		free(entries[i].rels);
 		free(entries[i].modules);
+		free(entries[i].mixed);
 	}
 	free(entries);
 	return err;

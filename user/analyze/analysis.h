@@ -17,6 +17,7 @@
 
 struct symbolizer;
 struct kallsyms;
+struct scripts;
 struct mapping_tracker;
 struct history;
 
@@ -25,6 +26,7 @@ struct analysis_input {
 	const struct target *targets;
 	size_t ntargets;
 	struct symbolizer *sym;
+	struct scripts *scripts;   /* script frames (scripts/scripts.h); NULL: none */
 	int stack_map_fd;
 	/* -k: kernel frames' symbols, and the slab caches' names (fd of
 	 * kcache_names, 0 = none) */

@@ -28,3 +28,13 @@ void report_free(struct report *r)
 	r->procs = NULL;
 	r->nprocs = 0;
 }
+
+const char *frame_runtime_name(const struct frame *f)
+{
+	switch (f->runtime) {
+	case MEMLEAK_RUNTIME_PYTHON:
+		return "python";
+	default:
+		return "native";
+	}
+}

@@ -30,7 +30,13 @@ struct frame {
 	int line;           /* source line of the call; 0 = unknown */
 	bool inlined;       /* a function inlined at this address into the
 			     * next frame (same addr); file:line are in it */
+	unsigned int runtime; /* enum memleak_runtime: a script frame (Python
+			       * function: symbol, file, line; no address or
+			       * module) or MEMLEAK_RUNTIME_NATIVE */
 };
+
+/* "native", "python": the frame's runtime as outputs name it. */
+const char *frame_runtime_name(const struct frame *f);
 
 struct stack_report {
 	uint64_t bytes;        /* outstanding bytes (after the age/size filters) */

@@ -26,6 +26,13 @@ uint64_t stack_identity_end(uint64_t h)
 	return h ? h : 1;
 }
 
+uint64_t stack_identity_script(const char *symbol, int line)
+{
+	const char *name = symbol ? symbol : "?";
+
+	return fnv1a_word(fnv1a_bytes(FNV1A_INIT, name, strlen(name) + 1), (uint64_t)line);
+}
+
 uint64_t stack_identity(const struct stack_report *s)
 {
 	uint64_t h = stack_identity_begin(s->kind, s->stack_lost, s->truncated);
@@ -36,6 +43,11 @@ uint64_t stack_identity(const struct stack_report *s)
 
 		if (f->inlined)
 			continue;
+		if (f->runtime != MEMLEAK_RUNTIME_NATIVE) {
+			h = stack_identity_frame(h, f->file ? f->file : "?",
+						 stack_identity_script(f->symbol, f->line));
+			continue;
+		}
 		h = stack_identity_frame(h, f->module, f->module ? f->module_offset : f->addr);
 	}
 	return stack_identity_end(h);

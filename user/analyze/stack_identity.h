@@ -31,6 +31,12 @@ uint64_t stack_identity_frame(uint64_t h, const char *module, uint64_t offset);
 uint64_t stack_identity_end(uint64_t h);
 
 /*
+ * What a script frame (report.h) counts as in place of a module-relative
+ * address, with its file as the module: its function and line.
+ */
+uint64_t stack_identity_script(const char *symbol, int line);
+
+/*
  * The identity of a report's stack.  Frames of functions inlined into the
  * next one share its address and are skipped: they were added by
  * symbolization, the stack analysis merged did not have them.

@@ -232,6 +232,7 @@ static enum parse_result set_container(struct options *o, const char *arg, char 
 FLAG_SETTER(follow)
 FLAG_SETTER(live)
 FLAG_SETTER(debug_files)
+FLAG_SETTER(no_script_frames)
 FLAG_SETTER(no_sessions)
 FLAG_SETTER(syscalls)
 FLAG_SETTER(probe_floor)
@@ -638,6 +639,10 @@ static const struct cli_option option_table[] = {
 		  "debug files (/usr/lib/debug, e.g. libc6-dbg), not\n"
 		  "only from objects built with -g; costs memory (~15 MiB\n"
 		  "for libc's)", .set = set_debug_files },
+	{ .name = "no-script-frames",
+	  .help = "native frames only: no Python functions in the\n"
+		  "stacks of an interpreter (Python 3.11)",
+	  .set = set_no_script_frames },
 
 	TEXT("\nFleet (Prometheus, pprof scrapers):"),
 	{ .name = "listen", .arg = "ADDR:PORT",

@@ -56,6 +56,7 @@ struct options {
 	const char *allocator_object; /* --allocator-object: probe only this file */
 	struct custom_fn_spec custom[ALLOC_MAX_CUSTOM]; /* --alloc-fn, --free-fn */
 	int ncustom;
+	bool no_script_frames;    /* --no-script-frames: native frames only */
 	bool debug_files;         /* --debug-files: lines from separate debug files */
 	const char *listen;       /* --listen ADDR:PORT as given, NULL = no HTTP server */
 	struct sockaddr_storage listen_addr; /* --listen, parsed (IPv4 or [IPv6]) */

@@ -162,6 +162,7 @@ static void write_frames(struct json_writer *w, const struct stack_report *s)
 		json_object_begin(w);
 		json_string_field(w, "addr", addr);
 		json_string_field(w, "symbol", f->symbol);
+		json_string_field(w, "runtime", frame_runtime_name(f));
 		json_string_field(w, "module", f->module);
 		json_u64_field(w, "module_offset", f->module_offset);
 		json_string_field(w, "file", f->file);

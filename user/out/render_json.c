@@ -95,10 +95,15 @@ static void write_frame(struct json_writer *w, const struct frame *f)
 
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, f->addr);
 	json_object_begin(w);
-	json_string_field(w, "addr", addr);
+	/* A script frame has a function, a file and a line, no address. */
+	if (f->runtime == MEMLEAK_RUNTIME_NATIVE)
+		json_string_field(w, "addr", addr);
+	else
+		json_null_field(w, "addr");
 	json_string_field(w, "symbol", f->symbol);
+	json_string_field(w, "runtime", frame_runtime_name(f));
 	/* An offset from no symbol means nothing. */
-	if (f->symbol)
+	if (f->symbol && f->runtime == MEMLEAK_RUNTIME_NATIVE)
 		json_u64_field(w, "offset", f->offset);
 	else
 		json_null_field(w, "offset");

@@ -161,7 +161,11 @@ static uint64_t location_id(struct pprof_builder *b, const struct frame *f, pid_
 	int added, n;
 	long i;
 
-	if (f->module)
+	/* A script frame is its function, file and line: no address, no mapping. */
+	if (f->runtime != MEMLEAK_RUNTIME_NATIVE)
+		n = snprintf(key, sizeof(key), "%c%s%c%s%c%d", 1, f->symbol ? f->symbol : "?", 0,
+			     f->file ? f->file : "", 0, f->line);
+	else if (f->module)
 		n = snprintf(key, sizeof(key), "%s%c%" PRIx64, f->module, 0, f->module_offset);
 	else
 		n = snprintf(key, sizeof(key), "%c%" PRIx64, 0, f->addr);

@@ -170,6 +170,19 @@ static void print_pids(FILE *out, const struct stack_report *s)
 
 static void print_frame(FILE *out, size_t n, const struct frame *f)
 {
+	/* A script frame: its runtime where the address goes, no offset. */
+	if (f->runtime != MEMLEAK_RUNTIME_NATIVE) {
+		fprintf(out, "      #%-2zu %-18s ", n, frame_runtime_name(f));
+		put_clean(out, f->symbol ? f->symbol : "[unknown]");
+		if (f->file) {
+			putc(' ', out);
+			put_clean(out, f->file);
+			if (f->line > 0)
+				fprintf(out, ":%d", f->line);
+		}
+		putc('\n', out);
+		return;
+	}
 	fprintf(out, "      #%-2zu 0x%016" PRIx64 " ", n, f->addr);
 	if (f->symbol) {
 		put_clean(out, f->symbol);

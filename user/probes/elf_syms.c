@@ -191,3 +191,56 @@ int elf_each_func(int fd, void (*each)(uint64_t file_offset, void *ctx), void *c
 	elf_end(elf);
 	return 0;
 }
+
+static void symbols_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
+			      struct elf_symbol *syms, size_t n)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t i, j, count;
+	GElf_Sym sym;
+
+	if (!data || !sh->sh_entsize)
+		return;
+	count = sh->sh_size / sh->sh_entsize;
+	for (i = 0; i < count; i++) {
+		int type;
+		const char *name;
+
+		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		type = GELF_ST_TYPE(sym.st_info);
+		if (type != STT_FUNC && type != STT_OBJECT)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		for (j = 0; name && j < n; j++) {
+			if (syms[j].found || !name_matches(name, syms[j].name))
+				continue;
+			syms[j].found = true;
+			syms[j].vaddr = sym.st_value;
+			syms[j].size = sym.st_size;
+		}
+	}
+}
+
+int elf_find_symbols_in(Elf *elf, struct elf_symbol *syms, size_t n)
+{
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+	size_t i, found = 0;
+
+	for (i = 0; i < n; i++)
+		syms[i].found = false;
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		return -ENOEXEC;
+	for (int pass = 0; pass < 2; pass++) {
+		Elf64_Word want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
+
+		scn = NULL;
+		while ((scn = elf_nextscn(elf, scn)))
+			if (gelf_getshdr(scn, &sh) && sh.sh_type == want)
+				symbols_in_symtab(elf, scn, &sh, syms, n);
+	}
+	for (i = 0; i < n; i++)
+		found += syms[i].found;
+	return (int)found;
+}

@@ -42,4 +42,17 @@ int elf_find_funcs_in(Elf *elf, struct elf_func *funcs, size_t n, struct elf_inf
  */
 int elf_each_func(int fd, void (*each)(uint64_t file_offset, void *ctx), void *ctx);
 
+/* Any defined symbol (data or code): its ELF virtual address and size. */
+struct elf_symbol {
+	const char *name;      /* in */
+	bool found;            /* out */
+	uint64_t vaddr, size;  /* out: st_value, st_size */
+};
+
+/*
+ * Look up syms[] (functions and data objects) in elf's .symtab, then
+ * .dynsym.  Returns the number found, or -ENOEXEC if elf is no ELF object.
+ */
+int elf_find_symbols_in(Elf *elf, struct elf_symbol *syms, size_t n);
+
 #endif

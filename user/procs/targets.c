@@ -26,6 +26,7 @@
 #include "procs/pidns.h"
 #include "procs/procfs.h"
 #include "procs/targets.h"
+#include "scripts/scripts.h"
 #include "symbols/symbolize.h"
 #include "tracer.h"
 #include "unwind/unwind_loader.h"
@@ -248,6 +249,7 @@ int target_update(struct tracer *t, struct target *tg, bool must_probe)
 	procfs_comm(tg->pid, tg->comm, sizeof(tg->comm));
 	/* Last: a new object's table takes milliseconds to build. */
 	unwinder_update_process(t->unw, tg->pid);
+	scripts_update_process(t->scripts, tg->pid, tg->gen);
 	return err;
 }
 
@@ -316,6 +318,7 @@ void target_exited(struct tracer *t, size_t i)
 	pidns_forget(t->view, tg->pid);
 	/* No report shows its stacks again: its modules and frames can go. */
 	symbolizer_forget(t->sym, tg->pid);
+	scripts_forget(t->scripts, tg->pid);
 	tg->gone = true;
 	pi = tg->ppid ? target_find(t, tg->ppid) : -1;
 	if (pi >= 0)
