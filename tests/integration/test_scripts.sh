@@ -87,7 +87,7 @@ test_python_threads() {
 	py_stack_with thread_leak_site
 	assert_eq $((threads * n * (size + 33))) "$(jq '.[0].bytes' <<<"$STACK")" "bytes of the threads"
 	assert_eq $((threads * n)) "$(jq '.[0].allocs' <<<"$STACK")" "allocations of the threads"
-	want="[\"thread_leak_site@py_leak.py:$(py_line PY_THREAD_LEAK_LINE)\",\"worker@py_leak.py:$(py_line PY_WORKER_LINE)\",\"run@threading.py\",\"_bootstrap_inner@threading.py\",\"_bootstrap@threading.py\"]"
+	want="[\"thread_leak_site@py_leak.py:$(py_line PY_THREAD_LEAK_LINE)\",\"worker@py_leak.py:$(py_line PY_WORKER_LINE)\",\"Thread.run@threading.py\",\"Thread._bootstrap_inner@threading.py\",\"Thread._bootstrap@threading.py\"]"
 	assert_eq "$want" "$(jq -c '[.[0].frames[] | select(.runtime == "python") |
 		"\(.symbol)@\(.file | split("/") | last)" + (if .symbol == "thread_leak_site" or .symbol == "worker" then ":\(.line)" else "" end)]' <<<"$STACK")" \
 		"Python frames of the threads' stack"
