@@ -18,8 +18,12 @@ make -s memleakbpf demo/leaky
 
 tmp=$(mktemp -d)
 tracer=""
+demo=""
+# The demo is started here, not by -c: a tracer that ends leaves its -c
+# command running, and a run under flock would leave it holding the lock.
 cleanup() {
 	[ -z "$tracer" ] || kill -INT "$tracer" 2>/dev/null || true
+	[ -z "$demo" ] || kill -KILL "$demo" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
@@ -32,7 +36,8 @@ hz=$(getconf CLK_TCK)
 run() { # LABEL ARGS...
 	local label=$1 t0 t1
 	shift
-	./memleakbpf -o 0 -T "$TOP" --format json --output /dev/null "$@" -c "demo/leaky 3600" 1 \
+	[ -n "$demo" ] || { demo/leaky 3600 >/dev/null & demo=$!; }
+	./memleakbpf -o 0 -T "$TOP" --format json --output /dev/null "$@" -p "$demo" 1 \
 		2>"$tmp/err" &
 	tracer=$!
 	sleep 8 # attached (~2 s of CPU), first reports out
