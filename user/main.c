@@ -24,7 +24,7 @@
 #include "loop.h"
 #include "probes/attach.h"
 #include "probes/probe_place.h"
-#include "probes/uprobe_session.h"
+#include "probes/uprobe_links.h"
 #include "procs/k8s.h"
 #include "procs/pidns.h"
 #include "procs/privileges.h"

@@ -6,23 +6,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cli/version.h"
-#include "probes/uprobe_session.h"
+#include "probes/uprobe_links.h"
 #include "build_version.h"
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
-
-/* uprobe_multi links (6.6+): the kernel's BTF names their attach function. */
-static bool uprobe_multi_supported(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool ok;
-
-	if (!btf)
-		return false;
-	ok = btf__find_by_name_kind(btf, "bpf_uprobe_multi_link_attach", BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return ok;
-}
 
 static const char *yes_no(bool b)
 {

@@ -27,8 +27,7 @@
 #include "procs/proc_files.h"
 #include "procs/proc_maps.h"
 #include "procs/procfs.h"
-#include "probes/uprobe_multi.h"
-#include "probes/uprobe_session.h"
+#include "probes/uprobe_links.h"
 #include "memleak.skel.h"
 
 /* An object (by inode) already probed for a pid. */
@@ -68,7 +67,7 @@ struct attacher {
 	unsigned int *custom_hits; /* how often each custom function was found */
 	pid_t escalating;          /* attach_escalate() is probing this pid */
 	bool syscall_tracepoints;  /* attached (idempotent attach) */
-	/* One uprobe multi link per program and object (uprobe_multi.h). */
+	/* One uprobe multi link per program and object (uprobe_links.h). */
 	bool multi;
 	/* Allocator probes: uprobe links, multi links and uprobe sessions. */
 	struct link_list links;
