@@ -195,7 +195,7 @@ $(OUT)/report_html.o: $(OUT)/report_html.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(USER_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 memleakbpf: $(OUT)/user/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -443,11 +443,11 @@ $(FUZZ_OUT)/user/probes/probe_place.o $(ASAN_OUT)/user/probes/probe_place.o: \
 # The generated pprof encoder and page template need no checks of their own.
 $(FUZZ_OUT)/libmemleak.a: $(patsubst user/%.c,$(FUZZ_OUT)/user/%.o,$(USER_SRCS)) \
 		$(OUT)/profile.pb-c.o $(OUT)/report_html.o
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(ASAN_OUT)/libmemleak.a: $(patsubst user/%.c,$(ASAN_OUT)/user/%.o,$(USER_SRCS)) \
 		$(OUT)/profile.pb-c.o $(OUT)/report_html.o
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OUT)/libmemleak.a
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(INCLUDES) -o $@ $< $(FUZZ_OUT)/libmemleak.a \
