@@ -155,7 +155,10 @@ test_kernel_losses() {
 	touch "$T/go"
 	WAIT_SECS=15 wait_for eval 'kernel_last_report && [ "$(jq .stats.lost.alloc_map_full "$T/cur.json")" -gt 0 ]' ||
 		fail "no loss counted: $(jq -c .stats "$T/cur.json" 2>/dev/null)"
-	sleep 0.5
+	# A report written after the loss was counted, whole.
+	n=$(grep -c '"type":"report"' "$TR_OUT")
+	WAIT_SECS=10 wait_for eval '[ "$(grep -c "\"type\":\"report\"" "$TR_OUT")" -gt $((n + 1)) ]' ||
+		fail "no report after the loss"
 	kernel_last_report
 	n=$(jq '[.stacks[] | select(.kind != "malloc" and .kind != "mmap" and .kind != "brk")
 		| .allocs] | add // 0' "$T/cur.json")

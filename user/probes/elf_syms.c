@@ -34,37 +34,67 @@ static bool vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 	return false;
 }
 
-static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh,
-			struct elf_func *funcs, size_t n, struct elf_info *info)
+/*
+ * fn for every defined symbol with a value: .symtab first (it also holds
+ * local, static definitions), then .dynsym.  The one walk over symbol
+ * tables here; strtab is the section of the symbol's name.
+ */
+typedef void (*symbol_fn)(Elf *elf, size_t strtab, const GElf_Sym *sym, void *ctx);
+
+static void each_symbol(Elf *elf, symbol_fn fn, void *ctx)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t i, j, count;
-	GElf_Sym sym;
+	int pass;
 
-	if (!data || !sh->sh_entsize)
-		return;
-	count = sh->sh_size / sh->sh_entsize;
-	for (i = 0; i < count; i++) {
-		const char *name;
+	for (pass = 0; pass < 2; pass++) {
+		Elf64_Word want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
+		Elf_Scn *scn = NULL;
 
-		if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
-			continue;
-		info->has_symbols = true;
-		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name)
-			continue;
-		for (j = 0; j < n; j++) {
-			uint64_t off;
+		while ((scn = elf_nextscn(elf, scn))) {
+			Elf_Data *data;
+			size_t i, count;
+			GElf_Shdr sh;
+			GElf_Sym sym;
 
-			if (funcs[j].found || !name_matches(name, funcs[j].name))
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != want || !sh.sh_entsize)
 				continue;
-			if (!vaddr_to_offset(elf, sym.st_value, &off))
+			data = elf_getdata(scn, NULL);
+			if (!data)
 				continue;
-			funcs[j].found = true;
-			funcs[j].file_offset = off;
-			funcs[j].size = sym.st_size;
+			count = sh.sh_size / sh.sh_entsize;
+			for (i = 0; i < count; i++)
+				if (gelf_getsym(data, (int)i, &sym) && sym.st_shndx != SHN_UNDEF &&
+				    sym.st_value)
+					fn(elf, sh.sh_link, &sym, ctx);
 		}
+	}
+}
+
+struct find_funcs {
+	struct elf_func *funcs;
+	size_t n;
+	struct elf_info *info;
+};
+
+static void find_func(Elf *elf, size_t strtab, const GElf_Sym *sym, void *ctx)
+{
+	struct find_funcs *f = ctx;
+	const char *name;
+	size_t j;
+
+	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC)
+		return;
+	f->info->has_symbols = true;
+	name = elf_strptr(elf, strtab, sym->st_name);
+	for (j = 0; name && j < f->n; j++) {
+		uint64_t off;
+
+		if (f->funcs[j].found || !name_matches(name, f->funcs[j].name))
+			continue;
+		if (!vaddr_to_offset(elf, sym->st_value, &off))
+			continue;
+		f->funcs[j].found = true;
+		f->funcs[j].file_offset = off;
+		f->funcs[j].size = sym->st_size;
 	}
 }
 
@@ -98,11 +128,8 @@ static void read_interp(Elf *elf, struct elf_info *info)
 
 int elf_find_funcs_in(Elf *elf, struct elf_func *funcs, size_t n, struct elf_info *info)
 {
-	Elf_Scn *scn = NULL;
 	struct elf_info dummy;
-	GElf_Shdr sh;
 	size_t i, found = 0;
-	int pass;
 
 	if (!info)
 		info = &dummy;
@@ -112,16 +139,7 @@ int elf_find_funcs_in(Elf *elf, struct elf_func *funcs, size_t n, struct elf_inf
 	if (!elf || elf_kind(elf) != ELF_K_ELF)
 		return -ENOEXEC;
 	read_interp(elf, info);
-	/* .symtab first: it also holds local (static) definitions. */
-	for (pass = 0; pass < 2; pass++) {
-		Elf64_Word want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
-
-		scn = NULL;
-		while ((scn = elf_nextscn(elf, scn))) {
-			if (gelf_getshdr(scn, &sh) && sh.sh_type == want)
-				scan_symtab(elf, scn, &sh, funcs, n, info);
-		}
-	}
+	each_symbol(elf, find_func, &(struct find_funcs){ funcs, n, info });
 	for (i = 0; i < n; i++)
 		found += funcs[i].found;
 	return (int)found;
@@ -148,31 +166,22 @@ int elf_find_funcs(int fd, struct elf_func *funcs, size_t n, struct elf_info *in
 	return elf ? found : -EINVAL;
 }
 
-static void each_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
-			   void (*each)(uint64_t, void *), void *ctx)
+struct each_func {
+	void (*each)(uint64_t file_offset, void *ctx);
+	void *ctx;
+};
+
+static void each_func_offset(Elf *elf, size_t strtab, const GElf_Sym *sym, void *ctx)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t i, count;
-	GElf_Sym sym;
+	struct each_func *e = ctx;
+	uint64_t off;
 
-	if (!data || !sh->sh_entsize)
-		return;
-	count = sh->sh_size / sh->sh_entsize;
-	for (i = 0; i < count; i++) {
-		uint64_t off;
-
-		if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
-			continue;
-		if (vaddr_to_offset(elf, sym.st_value, &off))
-			each(off, ctx);
-	}
+	if (GELF_ST_TYPE(sym->st_info) == STT_FUNC && vaddr_to_offset(elf, sym->st_value, &off))
+		e->each(off, e->ctx);
 }
 
 int elf_each_func(int fd, void (*each)(uint64_t file_offset, void *ctx), void *ctx)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
 	Elf *elf;
 
 	if (proc_file_check_fd(fd, &proc_rules_elf))
@@ -185,61 +194,44 @@ int elf_each_func(int fd, void (*each)(uint64_t file_offset, void *ctx), void *c
 		elf_end(elf);
 		return -ENOEXEC;
 	}
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
-			each_in_symtab(elf, scn, &sh, each, ctx);
+	each_symbol(elf, each_func_offset, &(struct each_func){ each, ctx });
 	elf_end(elf);
 	return 0;
 }
 
-static void symbols_in_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
-			      struct elf_symbol *syms, size_t n)
+struct find_symbols {
+	struct elf_symbol *syms;
+	size_t n;
+};
+
+static void find_symbol(Elf *elf, size_t strtab, const GElf_Sym *sym, void *ctx)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t i, j, count;
-	GElf_Sym sym;
+	struct find_symbols *f = ctx;
+	int type = GELF_ST_TYPE(sym->st_info);
+	const char *name;
+	size_t j;
 
-	if (!data || !sh->sh_entsize)
+	if (type != STT_FUNC && type != STT_OBJECT)
 		return;
-	count = sh->sh_size / sh->sh_entsize;
-	for (i = 0; i < count; i++) {
-		int type;
-		const char *name;
-
-		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+	name = elf_strptr(elf, strtab, sym->st_name);
+	for (j = 0; name && j < f->n; j++) {
+		if (f->syms[j].found || !name_matches(name, f->syms[j].name))
 			continue;
-		type = GELF_ST_TYPE(sym.st_info);
-		if (type != STT_FUNC && type != STT_OBJECT)
-			continue;
-		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		for (j = 0; name && j < n; j++) {
-			if (syms[j].found || !name_matches(name, syms[j].name))
-				continue;
-			syms[j].found = true;
-			syms[j].vaddr = sym.st_value;
-			syms[j].size = sym.st_size;
-		}
+		f->syms[j].found = true;
+		f->syms[j].vaddr = sym->st_value;
+		f->syms[j].size = sym->st_size;
 	}
 }
 
 int elf_find_symbols_in(Elf *elf, struct elf_symbol *syms, size_t n)
 {
-	Elf_Scn *scn;
-	GElf_Shdr sh;
 	size_t i, found = 0;
 
 	for (i = 0; i < n; i++)
 		syms[i].found = false;
 	if (!elf || elf_kind(elf) != ELF_K_ELF)
 		return -ENOEXEC;
-	for (int pass = 0; pass < 2; pass++) {
-		Elf64_Word want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
-
-		scn = NULL;
-		while ((scn = elf_nextscn(elf, scn)))
-			if (gelf_getshdr(scn, &sh) && sh.sh_type == want)
-				symbols_in_symtab(elf, scn, &sh, syms, n);
-	}
+	each_symbol(elf, find_symbol, &(struct find_symbols){ syms, n });
 	for (i = 0; i < n; i++)
 		found += syms[i].found;
 	return (int)found;
