@@ -87,7 +87,7 @@ TEST_PKGS := libcmocka-dev jq musl-tools libjemalloc2 libjemalloc-dev util-linux
 	chromium tmux python3 libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 \
 	libmimalloc-dev redis-server redis-tools libc6-dbg openjdk-17-jdk-headless \
 	python3-yaml groff-base man-db systemd libcap2-bin prometheus curl python3.11 \
-	python3.11-dbg
+	python3.11-dbg php8.2-cli php8.2-fpm php8.2-dev
 # make image only (not part of deps: the tests check the image's root
 # filesystem, make image-rootfs, without a container engine).
 IMAGE_PKGS := buildah
@@ -295,6 +295,12 @@ install: $(BINARY)
 # Unit tests: cmocka, linked against the user-space library.
 $(OUT)/tests/%: tests/unit/%.c $(LIB) | $(OUT)
 	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+# The PHP offsets table against the engine's own headers (php8.2-dev).
+PHP_INCLUDES = $(shell php-config8.2 --includes 2>/dev/null)
+$(OUT)/tests/test_php_offsets: tests/unit/test_php_offsets.c $(LIB) | $(OUT)
+	@[ -n "$(PHP_INCLUDES)" ] || { echo "$@ needs php8.2-dev (make test-deps)" >&2; exit 1; }
+	$(CC) $(CFLAGS) -D_GNU_SOURCE $(INCLUDES) $(PHP_INCLUDES) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 # The age filter's sums, in the kernel against the user-space walk (root).
 $(OUT)/bench/aggbench: bench/aggbench.c $(LIB) | $(OUT)

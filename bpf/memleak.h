@@ -283,7 +283,7 @@ struct memleak_pid_pair {
 };
 
 /*
- * Script frames (Python): where a traced process runs a known interpreter,
+ * Script frames (Python, PHP): where a traced process runs a known interpreter,
  * the stack walker (bpf/unwind.bpf.c) reads the running thread's script
  * frames too and stores them after the native part of the stack:
  *
@@ -291,17 +291,19 @@ struct memleak_pid_pair {
  *
  * header (MEMLEAK_SCRIPT_HEADER) says the runtime, how many words follow
  * and whether frames were left unread; 0 there: no script frames.  Each
- * word is one frame, innermost first: the code object's address, the
- * instruction offset in it (code units, plus 1; 0: unknown) and whether
- * the frame is the first one its eval-loop call runs (where the native
- * eval-loop frame is, user/scripts/ interleaves).  User space resolves
- * code objects to names, files and lines (user/scripts/).
+ * word is one frame, innermost first: the code object's address (PHP:
+ * the zend_function's), where in it (Python: the instruction offset in
+ * code units; PHP: the line; plus 1, 0: unknown) and whether the frame is
+ * the first one its eval-loop call runs (where the native eval-loop frame
+ * is, user/scripts/ interleaves).  User space resolves code objects to
+ * names, files and lines (user/scripts/).
  */
 #define MEMLEAK_SCRIPT_MAX_FRAMES 32
 
 enum memleak_runtime {
 	MEMLEAK_RUNTIME_NATIVE = 0,
 	MEMLEAK_RUNTIME_PYTHON = 1,
+	MEMLEAK_RUNTIME_PHP = 2,
 };
 
 #define MEMLEAK_SCRIPT_MAGIC 0x5c00000000000000ULL
@@ -324,13 +326,10 @@ enum memleak_runtime {
 /*
  * How to find a traced process's script frames (script_procs, by tgid):
  * the interpreter's state and the struct offsets of its version, from its
- * debug information or the version table (user/scripts/py_offsets.c).
- * Offsets of CPython 3.11 names.
+ * debug information or the version table (user/scripts/py_offsets.c,
+ * user/scripts/php_offsets.c), one layout per runtime.
  */
-struct memleak_script_proc {
-	__u32 gen;               /* the process generation it was found in */
-	__u32 runtime;           /* enum memleak_runtime */
-	__u64 runtime_addr;      /* &_PyRuntime in the process */
+struct memleak_py_layout {
 	__u16 tstate_current;    /* _PyRuntime.gilstate.tstate_current */
 	__u16 interp_head;       /* _PyRuntime.interpreters.head */
 	__u16 interp_threads;    /* PyInterpreterState.threads.head */
@@ -343,6 +342,30 @@ struct memleak_script_proc {
 	__u16 frame_prev_instr;  /* _PyInterpreterFrame.prev_instr */
 	__u16 frame_is_entry;    /* _PyInterpreterFrame.is_entry */
 	__u16 code_adaptive;     /* PyCodeObject.co_code_adaptive */
+};
+
+/* PHP (Zend engine 4.2), non-ZTS: executor_globals is one global. */
+struct memleak_php_layout {
+	__u16 eg_current;        /* zend_executor_globals.current_execute_data */
+	__u16 ex_opline;         /* zend_execute_data.opline */
+	__u16 ex_func;           /* zend_execute_data.func */
+	__u16 ex_call_info;      /* zend_execute_data.This.u1.type_info */
+	__u16 ex_prev;           /* zend_execute_data.prev_execute_data */
+	__u16 fn_type;           /* zend_function.type */
+	__u16 op_lineno;         /* zend_op.lineno */
+	__u16 pad;
+	__u32 call_top;          /* ZEND_CALL_TOP: a frame an execute_ex call began with */
+	__u32 user_function;     /* ZEND_USER_FUNCTION: a frame running PHP code */
+};
+
+struct memleak_script_proc {
+	__u32 gen;               /* the process generation it was found in */
+	__u32 runtime;           /* enum memleak_runtime */
+	__u64 runtime_addr;      /* &_PyRuntime, &executor_globals in the process */
+	union {
+		struct memleak_py_layout py;
+		struct memleak_php_layout php;
+	};
 };
 
 #endif /* MEMLEAK_H */

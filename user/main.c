@@ -345,6 +345,7 @@ static int load_bpf(struct tracer *t, bool sessions)
 	t->scripts = scripts_new(&(struct scripts_opts){
 		.procs_map_fd = bpf_map__fd(skel->maps.script_procs),
 		.disabled = t->opts.no_script_frames,
+		.entered = &skel->bss->script_procs_entered,
 	});
 	if (!t->scripts) {
 		err_msg("cannot allocate memory");
@@ -444,6 +445,18 @@ static int check_custom_found(struct tracer *t, const char *target)
 	return EXIT_NO_ALLOCATOR;
 }
 
+/*
+ * The unwind tables of a target's objects, before any probe is on: once
+ * probes go on objects system-wide (--follow, --comm...), every malloc of
+ * the child that builds a table traps too, and a table cost 5x the CPU
+ * (libc: 0.2 s of its own, 1 s of traps).  Built here, the probing that
+ * follows finds them done; objects seen later are built under the probes.
+ */
+static void prebuild_tables(struct tracer *t, pid_t pid)
+{
+	unwinder_update_process(t->unw, pid);
+}
+
 static int attach_pids(struct tracer *t)
 {
 	char what[64];
@@ -456,6 +469,7 @@ static int attach_pids(struct tracer *t)
 		idx = target_add_unarmed(t, pid, 0, 0);
 		if (idx < 0)
 			return EXIT_BPF;
+		prebuild_tables(t, pid);
 		/* A target exiting now fails each probe: its exit is the one line. */
 		diag_hold();
 		err = target_update(t, &t->targets[idx], true);
@@ -584,10 +598,12 @@ static int start_matching_targets(struct tracer *t)
 	int err;
 
 	no_debuginfod();
+	targets_scan_matching(t);
+	for (i = 0; i < t->ntargets; i++)
+		prebuild_tables(t, t->targets[i].pid);
 	err = attach_process(t->att, getpid());
 	if (err < 0)
 		return attach_error(t, err, getpid());
-	targets_scan_matching(t);
 	for (i = 0; i < t->ntargets; i++) {
 		target_update(t, &t->targets[i], false);
 		t->targets[i].maps_sig = procfs_maps_signature(t->targets[i].pid);

@@ -34,6 +34,8 @@ const char *frame_runtime_name(const struct frame *f)
 	switch (f->runtime) {
 	case MEMLEAK_RUNTIME_PYTHON:
 		return "python";
+	case MEMLEAK_RUNTIME_PHP:
+		return "php";
 	default:
 		return "native";
 	}

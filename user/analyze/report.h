@@ -35,7 +35,7 @@ struct frame {
 			       * module) or MEMLEAK_RUNTIME_NATIVE */
 };
 
-/* "native", "python": the frame's runtime as outputs name it. */
+/* "native", "python", "php": the frame's runtime as outputs name it. */
 const char *frame_runtime_name(const struct frame *f);
 
 struct stack_report {

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * CLOCK_MONOTONIC, the clock bpf_ktime_get_ns() reads, so kernel
@@ -19,6 +20,15 @@ static inline uint64_t mono_ms(void)
 {
 	return mono_ns() / 1000000;
 }
+
+/*
+ * User CPU time of a process (pid > 0, our child) or of the calling
+ * thread (pid 0): what a time budget charges.  Not the wall clock, which
+ * a loaded machine stretches, nor system time, which the traps of
+ * system-wide uprobes on the C library add to every malloc (5x the
+ * user time while building an unwind table).  0 when it cannot be read.
+ */
+uint64_t user_cpu_ns(pid_t pid);
 
 /*
  * FNV-1a, 64 bits: identities of stacks and strings, table slots.  Not a

@@ -236,3 +236,19 @@ int elf_find_symbols_in(Elf *elf, struct elf_symbol *syms, size_t n)
 		found += syms[i].found;
 	return (int)found;
 }
+
+int elf_first_load(Elf *elf, uint64_t *vaddr)
+{
+	size_t i, nph;
+	GElf_Phdr ph;
+
+	if (!elf || elf_getphdrnum(elf, &nph))
+		return -ENOEXEC;
+	for (i = 0; i < nph; i++) {
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
+			*vaddr = ph.p_vaddr & ~4095ULL;
+			return 0;
+		}
+	}
+	return -ENOEXEC;
+}

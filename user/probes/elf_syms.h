@@ -55,4 +55,10 @@ struct elf_symbol {
  */
 int elf_find_symbols_in(Elf *elf, struct elf_symbol *syms, size_t n);
 
+/*
+ * The lowest PT_LOAD address, page aligned: where the object's mapping at
+ * file offset 0 is, for the load bias.  0 or -ENOEXEC.
+ */
+int elf_first_load(Elf *elf, uint64_t *vaddr);
+
 #endif

@@ -28,6 +28,9 @@
 #include "probes/elf_syms.h"
 #include "procs/proc_files.h"
 #include "procs/proc_maps.h"
+#include <linux/types.h>
+#include "memleak.h"
+#include "scripts/py_linetable.h"
 #include "scripts/python.h"
 #include "symbols/build_id.h"
 
@@ -123,32 +126,6 @@ static bool offsets_from_debug_info(Elf *elf, int obj_fd, struct py_offsets *out
 	return ok;
 }
 
-/* The lowest PT_LOAD address, page aligned: where the object's mapping at offset 0 is. */
-static bool first_load(Elf *elf, uint64_t *vaddr)
-{
-	size_t i, nph;
-	GElf_Phdr ph;
-
-	if (elf_getphdrnum(elf, &nph))
-		return false;
-	for (i = 0; i < nph; i++) {
-		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
-			*vaddr = ph.p_vaddr & ~4095ULL;
-			return true;
-		}
-	}
-	return false;
-}
-
-static int read_mem(int mem, uint64_t addr, void *buf, size_t len)
-{
-	ssize_t n = pread(mem, buf, len, (off_t)addr);
-
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
-}
-
 enum { SYM_RUNTIME, SYM_VERSION, SYM_CODE, SYM_UNICODE, SYM_BYTES, SYM_EVAL, SYM__N };
 
 /* The object mapped at m (offset 0) if it is an interpreter. */
@@ -177,7 +154,7 @@ static int inspect(pid_t pid, const struct proc_map *m, struct python_info *info
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (elf_find_symbols_in(elf, syms, SYM__N) < 0 || !syms[SYM_RUNTIME].found ||
-	    !first_load(elf, &load)) {
+	    elf_first_load(elf, &load)) {
 		err = 0; /* not an interpreter */
 		goto out;
 	}
@@ -189,7 +166,7 @@ static int inspect(pid_t pid, const struct proc_map *m, struct python_info *info
 		snprintf(mempath, sizeof(mempath), "/proc/%d/mem", (int)pid);
 		mem = open(mempath, O_RDONLY | O_CLOEXEC);
 		if (mem >= 0) {
-			read_mem(mem, syms[SYM_VERSION].vaddr + bias, &version, sizeof(uint32_t));
+			script_read_mem(mem, syms[SYM_VERSION].vaddr + bias, &version, sizeof(uint32_t));
 			close(mem);
 		}
 	}
@@ -276,7 +253,7 @@ static bool read_str(int mem, const struct python_info *pi, uint64_t addr, char 
 	    o->unicode_ascii_size > sizeof(hdr) || (size_t)o->unicode_state + 4 > o->unicode_ascii_size ||
 	    (size_t)o->unicode_length + 8 > o->unicode_ascii_size ||
 	    (size_t)o->ob_type + 8 > o->unicode_ascii_size ||
-	    read_mem(mem, addr, hdr, o->unicode_ascii_size))
+	    script_read_mem(mem, addr, hdr, o->unicode_ascii_size))
 		return false;
 	memcpy(&type, hdr + o->ob_type, 8);
 	memcpy(&length, hdr + o->unicode_length, 8);
@@ -290,7 +267,7 @@ static bool read_str(int mem, const struct python_info *pi, uint64_t addr, char 
 		text = addr + o->unicode_ascii_size;
 		n = (uint64_t)length;
 	} else {
-		if (read_mem(mem, addr, hdr, (size_t)o->unicode_utf8 + 8))
+		if (script_read_mem(mem, addr, hdr, (size_t)o->unicode_utf8 + 8))
 			return false;
 		memcpy(&text, hdr + o->unicode_utf8, 8);
 		memcpy(&utf8_len, hdr + o->unicode_utf8_length, 8);
@@ -302,7 +279,7 @@ static bool read_str(int mem, const struct python_info *pi, uint64_t addr, char 
 	}
 	if (n >= len)
 		n = len - 1;
-	if (read_mem(mem, text, buf, n))
+	if (script_read_mem(mem, text, buf, n))
 		return false;
 	buf[n] = '\0';
 	/* A NUL inside would cut the name short silently: say so instead. */
@@ -318,14 +295,14 @@ static uint8_t *read_bytes(int mem, const struct python_info *pi, uint64_t addr,
 	int64_t size;
 	uint8_t *buf;
 
-	if (!addr || addr & 7 || read_mem(mem, addr + o->ob_type, &type, 8) ||
-	    type != pi->bytes_type || read_mem(mem, addr + o->var_size, &size, 8) ||
+	if (!addr || addr & 7 || script_read_mem(mem, addr + o->ob_type, &type, 8) ||
+	    type != pi->bytes_type || script_read_mem(mem, addr + o->var_size, &size, 8) ||
 	    size <= 0 || size > LINETABLE_MAX)
 		return NULL;
 	buf = malloc((size_t)size);
 	if (!buf)
 		return NULL;
-	if (read_mem(mem, addr + o->bytes_sval, buf, (size_t)size)) {
+	if (script_read_mem(mem, addr + o->bytes_sval, buf, (size_t)size)) {
 		free(buf);
 		return NULL;
 	}
@@ -336,7 +313,7 @@ static uint8_t *read_bytes(int mem, const struct python_info *pi, uint64_t addr,
 #define CODE_HEADER_MAX 512
 
 int python_read_code(int mem, const struct python_info *pi, uint64_t addr,
-		     struct python_code *code, bool with_strings)
+		     struct script_code *code, bool with_strings)
 {
 	const struct py_offsets *o = &pi->off;
 	uint8_t hdr[CODE_HEADER_MAX];
@@ -346,7 +323,7 @@ int python_read_code(int mem, const struct python_info *pi, uint64_t addr,
 	memset(code, 0, sizeof(*code));
 	if (!addr || addr & 7 || o->code_adaptive > sizeof(hdr))
 		return -EINVAL;
-	if (read_mem(mem, addr, hdr, o->code_adaptive))
+	if (script_read_mem(mem, addr, hdr, o->code_adaptive))
 		return -EFAULT;
 	memcpy(&type, hdr + o->ob_type, 8);
 	if (type != pi->code_type)
@@ -364,3 +341,80 @@ int python_read_code(int mem, const struct python_info *pi, uint64_t addr,
 	code->linetable = read_bytes(mem, pi, code->linetable_addr, &code->linetable_len);
 	return 0;
 }
+
+/* ---- The runtime table's entry (runtime.h) ---- */
+
+static int detect(pid_t pid, void *info, char *what, size_t len)
+{
+	struct python_info *pi = info;
+	int r = python_detect(pid, pi);
+
+	if (r == -ENOTSUP && !pi->major)
+		/* Py_Version came with 3.11. */
+		snprintf(what, len, "Python older than 3.11 in %s", pi->module);
+	else if (r == -ENOTSUP)
+		snprintf(what, len, "Python %u.%u in %s", pi->major, pi->minor, pi->module);
+	else if (r == 1)
+		snprintf(what, len, "Python %u.%u.%u in %s, offsets from %s", pi->major, pi->minor,
+			 pi->micro, pi->module,
+			 pi->from_dwarf ? "its debug information" : "the version table");
+	return r;
+}
+
+static void bpf_entry(const void *info, struct memleak_script_proc *v)
+{
+	const struct python_info *pi = info;
+	const struct py_offsets *o = &pi->off;
+
+	v->runtime = MEMLEAK_RUNTIME_PYTHON;
+	v->runtime_addr = pi->runtime_addr;
+	v->py = (struct memleak_py_layout){
+		.tstate_current = o->tstate_current,
+		.interp_head = o->interp_head,
+		.interp_threads = o->interp_threads,
+		.tstate_next = o->tstate_next,
+		.tstate_thread_id = o->tstate_thread_id,
+		.tstate_cframe = o->tstate_cframe,
+		.cframe_frame = o->cframe_frame,
+		.frame_code = o->frame_code,
+		.frame_previous = o->frame_previous,
+		.frame_prev_instr = o->frame_prev_instr,
+		.frame_is_entry = o->frame_is_entry,
+		.code_adaptive = o->code_adaptive,
+	};
+}
+
+static bool in_eval(const void *info, uint64_t addr)
+{
+	const struct python_info *pi = info;
+
+	/* A return address is one past its call: the call is at addr - 1. */
+	return addr - 1 >= pi->eval_start && addr - 1 < pi->eval_end;
+}
+
+static int read_code(int mem, const void *info, uint64_t addr, struct script_code *c,
+		     bool with_strings)
+{
+	return python_read_code(mem, info, addr, c, with_strings);
+}
+
+/* off1: the instruction offset in code units, plus 1. */
+static int line(int firstlineno, const uint8_t *linetable, size_t len, uint64_t off1)
+{
+	int l = 0;
+
+	if (off1 && linetable)
+		l = py_linetable_line(linetable, len, firstlineno, (uint32_t)(off1 - 1));
+	return l > 0 ? l : firstlineno;
+}
+
+const struct script_runtime python_runtime = {
+	.id = MEMLEAK_RUNTIME_PYTHON,
+	.name = "python",
+	.info_size = sizeof(struct python_info),
+	.detect = detect,
+	.bpf_entry = bpf_entry,
+	.in_eval = in_eval,
+	.read_code = read_code,
+	.line = line,
+};

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "scripts/py_offsets.h"
+#include "scripts/runtime.h"
 
 struct python_info {
 	unsigned int major, minor, micro;  /* from Py_Version */
@@ -35,16 +36,6 @@ int python_detect(pid_t pid, struct python_info *info);
 /* /usr/lib/debug/.build-id/xx/yyyy.debug for this machine's object, if present: 0 or -errno. */
 int python_debug_file_path(const char *object, char *buf, size_t len);
 
-/* A code object as read from the process. */
-struct python_code {
-	char qualname[256];
-	char filename[512];
-	int firstlineno;
-	uint64_t qualname_addr, filename_addr, linetable_addr; /* to tell reuse */
-	uint8_t *linetable;   /* malloc'ed; NULL: no lines */
-	size_t linetable_len;
-};
-
 /*
  * Read and check the code object at addr through mem (an fd of
  * /proc/PID/mem).  with_strings: names and the line table too, else only
@@ -52,6 +43,6 @@ struct python_code {
  * (-EINVAL: not a code object now).
  */
 int python_read_code(int mem, const struct python_info *pi, uint64_t addr,
-		     struct python_code *code, bool with_strings);
+		     struct script_code *code, bool with_strings);
 
 #endif

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Script frames: interpreters found, their code objects resolved (scripts.h). */
+/*
+ * Script frames: interpreters found, their code objects resolved
+ * (scripts.h), the same for every runtime of the table.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +16,14 @@
 #include "cli/errors.h"
 #include "lib/util.h"
 #include "memleak.h"
-#include "scripts/py_linetable.h"
-#include "scripts/python.h"
+#include "scripts/runtime.h"
 #include "scripts/scripts.h"
+
+/* Every runtime looked for, in the order they are. */
+static const struct script_runtime *const runtimes[] = {
+	&python_runtime,
+	&php_runtime,
+};
 
 /* Code objects cached per process; the cache starts over when full. */
 #define CODE_CACHE_SLOTS 4096
@@ -37,8 +46,8 @@ struct script_proc {
 	pid_t pid;
 	uint32_t gen;
 	bool unsupported;         /* an interpreter of an unknown version (said) */
-	bool python;              /* an interpreter whose frames are read */
-	struct python_info info;
+	const struct script_runtime *rt; /* the interpreter whose frames are read */
+	void *info;               /* rt's, rt->info_size bytes */
 	int mem;                  /* /proc/PID/mem, -1 = not open */
 	struct code_slot *codes;  /* CODE_CACHE_SLOTS, allocated at first use */
 	size_t ncodes;
@@ -80,6 +89,9 @@ static void proc_release(struct script_proc *p)
 	clear_codes(p);
 	free(p->codes);
 	p->codes = NULL;
+	free(p->info);
+	p->info = NULL;
+	p->rt = NULL;
 	if (p->mem >= 0)
 		close(p->mem);
 	p->mem = -1;
@@ -132,31 +144,63 @@ static struct script_proc *proc_find(struct scripts *s, pid_t pid)
 	return NULL;
 }
 
+int script_read_mem(int mem, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t n = pread(mem, buf, len, (off_t)addr);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
 static void enter_bpf(struct scripts *s, const struct script_proc *p)
 {
-	const struct py_offsets *o = &p->info.off;
-	struct memleak_script_proc v = {
-		.gen = p->gen,
-		.runtime = MEMLEAK_RUNTIME_PYTHON,
-		.runtime_addr = p->info.runtime_addr,
-		.tstate_current = o->tstate_current,
-		.interp_head = o->interp_head,
-		.interp_threads = o->interp_threads,
-		.tstate_next = o->tstate_next,
-		.tstate_thread_id = o->tstate_thread_id,
-		.tstate_cframe = o->tstate_cframe,
-		.cframe_frame = o->cframe_frame,
-		.frame_code = o->frame_code,
-		.frame_previous = o->frame_previous,
-		.frame_prev_instr = o->frame_prev_instr,
-		.frame_is_entry = o->frame_is_entry,
-		.code_adaptive = o->code_adaptive,
-	};
+	struct memleak_script_proc v = { .gen = p->gen };
 	__u32 key = (__u32)p->pid;
 
-	if (bpf_map_update_elem(s->opts.procs_map_fd, &key, &v, BPF_ANY))
+	p->rt->bpf_entry(p->info, &v);
+	if (bpf_map_update_elem(s->opts.procs_map_fd, &key, &v, BPF_ANY)) {
 		verbose_msg(0, "pid %d: cannot enter its interpreter for script frames: %s",
 			    (int)p->pid, strerror(errno));
+		return;
+	}
+	/* From now on the BPF side looks processes up (script.bpf.c). */
+	if (s->opts.entered)
+		*s->opts.entered = 1;
+}
+
+/*
+ * The first runtime found in pid: 1 (p->rt, p->info set, said with -v),
+ * 0 none, -ENOTSUP one of an unknown version (said once, always).
+ */
+static int detect(struct script_proc *p, pid_t pid)
+{
+	char what[PATH_MAX + 128];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++) {
+		void *info = calloc(1, runtimes[i]->info_size);
+
+		if (!info)
+			return -ENOMEM;
+		what[0] = '\0';
+		r = runtimes[i]->detect(pid, info, what, sizeof(what));
+		if (r == -ENOTSUP) {
+			err_msg("pid %d: %s: no script frames for this version, native frames only",
+				(int)pid, what);
+			free(info);
+			return r;
+		}
+		if (r == 1) {
+			verbose_msg(1, "pid %d: %s: script frames", (int)pid, what);
+			p->rt = runtimes[i];
+			p->info = info;
+			return 1;
+		}
+		free(info);
+	}
+	return 0;
 }
 
 void scripts_update_process(struct scripts *s, pid_t pid, uint32_t gen)
@@ -178,25 +222,15 @@ void scripts_update_process(struct scripts *s, pid_t pid, uint32_t gen)
 	}
 	if (p->gen != gen) {
 		proc_release(p);
-		p->python = p->unsupported = false;
+		p->unsupported = false;
 		p->gen = gen;
 	}
-	if (p->python || p->unsupported)
+	if (p->rt || p->unsupported)
 		return;
 	/* Looked at again while nothing was found: libpython may be dlopen'ed later. */
-	r = python_detect(pid, &p->info);
-	if (r == -ENOTSUP) {
+	r = detect(p, pid);
+	if (r == -ENOTSUP)
 		p->unsupported = true;
-		if (!p->info.major)
-			/* Py_Version came with 3.11. */
-			err_msg("pid %d: Python older than 3.11 in %s: no script frames for "
-				"this version, native frames only", (int)pid, p->info.module);
-		else
-			err_msg("pid %d: Python %u.%u in %s: no script frames for this version, "
-				"native frames only", (int)pid, p->info.major, p->info.minor,
-				p->info.module);
-		return;
-	}
 	if (r != 1)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
@@ -204,12 +238,9 @@ void scripts_update_process(struct scripts *s, pid_t pid, uint32_t gen)
 	if (p->mem < 0) {
 		verbose_msg(0, "pid %d: cannot read its memory for script frames: %s", (int)pid,
 			    strerror(errno));
+		proc_release(p);
 		return;
 	}
-	p->python = true;
-	verbose_msg(1, "pid %d: Python %u.%u.%u in %s, offsets from %s: script frames", (int)pid,
-		    p->info.major, p->info.minor, p->info.micro, p->info.module,
-		    p->info.from_dwarf ? "its debug information" : "the version table");
 	enter_bpf(s, p);
 }
 
@@ -251,7 +282,7 @@ size_t scripts_stored_count(const uint64_t *ips)
 /* The cached code object at addr, read now if unknown or not checked this round. */
 static const struct code_slot *code_of(struct scripts *s, struct script_proc *p, uint64_t addr)
 {
-	struct python_code c;
+	struct script_code c;
 	struct code_slot *slot;
 	size_t i, h;
 	int err;
@@ -272,7 +303,7 @@ static const struct code_slot *code_of(struct scripts *s, struct script_proc *p,
 		 * Memory that cannot be read any more (the process exited)
 		 * changed nothing: what was read while it lived stands.
 		 */
-		err = python_read_code(p->mem, &p->info, addr, &c, false);
+		err = p->rt->read_code(p->mem, p->info, addr, &c, false);
 		if (err == -EFAULT ||
 		    (!err && c.qualname_addr == slot->qualname_addr &&
 		     c.filename_addr == slot->filename_addr &&
@@ -292,7 +323,7 @@ static const struct code_slot *code_of(struct scripts *s, struct script_proc *p,
 	}
 	slot->addr = addr;
 	slot->checked = s->round;
-	slot->valid = !python_read_code(p->mem, &p->info, addr, &c, true);
+	slot->valid = !p->rt->read_code(p->mem, p->info, addr, &c, true);
 	if (!slot->valid)
 		return NULL;
 	slot->qualname = intern(s, c.qualname);
@@ -306,15 +337,14 @@ static const struct code_slot *code_of(struct scripts *s, struct script_proc *p,
 	return slot;
 }
 
-static void script_frame(struct scripts *s, struct script_proc *p, uint64_t word,
-			 struct mixed_frame *f)
+static void script_frame(struct scripts *s, struct script_proc *p, unsigned int runtime,
+			 uint64_t word, struct mixed_frame *f)
 {
-	const struct code_slot *c = p && p->python
+	const struct code_slot *c = p && p->rt && p->rt->id == runtime
 				    ? code_of(s, p, MEMLEAK_SCRIPT_WORD_CODE(word)) : NULL;
-	uint64_t off1 = MEMLEAK_SCRIPT_WORD_OFF1(word);
 
 	memset(f, 0, sizeof(*f));
-	f->runtime = MEMLEAK_RUNTIME_PYTHON;
+	f->runtime = runtime;
 	if (!c) {
 		/* Freed since, or not a code object: named for what it is. */
 		f->symbol = "<unknown code>";
@@ -322,20 +352,13 @@ static void script_frame(struct scripts *s, struct script_proc *p, uint64_t word
 	}
 	f->symbol = c->qualname;
 	f->file = c->filename;
-	f->line = c->firstlineno;
-	if (off1 && c->linetable) {
-		int line = py_linetable_line(c->linetable, c->linetable_len, c->firstlineno,
-					     (uint32_t)(off1 - 1));
-
-		if (line > 0)
-			f->line = line;
-	}
+	f->line = p->rt->line(c->firstlineno, c->linetable, c->linetable_len,
+			      MEMLEAK_SCRIPT_WORD_OFF1(word));
 }
 
 static bool in_eval_loop(const struct script_proc *p, uint64_t addr)
 {
-	/* A return address is one past its call: the call is at addr - 1. */
-	return p && p->python && addr - 1 >= p->info.eval_start && addr - 1 < p->info.eval_end;
+	return p && p->rt && p->rt->in_eval(p->info, addr);
 }
 
 size_t scripts_interleave(const uint64_t *words, size_t count, const uint64_t *native, size_t n,
@@ -375,20 +398,23 @@ size_t scripts_merge(struct scripts *s, pid_t pid, const uint64_t *ips, const ui
 	size_t count = scripts_stored_count(ips), at = 0, o, i;
 	struct script_proc *p = s ? proc_find(s, pid) : NULL;
 	struct interleave_slot order[2 * MEMLEAK_MAX_STACK_DEPTH];
+	unsigned int runtime = MEMLEAK_RUNTIME_NATIVE;
 	const uint64_t *words;
 
 	*script_truncated = false;
 	while (at < MEMLEAK_MAX_STACK_DEPTH && ips[at])
 		at++;
 	words = count ? &ips[at + 2] : NULL;
-	if (count)
+	if (count) {
 		*script_truncated = MEMLEAK_SCRIPT_HDR_TRUNCATED(ips[at + 1]);
+		runtime = MEMLEAK_SCRIPT_HDR_RUNTIME(ips[at + 1]);
+	}
 	if (cap > sizeof(order) / sizeof(order[0]))
 		cap = sizeof(order) / sizeof(order[0]);
 	o = scripts_interleave(words, count, native, n, proc_in_eval, p, order, cap);
 	for (i = 0; i < o; i++) {
 		if (order[i].script) {
-			script_frame(s, p, words[order[i].index], &out[i]);
+			script_frame(s, p, runtime, words[order[i].index], &out[i]);
 		} else {
 			memset(&out[i], 0, sizeof(out[i]));
 			out[i].addr = native[order[i].index];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Script frames in allocation stacks (Python 3.11): which traced
+ * Script frames in allocation stacks (Python 3.11, PHP 8.2): which traced
  * processes run an interpreter, what the BPF side needs to read its frames
  * (the script_procs map), and turning the frames it stored with a stack
  * (bpf/memleak.h) into function names, files and lines, interleaved with
@@ -24,6 +24,8 @@ struct scripts;
 struct scripts_opts {
 	int procs_map_fd;   /* the BPF side's script_procs */
 	bool disabled;      /* --no-script-frames: never look */
+	/* The BPF side's script_procs_entered: set when the first interpreter is entered. */
+	volatile uint32_t *entered;
 };
 
 struct scripts *scripts_new(const struct scripts_opts *opts);

@@ -35,6 +35,13 @@
 /* After the budget, how long the parent still waits for the child's own
  * -ETIME (the child checks its deadline between rows, not within one). */
 #define GRACE_NS 1000000000ull
+/*
+ * The budget is the child's user CPU time (unwind_tables.c); the wall
+ * clock still bounds a child that gets no CPU at all, at this many budgets.
+ */
+#define WALL_BUDGETS 8
+/* How often the parent looks at the child's CPU clock while it waits. */
+#define POLL_SLICE_MS 100
 
 /* No object has more rows than this (libjvm: 230 000). */
 #define MAX_ROWS (1u << 24)
@@ -110,26 +117,36 @@ static void __attribute__((noreturn)) child(int fd, int out, pid_t parent, uint6
 	_exit(0);
 }
 
-/* n bytes from the child before the deadline; -ETIME, or -EPIPE if it died. */
-static int read_full(int fd, void *buf, size_t n, uint64_t deadline)
+/* When the parent gives up on the child: its CPU time or the wall clock. */
+struct child_limit {
+	pid_t pid;
+	uint64_t cpu_ns, wall_deadline;
+};
+
+static bool past_limit(const struct child_limit *l)
+{
+	return mono_ns() >= l->wall_deadline || user_cpu_ns(l->pid) >= l->cpu_ns;
+}
+
+/* n bytes from the child within its limit; -ETIME, or -EPIPE if it died. */
+static int read_full(int fd, void *buf, size_t n, const struct child_limit *l)
 {
 	char *p = buf;
 
 	while (n) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		uint64_t now = mono_ns();
 		ssize_t r;
 		int rc;
 
-		if (now >= deadline)
+		if (past_limit(l))
 			return -ETIME;
-		rc = poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1));
+		rc = poll(&pfd, 1, POLL_SLICE_MS);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0)
 			return -errno;
 		if (rc == 0)
-			return -ETIME;
+			continue;
 		r = read(fd, p, n);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -141,12 +158,12 @@ static int read_full(int fd, void *buf, size_t n, uint64_t deadline)
 	return 0;
 }
 
-static int receive(int fd, uint64_t deadline, struct unwind_table *t)
+static int receive(int fd, const struct child_limit *l, struct unwind_table *t)
 {
 	struct wire_head h;
 	int err;
 
-	err = read_full(fd, &h, sizeof(h), deadline);
+	err = read_full(fd, &h, sizeof(h), l);
 	if (err)
 		return err;
 	if (h.err)
@@ -161,13 +178,14 @@ static int receive(int fd, uint64_t deadline, struct unwind_table *t)
 	t->covered_bytes = h.covered_bytes;
 	t->rbp_bytes = h.rbp_bytes;
 	memcpy(t->segs, h.segs, sizeof(t->segs));
-	return read_full(fd, t->rows, h.nrows * sizeof(*t->rows), deadline);
+	return read_full(fd, t->rows, h.nrows * sizeof(*t->rows), l);
 }
 
 int unwind_table_build_isolated(int fd, uint64_t mem_bytes, struct unwind_table *t)
 {
 	pid_t parent = getpid(), pid;
-	uint64_t deadline, limit;
+	struct child_limit cl;
+	uint64_t budget, limit;
 	int pipefd[2], status, err;
 	struct stat st;
 
@@ -176,7 +194,7 @@ int unwind_table_build_isolated(int fd, uint64_t mem_bytes, struct unwind_table 
 		return -errno;
 	/* libelf reads the whole file (ELF_C_READ): room for it, and mem_bytes. */
 	limit = own_mapped_bytes() + (uint64_t)st.st_size + mem_bytes;
-	deadline = mono_ns() + unwind_table_budget_ns((uint64_t)st.st_size) + GRACE_NS;
+	budget = unwind_table_budget_ns((uint64_t)st.st_size) + GRACE_NS;
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -errno;
 	pid = fork();
@@ -191,7 +209,13 @@ int unwind_table_build_isolated(int fd, uint64_t mem_bytes, struct unwind_table 
 		child(fd, pipefd[1], parent, limit);
 	}
 	close(pipefd[1]);
-	err = receive(pipefd[0], deadline, t);
+	/* A fresh child's clock starts at 0. */
+	cl = (struct child_limit){
+		.pid = pid,
+		.cpu_ns = budget,
+		.wall_deadline = mono_ns() + WALL_BUDGETS * budget,
+	};
+	err = receive(pipefd[0], &cl, t);
 	close(pipefd[0]);
 	if (err)
 		kill(pid, SIGKILL);
