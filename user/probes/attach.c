@@ -460,6 +460,12 @@ static int attach_fn(struct attacher *st, pid_t pid, int fd, const char *shown,
 		probe_place(fd, ef->file_offset, ef->size, alloc_fn_args(f), &pl);
 	entry = st->opts.probe_floor ? skel->progs.noop_enter : role_program(skel, f->role);
 	ret = st->opts.probe_floor ? skel->progs.noop_return : skel->progs.alloc_return;
+	/*
+	 * --probe-floor --sample-bytes: sampled mode's floor, the traps every
+	 * call pays whatever BPF does (each entry and each free), no return.
+	 */
+	if (st->opts.probe_floor && st->opts.sample_bytes)
+		has_return = false;
 	if (sampled && role_frees(f->role)) {
 		entry = skel->progs.free_enter;
 		has_return = false;
