@@ -138,3 +138,23 @@ test_php_fpm_workers() {
 	[ "$(grep -c 'PHP 8.2 .*php-fpm8.2.*: script frames' "$TR_ERR")" -ge 2 ] ||
 		fail "workers not found as PHP (-v): $(grep -i php "$TR_ERR" | head -3)"
 }
+
+# A PHP of an engine without a known layout: one line says so, the stacks
+# are native and exact.
+test_php_unknown_engine() {
+	local pid line
+	start_target pid "$(target php_fake)" 7 3000 5000 "$T/go"
+	tracer_bg -v --format json -o 0 -p "$pid" 0.2
+	tracer_attached 30
+	touch "$T/go"
+	line=$(src_line LEAK_LINE php_fake.c)
+	WAIT_SECS=20 wait_for grep -q '"bytes":21000' "$TR_OUT" || fail "leak not reported"
+	kill -INT "$TR_PID"
+	tracer_wait 20
+	final_report
+	assert_eq 1 "$(grep -c 'no script frames for this version' "$TR_ERR")" "notices of the unknown engine"
+	assert_match "^memleakbpf: pid $pid: PHP engine API 20990101 in .*/php_fake: no script frames for this version, native frames only\$" \
+		"$(grep 'no script frames' "$TR_ERR")" "the notice"
+	assert_stack fake_leak_fn 21000 7 "$line" php_fake.c
+	assert_eq '["native"]' "$(jq -c '[.[0].frames[].runtime] | unique' <<<"$STACK")" "runtimes"
+}
