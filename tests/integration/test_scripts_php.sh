@@ -92,6 +92,16 @@ test_php_zend_allocator() {
 	assert_eq "$(php_want_frames)" "$(php_frames)" "PHP frames of the mmap stack"
 }
 
+# Growth mode (mappings and heap only, no malloc probes): the same frames.
+test_php_growth_mode() {
+	local n=10 size=$((4 << 20))
+	need_cmd php8.2
+	php_run "$n" "$size" -- --mode growth
+	php_stack_of php_leak_site mmap
+	assert_eq $((n * (size + 4096))) "$(jq '.[0].bytes' <<<"$STACK")" "bytes mapped by php_leak_site"
+	assert_eq "$(php_want_frames)" "$(php_frames)" "PHP frames in growth mode"
+}
+
 # php-fpm: two workers, each in its own request leaking from its own
 # function; every process named php-fpm8.2 traced.  Each stack carries
 # its own worker's PHP frames.
