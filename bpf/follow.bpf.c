@@ -11,6 +11,7 @@
 #include "shared.bpf.h"
 #include "events.bpf.h"
 #include "pidns.bpf.h"
+#include "script.bpf.h"
 
 const volatile bool follow_forks = false;
 const volatile char match_comm[16] = {};
@@ -96,7 +97,7 @@ static __always_inline __u32 view_tgid(struct task_struct *p)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = parent->tgid, ctgid = child->tgid, view;
+	__u32 ptgid = parent->tgid, ctgid = child->tgid, view, gen;
 
 	/* A new thread shares its process's tgid: nothing to add. */
 	if (ptgid == ctgid || !pid_traced(ptgid))
@@ -106,7 +107,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	view = view_tgid(child);
 	if (!view)
 		return 0;
-	send_event_as(ctx, NULL, MEMLEAK_EV_FORK, ctgid, view, 0, 0, ptgid, trace_pid(ctgid));
+	gen = trace_pid(ctgid);
+	script_inherit(ptgid, ctgid, gen);
+	send_event_as(ctx, NULL, MEMLEAK_EV_FORK, ctgid, view, 0, 0, ptgid, gen);
 	return 0;
 }
 

@@ -249,3 +249,23 @@ __u64 script_read(__u32 tgid, __u32 gen)
 		return php_read(c);
 	return 0;
 }
+
+/*
+ * A fork keeps the address space: the child runs the parent's interpreter
+ * at the same addresses from its first instruction, before user space
+ * hears of it (a php-fpm worker's first request came in frameless).
+ */
+int script_inherit(__u32 parent, __u32 child, __u32 gen)
+{
+	const struct memleak_script_proc *c;
+	struct memleak_script_proc copy;
+
+	if (!script_procs_entered)
+		return 0;
+	c = bpf_map_lookup_elem(&script_procs, &parent);
+	if (!c)
+		return 0;
+	copy = *c;
+	copy.gen = gen;
+	return bpf_map_update_elem(&script_procs, &child, &copy, BPF_ANY) ? 1 : 0;
+}

@@ -15,4 +15,7 @@
  */
 __u64 script_read(__u32 tgid, __u32 gen);
 
+/* Process child (generation gen) forked from parent: it runs the same interpreter. */
+int script_inherit(__u32 parent, __u32 child, __u32 gen);
+
 #endif /* MEMLEAK_SCRIPT_BPF_H */

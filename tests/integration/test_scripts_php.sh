@@ -103,10 +103,13 @@ test_php_growth_mode() {
 }
 
 # php-fpm: two workers, each in its own request leaking from its own
-# function; every process named php-fpm8.2 traced.  Each stack carries
-# its own worker's PHP frames.
-test_php_fpm_workers() {
-	local n=3 size=$((4 << 20)) fpm a_pid b_pid q
+# function.  PM is the pool's process manager; TRACE how the tracer picks
+# the workers ("comm": every process named php-fpm8.2, the workers there
+# already; "follow": -p on the master with --follow, ondemand workers
+# forked after the tracer attached).  Each stack carries its own worker's
+# PHP frames.
+php_fpm_two_workers() {
+	local pm=$1 trace=$2 n=3 size=$((4 << 20)) fpm a_pid b_pid q workers
 	need_cmd php-fpm8.2 python3
 	cat >"$T/fpm.conf" <<-CONF
 	[global]
@@ -114,14 +117,18 @@ test_php_fpm_workers() {
 	pid = $T/fpm.pid
 	[www]
 	listen = $T/fpm.sock
-	pm = static
+	pm = $pm
 	pm.max_children = 2
 	CONF
 	start_target fpm php-fpm8.2 -R -F -y "$T/fpm.conf"
 	WAIT_SECS=20 wait_for test -S "$T/fpm.sock" || fail "php-fpm did not start: $(tail -n 3 "$T/fpm.log")"
-	WAIT_SECS=10 wait_for test "$(pgrep -c -P "$fpm")" = 2 || fail "php-fpm has no two workers"
-	for p in $(pgrep -P "$fpm"); do adopt "$p"; done
-	tracer_bg -v --format json -o 0 --comm php-fpm8.2 0.2
+	if [ "$trace" = comm ]; then
+		WAIT_SECS=10 wait_for test "$(pgrep -c -P "$fpm")" = 2 || fail "php-fpm has no two workers"
+		tracer_bg -v --format json -o 0 --sort bytes --comm php-fpm8.2 0.2
+	else
+		[ "$(pgrep -c -P "$fpm")" = 0 ] || fail "ondemand php-fpm started workers before a request"
+		tracer_bg -v --format json -o 0 --sort bytes -p "$fpm" --follow 0.2
+	fi
 	tracer_attached 60
 	for s in a b; do
 		q="site=$s&n=$n&size=$size&done=$T/$s.done"
@@ -129,6 +136,8 @@ test_php_fpm_workers() {
 		IT_BG+=("$!")
 		WAIT_SECS=20 wait_for test -e "$T/$s.done" || fail "request $s did not leak: $(tail -n 3 "$T/fpm.log")"
 	done
+	workers=$(pgrep -P "$fpm" | sort | tr '\n' ' ')
+	for p in $workers; do adopt "$p"; done
 	kill -INT "$TR_PID"
 	tracer_wait 20
 	assert_eq 0 "$TR_RC" "tracer exit code (stderr: $(tail -n 3 "$TR_ERR" | tr '\n' ' '))"
@@ -143,10 +152,18 @@ test_php_fpm_workers() {
 		eval "${s}_pid=\$(jq '.[0].pids[0]' <<<\"\$STACK\")"
 	done
 	[ "$a_pid" != "$b_pid" ] || fail "both requests in one worker ($a_pid)"
-	assert_eq "$(pgrep -P "$fpm" | sort | tr '\n' ' ')" "$(printf '%s\n' "$a_pid" "$b_pid" | sort | tr '\n' ' ')" \
+	assert_eq "$workers" "$(printf '%s\n' "$a_pid" "$b_pid" | sort | tr '\n' ' ')" \
 		"the workers of the two stacks"
 	[ "$(grep -c 'PHP 8.2 .*php-fpm8.2.*: script frames' "$TR_ERR")" -ge 2 ] ||
 		fail "workers not found as PHP (-v): $(grep -i php "$TR_ERR" | head -3)"
+}
+
+test_php_fpm_workers() {
+	php_fpm_two_workers static comm
+}
+
+test_php_fpm_follow_ondemand() {
+	php_fpm_two_workers ondemand follow
 }
 
 # A PHP of an engine without a known layout: one line says so, the stacks
