@@ -721,7 +721,9 @@ static const struct cli_option option_table[] = {
 	{ .name = "btf", .arg = "PATH",
 	  .help = "kernel BTF file if /sys/kernel/btf/vmlinux is missing", .set = set_btf },
 	{ .name = "probe-floor",
-	  .help = "attach empty probes only (benchmark baseline)", .set = set_probe_floor },
+	  .help = "attach empty probes only (benchmark baseline; with\n"
+		  "--sample-bytes no return probes: sampled mode's floor)",
+	  .set = set_probe_floor },
 	{ .name = "probe-at-entry",
 	  .help = "probe each function's first instruction, not the\n"
 		  "first one the kernel emulates (slower)", .set = set_probe_at_entry },
