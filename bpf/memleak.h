@@ -283,7 +283,7 @@ struct memleak_pid_pair {
 };
 
 /*
- * Script frames (Python, PHP): where a traced process runs a known interpreter,
+ * Script frames (Python, PHP, LuaJIT): where a traced process runs a known interpreter,
  * the stack walker (bpf/unwind.bpf.c) reads the running thread's script
  * frames too and stores them after the native part of the stack:
  *
@@ -292,8 +292,9 @@ struct memleak_pid_pair {
  * header (MEMLEAK_SCRIPT_HEADER) says the runtime, how many words follow
  * and whether frames were left unread; 0 there: no script frames.  Each
  * word is one frame, innermost first: the code object's address (PHP:
- * the zend_function's), where in it (Python: the instruction offset in
- * code units; PHP: the line; plus 1, 0: unknown) and whether the frame is
+ * the zend_function's; LuaJIT: the GCproto's), where in it (Python: the
+ * instruction offset in code units; PHP: the line; LuaJIT: the bytecode
+ * position; plus 1, 0: unknown) and whether the frame is
  * the first one its eval-loop call runs (where the native eval-loop frame
  * is, user/scripts/ interleaves).  User space resolves code objects to
  * names, files and lines (user/scripts/).
@@ -304,6 +305,7 @@ enum memleak_runtime {
 	MEMLEAK_RUNTIME_NATIVE = 0,
 	MEMLEAK_RUNTIME_PYTHON = 1,
 	MEMLEAK_RUNTIME_PHP = 2,
+	MEMLEAK_RUNTIME_LUA = 3,
 };
 
 #define MEMLEAK_SCRIPT_MAGIC 0x5c00000000000000ULL
@@ -358,6 +360,29 @@ struct memleak_php_layout {
 	__u32 user_function;     /* ZEND_USER_FUNCTION: a frame running PHP code */
 };
 
+/*
+ * LuaJIT 2.1, GC64 (user/scripts/lua.c): runtime_addr is the process's
+ * global_State; the walk is bpf/script_lua.bpf.c's.
+ */
+struct memleak_lua_layout {
+	__u16 g_cur_L;           /* global_State.cur_L: the running coroutine */
+	__u16 g_jit_base;        /* global_State.jit_base: set while a trace runs */
+	__u16 g_vmstate;         /* global_State.vmstate: > 0 the trace number */
+	__u16 g_trace;           /* (GG_State.J - GG_State.g) + jit_State.trace */
+	__u16 g_sizetrace;       /* (GG_State.J - GG_State.g) + jit_State.sizetrace */
+	__u16 trace_startpc;     /* GCtrace.startpc */
+	__u16 l_base;            /* lua_State.base */
+	__u16 l_stack;           /* lua_State.stack */
+	__u16 l_maxstack;        /* lua_State.maxstack */
+	__u16 l_cframe;          /* lua_State.cframe */
+	__u16 cframe_l;          /* the C frame's saved L (CFRAME_OFS_L) */
+	__u16 cframe_pc;         /* its saved bytecode position (CFRAME_OFS_PC) */
+	__u16 fn_gct;            /* GCfunc's type byte */
+	__u16 fn_ffid;           /* GCfunc.ffid: 0 = a Lua function */
+	__u16 fn_pc;             /* GCfuncL.pc: its first instruction */
+	__u16 proto_size;        /* sizeof(GCproto): the bytecode follows it */
+};
+
 struct memleak_script_proc {
 	__u32 gen;               /* the process generation it was found in */
 	__u32 runtime;           /* enum memleak_runtime */
@@ -365,6 +390,7 @@ struct memleak_script_proc {
 	union {
 		struct memleak_py_layout py;
 		struct memleak_php_layout php;
+		struct memleak_lua_layout lua;
 	};
 };
 

@@ -247,6 +247,8 @@ __u64 script_read(__u32 tgid, __u32 gen)
 		return py_read(c);
 	if (c->runtime == MEMLEAK_RUNTIME_PHP)
 		return php_read(c);
+	if (c->runtime == MEMLEAK_RUNTIME_LUA)
+		return script_read_lua(c);
 	return 0;
 }
 

@@ -18,4 +18,10 @@ __u64 script_read(__u32 tgid, __u32 gen);
 /* Process child (generation gen) forked from parent: it runs the same interpreter. */
 int script_inherit(__u32 parent, __u32 child, __u32 gen);
 
+/*
+ * The same for a LuaJIT process whose entry is c (script_lua.bpf.c);
+ * script_read calls it for MEMLEAK_RUNTIME_LUA.
+ */
+__u64 script_read_lua(const struct memleak_script_proc *c);
+
 #endif /* MEMLEAK_SCRIPT_BPF_H */

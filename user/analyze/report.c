@@ -36,6 +36,8 @@ const char *frame_runtime_name(const struct frame *f)
 		return "python";
 	case MEMLEAK_RUNTIME_PHP:
 		return "php";
+	case MEMLEAK_RUNTIME_LUA:
+		return "lua";
 	default:
 		return "native";
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * One interpreter family whose script frames the tracer reads (Python,
- * PHP): how it is found in a process, what the BPF side needs to walk its
+ * PHP, LuaJIT): how it is found in a process, what the BPF side needs to walk its
  * frames (struct memleak_script_proc), which native function is its eval
  * loop, and how a frame's code object becomes a name, file and line.
  * scripts.c holds the table and does the rest the same for all.
@@ -51,10 +51,18 @@ struct script_runtime {
 			 bool with_strings);
 	/* The line a frame at off1 (memleak.h) runs, in a code object read before; 0: unknown. */
 	int (*line)(int firstlineno, const uint8_t *linetable, size_t linetable_len, uint64_t off1);
+	/*
+	 * Optional (LuaJIT, whose functions have no name of their own): the
+	 * name the calling frame (its code object and off1) gave the function
+	 * it called, into buf.  False: none; the code object's name stands.
+	 */
+	bool (*caller_name)(int mem, const void *info, uint64_t caller_code, uint64_t caller_off1,
+			    char *buf, size_t len);
 };
 
 extern const struct script_runtime python_runtime;
 extern const struct script_runtime php_runtime;
+extern const struct script_runtime lua_runtime;
 
 /* pread of exactly len bytes at addr: 0, -errno or -EIO when cut short. */
 int script_read_mem(int mem, uint64_t addr, void *buf, size_t len);

@@ -23,6 +23,7 @@
 static const struct script_runtime *const runtimes[] = {
 	&python_runtime,
 	&php_runtime,
+	&lua_runtime,
 };
 
 /* Code objects cached per process; the cache starts over when full. */
@@ -337,11 +338,16 @@ static const struct code_slot *code_of(struct scripts *s, struct script_proc *p,
 	return slot;
 }
 
+/*
+ * caller: the word of the frame that called this one (the next one out),
+ * NULL if none: where the runtime names functions by their callers.
+ */
 static void script_frame(struct scripts *s, struct script_proc *p, unsigned int runtime,
-			 uint64_t word, struct mixed_frame *f)
+			 uint64_t word, const uint64_t *caller, struct mixed_frame *f)
 {
 	const struct code_slot *c = p && p->rt && p->rt->id == runtime
 				    ? code_of(s, p, MEMLEAK_SCRIPT_WORD_CODE(word)) : NULL;
+	char name[256];
 
 	memset(f, 0, sizeof(*f));
 	f->runtime = runtime;
@@ -354,6 +360,13 @@ static void script_frame(struct scripts *s, struct script_proc *p, unsigned int 
 	f->file = c->filename;
 	f->line = p->rt->line(c->firstlineno, c->linetable, c->linetable_len,
 			      MEMLEAK_SCRIPT_WORD_OFF1(word));
+	/* A frame its eval-loop call began with was called from native code. */
+	if (p->rt->caller_name && caller && !MEMLEAK_SCRIPT_WORD_ENTRY(word) &&
+	    MEMLEAK_SCRIPT_WORD_OFF1(*caller) &&
+	    code_of(s, p, MEMLEAK_SCRIPT_WORD_CODE(*caller)) &&
+	    p->rt->caller_name(p->mem, p->info, MEMLEAK_SCRIPT_WORD_CODE(*caller),
+			       MEMLEAK_SCRIPT_WORD_OFF1(*caller), name, sizeof(name)))
+		f->symbol = intern(s, name);
 }
 
 static bool in_eval_loop(const struct script_proc *p, uint64_t addr)
@@ -414,7 +427,10 @@ size_t scripts_merge(struct scripts *s, pid_t pid, const uint64_t *ips, const ui
 	o = scripts_interleave(words, count, native, n, proc_in_eval, p, order, cap);
 	for (i = 0; i < o; i++) {
 		if (order[i].script) {
-			script_frame(s, p, runtime, words[order[i].index], &out[i]);
+			size_t w = order[i].index;
+
+			script_frame(s, p, runtime, words[w], w + 1 < count ? &words[w + 1] : NULL,
+				     &out[i]);
 		} else {
 			memset(&out[i], 0, sizeof(out[i]));
 			out[i].addr = native[order[i].index];
