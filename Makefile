@@ -87,7 +87,7 @@ TEST_PKGS := libcmocka-dev jq musl-tools libjemalloc2 libjemalloc-dev util-linux
 	chromium tmux python3 libtcmalloc-minimal4 libgoogle-perftools-dev libmimalloc2.0 \
 	libmimalloc-dev redis-server redis-tools libc6-dbg openjdk-17-jdk-headless \
 	python3-yaml groff-base man-db systemd libcap2-bin prometheus curl python3.11 \
-	python3.11-dbg php8.2-cli php8.2-fpm php8.2-dev
+	python3.11-dbg php8.2-cli php8.2-fpm php8.2-dev nginx libnginx-mod-http-lua
 # make image only (not part of deps: the tests check the image's root
 # filesystem, make image-rootfs, without a container engine).
 IMAGE_PKGS := buildah
