@@ -147,7 +147,12 @@ static uint64_t find_gg(pid_t pid, int mem)
 	if (proc_maps_read(pid, &maps, &n))
 		return 0;
 	buf = malloc(SCAN_CHUNK);
-	for (i = 0; buf && !found && i < n && scanned < SCAN_MAX; i++) {
+	/*
+	 * From the top down: the state is among the first mappings the
+	 * allocator made (at nginx's start, in the master), and mmap hands
+	 * out addresses downwards; the heap the scripts grew lies below.
+	 */
+	for (i = n; buf && !found && i-- > 0 && scanned < SCAN_MAX;) {
 		const struct proc_map *m = &maps[i];
 		uint64_t at;
 
