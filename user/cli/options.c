@@ -640,8 +640,9 @@ static const struct cli_option option_table[] = {
 		  "only from objects built with -g; costs memory (~15 MiB\n"
 		  "for libc's)", .set = set_debug_files },
 	{ .name = "no-script-frames",
-	  .help = "native frames only: no Python or PHP functions in\n"
-		  "the stacks of an interpreter (Python 3.11, PHP 8.2)",
+	  .help = "native frames only: no Python, PHP or Lua functions\n"
+		  "in the stacks of an interpreter (Python 3.11, PHP 8.2,\n"
+		  "LuaJIT 2.1)",
 	  .set = set_no_script_frames },
 
 	TEXT("\nFleet (Prometheus, pprof scrapers):"),
