@@ -321,6 +321,7 @@ $(OUT)/targets/libcraftedcfi.so: tests/targets/libcraftedcfi.c | $(OUT)
 TARGET_LDLIBS_shared_leak := -L$(OUT)/targets -lleakshared -Wl,-rpath,'$$ORIGIN'
 TARGET_LDLIBS_jemalloc_leak := -ljemalloc
 TARGET_LDLIBS_static_leak := -static
+TARGET_LDLIBS_luajit_nostate := -ldl
 # No symbol table at all: no allocator can be found in it.
 # A C++ leak through new[], with libstdc++'s operators and with jemalloc's.
 $(OUT)/targets/cxx_leak: tests/targets/cxx_leak.cc | $(OUT)

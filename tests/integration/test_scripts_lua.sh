@@ -161,3 +161,26 @@ test_lua_nginx_jit() {
 	want="[\"lua_trace_site@lua_leak.lua:$(lua_line LUA_TRACE_LINE)\",\"handle_trace@lua_leak.lua:$(lua_line LUA_TRACE_CALL_LINE)\",\"main chunk@content_by_lua(nginx.conf:$NGX_TRACE_CONF_LINE):1\"]"
 	assert_eq "$want" "$(lua_frames "$got")" "Lua frames of the trace's mapping"
 }
+
+# LuaJIT mapped but no Lua state of the known layout (a 32-bit-GC build,
+# or none made): one line says so after a bounded number of looks, the
+# stacks are native and exact.
+test_lua_no_state() {
+	local pid line
+	[ -e /usr/lib/x86_64-linux-gnu/libluajit-5.1.so.2 ] ||
+		skip "needs libluajit-5.1.so.2 (libluajit2-5.1-2, make test-deps)"
+	start_target pid "$(target luajit_nostate)" 9 3000 5000 "$T/go"
+	tracer_bg -v --format json -o 0 -p "$pid" 0.2
+	tracer_attached 60
+	touch "$T/go"
+	line=$(src_line LEAK_LINE luajit_nostate.c)
+	WAIT_SECS=30 wait_for test -e "$T/go.done" || fail "luajit_nostate did not finish"
+	WAIT_SECS=20 wait_for grep -q '"bytes":27000' "$TR_OUT" || fail "leak not reported"
+	kill -INT "$TR_PID"
+	tracer_wait 20
+	final_report
+	assert_match "^memleakbpf: pid $pid: LuaJIT in .*/libluajit-5\.1\.so\.2[.0-9]*, but no Lua state of its 64-bit \(GC64\) layout found: no script frames for this version, native frames only\$" \
+		"$(grep 'Lua state' "$TR_ERR")" "the notice, once"
+	assert_stack nostate_leak_fn 27000 9 "$line" luajit_nostate.c
+	assert_eq '["native"]' "$(jq -c '[.[0].frames[].runtime] | unique' <<<"$STACK")" "runtimes"
+}

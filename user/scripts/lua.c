@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <elfutils/libdw.h>
 #include "procs/proc_files.h"
@@ -76,11 +75,11 @@
 /*
  * A process that maps LuaJIT before it made a Lua state (nginx -c: the
  * master makes it while reading its configuration, after loading the
- * module) is looked at again, a bounded number of times a second apart:
- * each look reads its anonymous memory.  Per pid, the last few.
+ * module) is looked at again when its mappings change (the state's own
+ * mapping does), a bounded number of times: each look reads its
+ * anonymous memory.  Per pid, the last few.
  */
 #define LOOKS 8
-#define LOOK_GAP_NS 1000000000ULL
 #define LOOKS_KEPT 64
 
 /* Bytecodes of LuaJIT 2.1 (lj_bc.h). */
@@ -433,17 +432,8 @@ bool lua_callee_name(int mem, uint64_t caller, uint32_t pos, char *buf, size_t l
 static struct {
 	pid_t pid;
 	unsigned int looks;
-	uint64_t next_ns;
 } looks[LOOKS_KEPT];
 static unsigned int looks_next;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* pid's entry in looks[], made (over the oldest) if new. */
 static unsigned int look_slot(pid_t pid)
@@ -456,14 +446,12 @@ static unsigned int look_slot(pid_t pid)
 	i = looks_next++ % LOOKS_KEPT;
 	looks[i].pid = pid;
 	looks[i].looks = 0;
-	looks[i].next_ns = 0;
 	return i;
 }
 
 static int detect(pid_t pid, void *info, char *what, size_t len)
 {
 	struct lua_info *li = info;
-	uint64_t now = now_ns();
 	unsigned int slot;
 	int r;
 
@@ -477,9 +465,6 @@ static int detect(pid_t pid, void *info, char *what, size_t len)
 		return r;
 	/* LuaJIT mapped, no state found: not made yet, or not a layout known. */
 	slot = look_slot(pid);
-	if (now < looks[slot].next_ns)
-		return 0;
-	looks[slot].next_ns = now + LOOK_GAP_NS;
 	if (++looks[slot].looks < LOOKS)
 		return 0;
 	snprintf(what, len, "LuaJIT in %s, but no Lua state of its 64-bit (GC64) layout found",
