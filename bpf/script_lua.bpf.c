@@ -160,6 +160,7 @@ __u64 script_read_lua(const struct memleak_script_proc *c)
 	__u64 g, L, cf, base, stack, maxstack, jit_base, sp;
 	__s32 vmstate = 0;
 	__u32 sizetrace = 0;
+	struct script_words *out;
 
 	w = bpf_map_lookup_elem(&lua_walks, &zero);
 	if (!c || !w)
@@ -194,9 +195,19 @@ __u64 script_read_lua(const struct memleak_script_proc *c)
 			__u64 trace = lua_ptr(traces) ?
 				      lua_read_ptr(traces + 8 * (__u64)vmstate) & GCREF_MASK : 0;
 
-			if (lua_ptr(trace))
+			if (lua_ptr(trace)) {
 				/* One past it, as a saved PC would be. */
 				w->top_pc = lua_read_ptr(trace + o->trace_startpc) + 4;
+				/*
+				 * The trace itself, innermost: user space finds the
+				 * functions it inlined in its snapshots (lua.c).
+				 */
+				out = bpf_map_lookup_elem(&script_scratch, &zero);
+				if (out) {
+					out->w[0] = MEMLEAK_SCRIPT_WORD(trace, 0, 0);
+					w->n = 1;
+				}
+			}
 		}
 	}
 	w->frame = base - 8;

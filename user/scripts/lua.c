@@ -427,6 +427,184 @@ bool lua_callee_name(int mem, uint64_t caller, uint32_t pos, char *buf, size_t l
 	return false;
 }
 
+/* ---- Compiled traces: the frames they inlined ---- */
+
+/* GCtrace (lj_jit.h) */
+#define TR_GCT 9
+#define TR_NSNAP 10             /* uint16_t */
+#define TR_IR 32
+#define TR_SNAP 48
+#define TR_SNAPMAP 56
+#define TR_SZMCODE 84
+#define TR_MCODE 88
+#define TR_HEADER 96
+#define GCT_TRACE 9             /* ~LJ_TTRACE */
+/* SnapShot: 12 bytes; its map entries: slot << 24 | flags | IR ref. */
+#define SNAPSHOT_SIZE 12
+#define SNAP_MAPOFS 0
+#define SNAP_MCOFS 6
+#define SNAP_NENT 10
+#define SNAP_FRAME 0x010000
+#define SNAPS_MAX 4096
+/* IR constants: the opcode at byte 5, a 64-bit payload in the next slot. */
+#define IR_O 5
+#define IR_KGC 24
+#define IR_KNUM 28
+/* Inlined frames kept (more: the outer ones are left out). */
+#define INLINED_MAX 16
+
+/* The 64-bit constant IR ref of the trace holds (op: what it must be); false: none. */
+static bool ir_const(int mem, uint64_t ir, uint32_t ref, uint8_t op, uint64_t *v)
+{
+	uint8_t o = 0;
+
+	return !read_mem(mem, ir + 8ULL * ref + IR_O, &o, 1) && o == op &&
+	       !read_mem(mem, ir + 8ULL * (ref + 1), v, 8);
+}
+
+/* The prototype of the Lua function fn (a GCfunc), or 0. */
+static uint64_t func_proto(int mem, uint64_t fn)
+{
+	uint8_t hdr[40];
+
+	fn &= (1ULL << 47) - 1;
+	if (!fn || fn & 7 || read_mem(mem, fn, hdr, sizeof(hdr)) || hdr[9] != 8 || hdr[10] != 0)
+		return 0;
+	memcpy(&fn, hdr + 32, 8);
+	return fn ? fn - PT_SIZE : 0;
+}
+
+/* Does pc lie in the bytecode of the prototype at pt? */
+static bool pc_in(int mem, uint64_t pt, uint64_t pc)
+{
+	uint32_t sizebc = 0;
+
+	return pt && !read_mem(mem, pt + PT_SIZEBC, &sizebc, 4) && pc >= pt + PT_SIZE &&
+	       pc < pt + PT_SIZE + 4ULL * sizebc && !(pc & 3);
+}
+
+/*
+ * The frames of the trace at tr where it called out at native address
+ * ret (a return address in its machine code), innermost first, into
+ * pt[]/pc[] (pc: the instruction running), the trace's own function last
+ * (root: its prototype, from the walk).  The snapshot in force there is
+ * the last one before ret: its map has a slot entry for each inlined
+ * frame (the function below, a constant; the link, the caller's return
+ * PC, as a number constant) and ends with the PC it resumes at.
+ * Returns how many frames, 0 when the trace cannot say.
+ */
+static size_t trace_frames(int mem, uint64_t tr, uint64_t ret, uint64_t root,
+			   uint64_t *pt, uint64_t *pc, size_t cap)
+{
+	uint8_t hdr[TR_HEADER], snap[SNAPSHOT_SIZE];
+	uint64_t ir, snaps, snapmap, mcode, pcbase, fn, link;
+	uint32_t szmcode, mapofs, map[256 + 2], ofs;
+	struct { uint32_t slot, fn_ref, link_ref; } fr[INLINED_MAX];
+	uint16_t nsnap, mcofs;
+	size_t nf = 0, i, k, lo, hi, out = 0;
+	uint8_t nent;
+
+	if (read_mem(mem, tr, hdr, sizeof(hdr)) || hdr[TR_GCT] != GCT_TRACE)
+		return 0;
+	memcpy(&nsnap, hdr + TR_NSNAP, 2);
+	memcpy(&ir, hdr + TR_IR, 8);
+	memcpy(&snaps, hdr + TR_SNAP, 8);
+	memcpy(&snapmap, hdr + TR_SNAPMAP, 8);
+	memcpy(&szmcode, hdr + TR_SZMCODE, 4);
+	memcpy(&mcode, hdr + TR_MCODE, 8);
+	if (!nsnap || nsnap > SNAPS_MAX || ret - 1 < mcode || ret - 1 >= mcode + szmcode)
+		return 0;
+	ofs = (uint32_t)(ret - 1 - mcode);
+	/* The last snapshot at or before ofs (mcofs ascend). */
+	for (lo = 0, hi = nsnap; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+
+		if (read_mem(mem, snaps + SNAPSHOT_SIZE * mid + SNAP_MCOFS, &mcofs, 2))
+			return 0;
+		if (ofs < mcofs)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (!lo || read_mem(mem, snaps + SNAPSHOT_SIZE * (lo - 1), snap, sizeof(snap)))
+		return 0;
+	memcpy(&mapofs, snap + SNAP_MAPOFS, 4);
+	nent = snap[SNAP_NENT];
+	if (read_mem(mem, snapmap + 4ULL * mapofs, map, 4ULL * (nent + 2)))
+		return 0;
+	memcpy(&pcbase, &map[nent], 8);
+	/* Frame links above the trace's own frame (slots 0 and 1). */
+	for (i = 0; i < nent && nf < INLINED_MAX; i++) {
+		uint32_t slot = map[i] >> 24;
+
+		if (!(map[i] & SNAP_FRAME) || slot < 3)
+			continue;
+		fr[nf].slot = slot;
+		fr[nf].link_ref = map[i] & 0xffff;
+		fr[nf].fn_ref = 0;
+		for (k = 0; k < nent; k++)
+			if (map[k] >> 24 == slot - 1)
+				fr[nf].fn_ref = map[k] & 0xffff;
+		nf++;
+	}
+	/* Innermost first: the highest slot runs the snapshot's PC. */
+	pc[0] = pcbase >> 8;
+	for (k = nf; k-- > 0 && out < cap;) {
+		for (i = 0; i < k; i++)   /* the highest slot left */
+			if (fr[i].slot > fr[k].slot) {
+				typeof(fr[0]) t = fr[i];
+
+				fr[i] = fr[k];
+				fr[k] = t;
+			}
+		if (!ir_const(mem, ir, fr[k].fn_ref, IR_KGC, &fn) ||
+		    !ir_const(mem, ir, fr[k].link_ref, IR_KNUM, &link) || link & 3)
+			return 0;
+		pt[out] = func_proto(mem, fn);
+		if (!pc_in(mem, pt[out], pc[out]))
+			return 0;
+		/* The link: the return PC in the caller, one past its CALL. */
+		pc[++out] = link - 4;
+	}
+	if (out >= cap || !pc_in(mem, root, pc[out]))
+		return 0;
+	pt[out++] = root;
+	return out;
+}
+
+/*
+ * A trace word (the BPF side's innermost, while compiled code runs) and
+ * the words after it: the trace's frames from its snapshot, then the rest;
+ * without the trace's machine code among the native frames, the rest only.
+ */
+static size_t expand(int mem, const void *info, const uint64_t *words, size_t count,
+		     const uint64_t *native, size_t n, uint64_t *out, size_t cap)
+{
+	uint64_t tr, pt[INLINED_MAX + 1], pc[INLINED_MAX + 1];
+	size_t i, o = 0, nf = 0, from = 0;
+	uint8_t gct = 0;
+
+	tr = count ? MEMLEAK_SCRIPT_WORD_CODE(words[0]) : 0;
+	if (count >= 2 && !read_mem(mem, tr + TR_GCT, &gct, 1) && gct == GCT_TRACE) {
+		from = 1;
+		for (i = 0; i < n && !nf; i++)
+			nf = trace_frames(mem, tr, native[i], MEMLEAK_SCRIPT_WORD_CODE(words[1]), pt,
+					  pc, INLINED_MAX + 1);
+		if (nf) {
+			for (i = 0; i < nf && o < cap; i++) {
+				uint64_t off1 = (pc[i] - pt[i] - PT_SIZE) / 4 + 1;
+				bool entry = i + 1 == nf && MEMLEAK_SCRIPT_WORD_ENTRY(words[1]);
+
+				out[o++] = MEMLEAK_SCRIPT_WORD(pt[i], off1, entry);
+			}
+			from = 2;   /* the walk's word for the trace's function: replaced */
+		}
+	}
+	for (i = from; i < count && o < cap; i++)
+		out[o++] = words[i];
+	return o;
+}
+
 /* ---- The runtime (runtime.h) ---- */
 
 static struct {
@@ -566,4 +744,5 @@ const struct script_runtime lua_runtime = {
 	.read_code = read_code,
 	.line = line,
 	.caller_name = caller_name,
+	.expand = expand,
 };

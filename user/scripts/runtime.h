@@ -58,6 +58,13 @@ struct script_runtime {
 	 */
 	bool (*caller_name)(int mem, const void *info, uint64_t caller_code, uint64_t caller_off1,
 			    char *buf, size_t len);
+	/*
+	 * Optional (LuaJIT: a compiled trace's inlined functions): the words
+	 * as they are to be shown, from the count stored and the stack's n
+	 * native addresses, into out (at most cap); returns how many.
+	 */
+	size_t (*expand)(int mem, const void *info, const uint64_t *words, size_t count,
+			 const uint64_t *native, size_t n, uint64_t *out, size_t cap);
 };
 
 extern const struct script_runtime python_runtime;

@@ -412,6 +412,7 @@ size_t scripts_merge(struct scripts *s, pid_t pid, const uint64_t *ips, const ui
 	struct script_proc *p = s ? proc_find(s, pid) : NULL;
 	struct interleave_slot order[2 * MEMLEAK_MAX_STACK_DEPTH];
 	unsigned int runtime = MEMLEAK_RUNTIME_NATIVE;
+	uint64_t expanded[MEMLEAK_MAX_STACK_DEPTH];
 	const uint64_t *words;
 
 	*script_truncated = false;
@@ -421,6 +422,11 @@ size_t scripts_merge(struct scripts *s, pid_t pid, const uint64_t *ips, const ui
 	if (count) {
 		*script_truncated = MEMLEAK_SCRIPT_HDR_TRUNCATED(ips[at + 1]);
 		runtime = MEMLEAK_SCRIPT_HDR_RUNTIME(ips[at + 1]);
+	}
+	if (count && p && p->rt && p->rt->id == runtime && p->rt->expand) {
+		count = p->rt->expand(p->mem, p->info, words, count, native, n, expanded,
+				      sizeof(expanded) / sizeof(expanded[0]));
+		words = expanded;
 	}
 	if (cap > sizeof(order) / sizeof(order[0]))
 		cap = sizeof(order) / sizeof(order[0]);
