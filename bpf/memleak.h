@@ -294,7 +294,8 @@ struct memleak_pid_pair {
  * word is one frame, innermost first: the code object's address (PHP:
  * the zend_function's; LuaJIT: the GCproto's), where in it (Python: the
  * instruction offset in code units; PHP: the line; LuaJIT: the bytecode
- * position; plus 1, 0: unknown) and whether the frame is
+ * position; plus 1, 0: unknown; LuaJIT's innermost word may be the
+ * compiled trace running, marked MEMLEAK_SCRIPT_OFF_MAX) and whether the frame is
  * the first one its eval-loop call runs (where the native eval-loop frame
  * is, user/scripts/ interleaves).  User space resolves code objects to
  * names, files and lines (user/scripts/).

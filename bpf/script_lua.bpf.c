@@ -18,7 +18,10 @@
  * Each Lua function's position comes from the frame above it (its
  * callee's link is the return PC; a continuation frame keeps it two slots
  * down), the innermost one's from the cframe's saved PC, or, inside a
- * trace, from where the trace starts (inlined callees are not frames).
+ * compiled trace, from where the trace starts: the functions it inlined
+ * have no frames; the trace (GCtrace) goes first then, a word of its own
+ * (position MEMLEAK_SCRIPT_OFF_MAX), and user space finds them in its
+ * snapshot for the machine code that called out (lua.c).
  * A frame entered from C (lua_call, lua_pcall, lua_resume) is its VM
  * call's entry frame.  Words: the GCproto and the bytecode position plus
  * 1 (memleak.h); user space reads chunk names and lines (lua.c).
@@ -204,7 +207,7 @@ __u64 script_read_lua(const struct memleak_script_proc *c)
 				 */
 				out = bpf_map_lookup_elem(&script_scratch, &zero);
 				if (out) {
-					out->w[0] = MEMLEAK_SCRIPT_WORD(trace, 0, 0);
+					out->w[0] = MEMLEAK_SCRIPT_WORD(trace, MEMLEAK_SCRIPT_OFF_MAX, 0);
 					w->n = 1;
 				}
 			}

@@ -584,9 +584,12 @@ static size_t expand(int mem, const void *info, const uint64_t *words, size_t co
 	size_t i, o = 0, nf = 0, from = 0;
 	uint8_t gct = 0;
 
-	tr = count ? MEMLEAK_SCRIPT_WORD_CODE(words[0]) : 0;
-	if (count >= 2 && !read_mem(mem, tr + TR_GCT, &gct, 1) && gct == GCT_TRACE) {
+	if (count && MEMLEAK_SCRIPT_WORD_OFF1(words[0]) == MEMLEAK_SCRIPT_OFF_MAX) {
+		/* The trace word: gone with the trace if it was flushed since. */
 		from = 1;
+		tr = MEMLEAK_SCRIPT_WORD_CODE(words[0]);
+		if (count < 2 || read_mem(mem, tr + TR_GCT, &gct, 1) || gct != GCT_TRACE)
+			n = 0;
 		for (i = 0; i < n && !nf; i++)
 			nf = trace_frames(mem, tr, native[i], MEMLEAK_SCRIPT_WORD_CODE(words[1]), pt,
 					  pc, INLINED_MAX + 1);
