@@ -4,7 +4,9 @@
  * writes: the input is that memory (mapped at MEM_BASE of a memfd standing
  * for /proc/PID/mem), read through the same functions the tracer uses for
  * a CPython 3.11 code object (python_read_code, then its line table
- * through py_linetable_line) and a PHP 8.2 function (php_read_function).
+ * through py_linetable_line), a PHP 8.2 function (php_read_function)
+ * and a LuaJIT 2.1 prototype (the runtime's read_code and line, the names
+ * its calls give, and a compiled trace's frames rebuilt by expand).
  * The first words say where the objects are and which addresses the
  * interpreter's type objects have, so type checks can pass.  What a read
  * that succeeded promises is checked: NUL-terminated names inside their
@@ -16,6 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/types.h>
+#include "memleak.h"
+#include "scripts/lua.h"
 #include "scripts/php.h"
 #include "scripts/py_linetable.h"
 #include "scripts/python.h"
@@ -39,6 +44,47 @@ static void check_code(const struct script_code *c)
 	    memchr(c->filename, 0, sizeof(c->filename)) == NULL)
 		abort();
 	if (!c->linetable != !c->linetable_len || c->linetable_len > 256 * 1024)
+		abort();
+}
+
+/* LuaJIT's lines are widened to 32 bits: four times its cap, and the end. */
+static void check_lua_code(const struct script_code *c)
+{
+	if (memchr(c->qualname, 0, sizeof(c->qualname)) == NULL ||
+	    memchr(c->filename, 0, sizeof(c->filename)) == NULL)
+		abort();
+	if (!c->linetable != !c->linetable_len || c->linetable_len > 4 * 256 * 1024 + 4 ||
+	    c->linetable_len % 4)
+		abort();
+}
+
+static void fuzz_lua(const uint8_t *data, size_t size)
+{
+	struct lua_info li = { 0 };
+	struct script_code c;
+	uint64_t words[4], out[MEMLEAK_MAX_STACK_DEPTH], native[2];
+	char name[64];
+	uint32_t pos;
+	size_t n;
+
+	/* The prototype at word 5; a trace at word 6 calling out at word 7. */
+	if (!lua_runtime.read_code(mem, &li, word(data, size, 5) & ~7ULL, &c, true)) {
+		check_lua_code(&c);
+		for (pos = 0; pos < 64; pos++)
+			lua_runtime.line(c.firstlineno, c.linetable, c.linetable_len, pos);
+	}
+	free(c.linetable);
+	for (pos = 0; pos < 16; pos++)
+		if (lua_callee_name(mem, word(data, size, 5) & ~7ULL, pos, name, sizeof(name)) &&
+		    !memchr(name, 0, sizeof(name)))
+			abort();
+	words[0] = MEMLEAK_SCRIPT_WORD(word(data, size, 6) & ~7ULL, MEMLEAK_SCRIPT_OFF_MAX, 0);
+	words[1] = MEMLEAK_SCRIPT_WORD(word(data, size, 5) & ~7ULL, 1, 1);
+	words[2] = words[3] = words[1];
+	native[0] = word(data, size, 7);
+	native[1] = word(data, size, 8);
+	n = lua_runtime.expand(mem, &li, words, 4, native, 2, out, MEMLEAK_MAX_STACK_DEPTH);
+	if (n > MEMLEAK_MAX_STACK_DEPTH || n < 3)
 		abort();
 }
 
@@ -69,5 +115,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!php_read_function(mem, &php, word(data, size, 4) & ~7ULL, &c, true))
 		check_code(&c);
 	free(c.linetable);
+	fuzz_lua(data, size);
 	return 0;
 }
