@@ -803,6 +803,23 @@ static size_t expand_inlines(struct symbolizer *s, Dwfl_Module *mod, const struc
 	int line = base->line, n, i;
 
 	n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+	/*
+	 * After the innermost inlined instance, dwarf_getscopes gives the
+	 * scopes of its abstract definition, not the instances it is itself
+	 * inlined into: those are the DIEs holding it in the concrete tree.
+	 */
+	for (i = 0; i < n && dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine; i++)
+		;
+	if (i < n) {
+		Dwarf_Die inner = scopes[i], *chain = NULL;
+		int m = dwarf_getscopes_die(&inner, &chain);
+
+		if (m > 0) {
+			free(scopes);
+			scopes = chain;
+			n = m;
+		}
+	}
 	if (n > 0 && dwarf_getsrcfiles(cu, &files, &nfiles))
 		files = NULL;
 	if (cu)
