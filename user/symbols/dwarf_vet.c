@@ -97,11 +97,11 @@ static int walk_unit(Dwarf_Die *cu, struct verdict *v)
 }
 
 /*
- * Bytes the DWARF sections of elf take once inflated: libelf inflates a
- * compressed section whole, to the size its header claims, when libdw
- * opens the file, and a section it cannot inflate is skipped (in the child
- * that reached its limit, not in the tracer): those sizes are checked
- * before, here, the section headers only.
+ * Bytes the DWARF sections of elf take once inflated, from the section
+ * headers: libelf inflates a compressed section whole, to the size its
+ * header claims, when libdw opens the file, and skips a section it cannot
+ * inflate: in the child at its limit, that section would be missing from
+ * what is vetted and inflated in the tracer, so its claimed size counts.
  */
 static uint64_t dwarf_bytes(Elf *elf)
 {
