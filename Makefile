@@ -68,6 +68,7 @@ TARGET_SRCS := $(filter-out tests/targets/lib%.c tests/targets/alloc_direct.c,\
 	$(wildcard tests/targets/*.c))
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/libleakshared.so $(OUT)/targets/libcraftedcfi.so \
+	$(OUT)/targets/libcrafteddies.so $(OUT)/targets/libcraftedlines.so \
 	$(OUT)/targets/static_leak_stripped \
 	$(OUT)/targets/leak_exact_musl $(OUT)/targets/cxx_leak $(OUT)/targets/cxx_leak_jemalloc \
 	$(OUT)/targets/leak_exact_musl_dynamic $(OUT)/targets/alloc_direct_mimalloc \
@@ -318,6 +319,12 @@ $(OUT)/targets/shared_leak: $(OUT)/targets/libleakshared.so
 # The same with CFI that costs libdw gigabytes (hostile tests).
 $(OUT)/targets/libcraftedcfi.so: tests/targets/libcraftedcfi.c | $(OUT)
 	$(CC) -O0 -g -fno-omit-frame-pointer -shared -fPIC -o $@ $<
+# The same with hand-written DWARF that crashes or swamps libdw (hostile tests).
+$(OUT)/targets/libcrafteddies.so: tests/targets/libcrafteddwarf.c tests/targets/crafted_deep_dies.S | $(OUT)
+	$(CC) -O0 -g0 -fno-omit-frame-pointer -shared -fPIC -o $@ $^
+$(OUT)/targets/libcraftedlines.so: tests/targets/libcrafteddwarf.c tests/targets/crafted_line_bomb.S | $(OUT)
+	$(CC) -O0 -g0 -fno-omit-frame-pointer -shared -fPIC -Wa,--compress-debug-sections=zlib \
+		-Wl,--compress-debug-sections=zlib -o $@ $^
 TARGET_LDLIBS_shared_leak := -L$(OUT)/targets -lleakshared -Wl,-rpath,'$$ORIGIN'
 TARGET_LDLIBS_jemalloc_leak := -ljemalloc
 TARGET_LDLIBS_static_leak := -static

@@ -329,3 +329,55 @@ test_hostile_crafted_cfi() {
 		"bytes from the crafted library"
 	assert_le "$peak" $((256 << 20)) "peak bytes of the tracer's memory cgroup"
 }
+
+# crafted_dwarf_target LIB: hostile, as nobody, maps a copy of LIB (a
+# libcrafteddwarf.c library with hand-written DWARF) and leaks 50 blocks of
+# 1000 bytes from its lib_leak; the tracer (-v, JSON, one report a second)
+# must report them with the name lib_leak, and no line from that DWARF.
+crafted_dwarf_target() {
+	local lib
+	pub_dir
+	lib=$PUB/libcrafted.so
+	cp "$(target "$1")" "$lib"
+	chown 65534:65534 "$lib"
+	start_target PID "${NOBODY[@]}" "$(target hostile)" lib "$lib" "$PUB/go" 50 1000
+	WAIT_SECS=5 wait_for grep -q ready "$T/target.out" || fail "hostile did not start"
+	tracer_bg -v --format json -o 0 -p "$PID" 1
+	tracer_attached
+	touch "$PUB/go"
+	wait_for grep -q done "$T/target.out" || fail "hostile did not leak: $(cat "$T/target.err")"
+	REPORTS0=$(grep -c '"type":"report"' "$TR_OUT")
+	WAIT_SECS=10 wait_for reports_after 1 || fail "no report after the leak (tracer: $(tail -n 2 "$TR_ERR"))"
+	stop_tracer
+	final_report
+	assert_eq 50000 "$(jf --arg m "$lib" '[.stacks[] | select(.frames[0].module == $m and
+		.frames[0].symbol == "lib_leak") | .bytes] | add')" "bytes from lib_leak in the crafted library"
+	assert_eq null "$(jf --arg m "$lib" '[.stacks[] | select(.frames[0].module == $m) |
+		.frames[0].file] | unique | .[0]')" "file of the crafted library's frame"
+}
+
+# 50 000 nested lexical blocks (libcrafteddies.so): libdw's recursive scope
+# walk overflowed the tracer's stack (SIGSEGV at the first report).  The
+# child that reads the DWARF first (user/symbols/dwarf_vet.c) refuses it.
+test_hostile_crafted_dwarf_dies() {
+	crafted_dwarf_target libcrafteddies.so
+	assert_eq 1 "$(grep -c "symbols: $PUB/libcrafted.so: DWARF refused, DIEs nested too deep" \
+		"$TR_ERR")" "lines saying the DWARF was refused"
+}
+
+# A 36 KB library whose compressed .debug_line holds 20 million rows
+# (libcraftedlines.so): libdw spent 2 GB and 15 s of the tracer on it.
+# Now a child spends at most its budget and the tracer's memory stays low.
+test_hostile_crafted_dwarf_lines() {
+	local cg peak
+	[ -w /sys/fs/cgroup/memory ] || fail "no writable cgroup v1 memory controller"
+	cg=/sys/fs/cgroup/memory/memleakbpf-dwarf-$$
+	mkdir "$cg" || fail "cannot create $cg"
+	local -a TR_WRAP=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg")
+	crafted_dwarf_target libcraftedlines.so
+	peak=$(cat "$cg/memory.max_usage_in_bytes")
+	rmdir "$cg"
+	assert_eq 1 "$(grep -c "symbols: $PUB/libcrafted.so: DWARF refused" "$TR_ERR")" \
+		"lines saying the DWARF was refused"
+	assert_le "$peak" $((768 << 20)) "peak bytes of the tracer's memory cgroup (and its DWARF reader)"
+}

@@ -71,6 +71,27 @@ KEEP void symbolize_test_outer(void)
 	asm volatile("" ::: "memory");
 }
 
+/* Inlined into a function itself inlined: three frames at one address. */
+static int inl2_inner_line, inl2_middle_line, inl2_outer_line;
+
+static inline __attribute__((always_inline)) void symbolize_test_inl2_inner(void)
+{
+	inl2_inner_line = __LINE__; symbolize_test_capture();
+	asm volatile("" ::: "memory");
+}
+
+static inline __attribute__((always_inline)) void symbolize_test_inl2_middle(void)
+{
+	inl2_middle_line = __LINE__; symbolize_test_inl2_inner();
+	asm volatile("" ::: "memory");
+}
+
+KEEP void symbolize_test_inl2_outer(void)
+{
+	inl2_outer_line = __LINE__; symbolize_test_inl2_middle();
+	asm volatile("" ::: "memory");
+}
+
 static uint64_t caller_ret(void)
 {
 	symbolize_test_caller();
@@ -168,6 +189,38 @@ static void test_resolve_inlined(void **state)
 	assert_string_equal(f[0].symbol, "symbolize_test_caller");
 	assert_int_equal(f[0].line, call_line);
 	assert_false(f[0].inlined);
+	symbolizer_free(s);
+}
+
+/*
+ * Each inlined instance, innermost first, each with the line inside it
+ * (dwarf_getscopes alone gives only the innermost one).
+ */
+static void test_resolve_nested_inlined(void **state)
+{
+	struct symbolizer *s = symbolizer_new();
+	struct frame f[SYMBOLIZER_MAX_INLINE + 1];
+	uint64_t ret;
+	size_t n;
+
+	symbolize_test_inl2_outer();
+	ret = captured_ret;
+	assert_int_equal(symbolizer_add_process(s, getpid()), 0);
+	n = symbolizer_resolve_inline(s, getpid(), ret, f, SYMBOLIZER_MAX_INLINE + 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(f[0].symbol, "symbolize_test_inl2_inner");
+	assert_true(f[0].inlined);
+	assert_int_equal(f[0].line, inl2_inner_line);
+	assert_string_equal(f[1].symbol, "symbolize_test_inl2_middle");
+	assert_true(f[1].inlined);
+	assert_int_equal(f[1].line, inl2_middle_line);
+	assert_string_equal(f[2].symbol, "symbolize_test_inl2_outer");
+	assert_false(f[2].inlined);
+	assert_int_equal(f[2].line, inl2_outer_line);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(f[i].addr, ret);
+		assert_true(ends_with(f[i].file, "/tests/unit/test_symbolize.c"));
+	}
 	symbolizer_free(s);
 }
 
@@ -489,6 +542,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolve_own_call),
 		cmocka_unit_test(test_resolve_inlined),
+		cmocka_unit_test(test_resolve_nested_inlined),
 		cmocka_unit_test(test_resolve_libc),
 		cmocka_unit_test(test_libc_lines_from_debug_files),
 		cmocka_unit_test(test_locate_across_processes),

@@ -31,18 +31,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <dwarf.h>
 #include <gelf.h>
 #include <elfutils/libdwfl.h>
+#include "cli/errors.h"
 #include "lib/util.h"
 #include "procs/proc_files.h"
 #include "procs/proc_maps.h"
 #include "symbols/debuginfo.h"
+#include "symbols/dwarf_vet.h"
 #include "symbols/perfmap.h"
 #include "symbols/symbolize.h"
 
 #define PROC_BUCKETS		256
 #define REFRESH_INTERVAL_NS	1000000000ull	/* at most one maps reread/s */
+/* Memory the child that vets an object's DWARF may add to the tracer's. */
+#define DWARF_VET_MEM_BYTES	(256ull << 20)
 
 struct proc {
 	pid_t pid;
@@ -74,6 +79,12 @@ struct module_info {
 	const char *path;	/* interned, as /proc/PID/maps shows it */
 	const char *build_id;	/* interned hex, NULL = none */
 	bool own_dwarf;		/* the object file itself carries DWARF */
+	uint64_t file_bytes;	/* the object file's size */
+	enum {
+		DWARF_UNVETTED,	/* not read yet (dwarf_vet.h) */
+		DWARF_VETTED,	/* read by a child within its limits */
+		DWARF_REFUSED,	/* the child failed: symbol names only */
+	} dwarf;
 };
 
 /* One object mapped by the process: consecutive mappings of one file. */
@@ -311,18 +322,19 @@ static const char *module_build_id(struct symbolizer *s, Dwfl_Module *mod)
 	return intern(s, hex);
 }
 
-/* 1: reported, 0: not an ELF object, -1: failed (maybe only for now). */
-static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
-			const struct group *g)
+/* Report g's object, open in fd (consumed): 1, or -1 on failure. */
+static int report_fd(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
+		     const struct group *g, int fd)
 {
 	Dwfl_Module *mod;
+	struct stat st;
 	char *shown;
 	void **ud;
-	int fd;
 
-	fd = open_object(pid, g);
-	if (fd < 0)
-		return fd == -ENOEXEC ? 0 : -1;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -1;
+	}
 	/* The module is named as /proc/PID/maps shows it. */
 	if (asprintf(&shown, "%s%s", g->path, g->deleted ? PROC_MAPS_DELETED : "") < 0) {
 		close(fd);
@@ -355,10 +367,22 @@ static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
 		info->pid = pid;
 		info->path = intern(s, shown);
 		info->build_id = module_build_id(s, mod);
+		info->file_bytes = (uint64_t)st.st_size;
 		*ud = info;
 	}
 	free(shown);
 	return 1;
+}
+
+/* 1: reported, 0: not an ELF object, -1: failed (maybe only for now). */
+static int report_group(struct symbolizer *s, Dwfl *dwfl, pid_t pid,
+			const struct group *g)
+{
+	int fd = open_object(pid, g);
+
+	if (fd < 0)
+		return fd == -ENOEXEC ? 0 : -1;
+	return report_fd(s, dwfl, pid, g, fd);
 }
 
 static int free_module_info(Dwfl_Module *mod, void **ud, const char *name,
@@ -422,18 +446,29 @@ static int preload_module(Dwfl_Module *mod, void **ud, const char *name,
 	return DWARF_CB_OK;
 }
 
+/*
+ * fd: the one object to report instead of reading gs's files (a test's,
+ * symbolizer_add_object); -1 in production.
+ */
 static Dwfl *build_dwfl(struct symbolizer *s, pid_t pid, const struct groups *gs,
-			size_t *failed)
+			int fd, size_t *failed)
 {
 	Dwfl *dwfl = dwfl_begin(&dwfl_callbacks);
 
 	*failed = 0;
-	if (!dwfl)
+	if (!dwfl) {
+		if (fd >= 0)
+			close(fd);
 		return NULL;
+	}
 	dwfl_report_begin(dwfl);
-	for (size_t i = 0; i < gs->n; i++)
-		if (gs->v[i].exec && report_group(s, dwfl, pid, &gs->v[i]) < 0)
+	for (size_t i = 0; i < gs->n; i++) {
+		int ret = fd >= 0 ? report_fd(s, dwfl, pid, &gs->v[i], fd)
+				  : gs->v[i].exec ? report_group(s, dwfl, pid, &gs->v[i]) : 0;
+
+		if (ret < 0)
 			(*failed)++;
+	}
 	if (dwfl_report_end(dwfl, NULL, NULL)) {
 		end_dwfl(dwfl);
 		return NULL;
@@ -463,7 +498,7 @@ static int proc_refresh(struct symbolizer *s, struct proc *p)
 		free_groups(&gs);
 		return 0;
 	}
-	dwfl = build_dwfl(s, p->pid, &gs, &failed);
+	dwfl = build_dwfl(s, p->pid, &gs, -1, &failed);
 	free_groups(&gs);
 	if (!dwfl)
 		return -ENOMEM;
@@ -551,12 +586,27 @@ static const char *module_path(Dwfl_Module *mod)
 	return info ? info->path : NULL;
 }
 
-/* Whether lines, inlined functions and .debug_frame are read for mod. */
+/*
+ * Whether lines, inlined functions and .debug_frame are read for mod: its
+ * DWARF (or its debug file's) is read in the tracer only once a child read
+ * it within limits (dwarf_vet.h); an object it fails on keeps symbol names.
+ */
 static bool reads_dwarf(const struct symbolizer *s, Dwfl_Module *mod)
 {
 	struct module_info *info = module_info(mod);
+	const char *what;
+	int err;
 
-	return s->debug_files || (info && info->own_dwarf);
+	if (!info || !(s->debug_files || info->own_dwarf))
+		return false;
+	if (info->dwarf == DWARF_UNVETTED) {
+		err = dwarf_vet(mod, info->file_bytes, DWARF_VET_MEM_BYTES, &what);
+		info->dwarf = err ? DWARF_REFUSED : DWARF_VETTED;
+		if (err)
+			verbose_msg(0, "symbols: %s: DWARF refused, %s: function names only",
+				    info->path, what);
+	}
+	return info->dwarf == DWARF_VETTED;
 }
 
 /* ---- public API ----------------------------------------------------- */
@@ -625,6 +675,33 @@ int symbolizer_add_process(struct symbolizer *s, pid_t pid)
 	if (!p)
 		p = proc_new(s, pid);
 	return p ? proc_refresh(s, p) : -ENOMEM;
+}
+
+int symbolizer_add_object(struct symbolizer *s, pid_t pid, int fd, const char *path,
+			  uint64_t base)
+{
+	struct group g = { .path = (char *)path, .start = base, .end = base + 1, .exec = true };
+	struct groups gs = { .v = &g, .n = 1, .cap = 1 };
+	struct proc *p = proc_find(s, pid);
+	size_t failed;
+	Dwfl *dwfl;
+
+	if (!p && !(p = proc_new(s, pid))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	dwfl = build_dwfl(s, pid, &gs, fd, &failed);
+	if (!dwfl || failed) {
+		if (dwfl)
+			end_dwfl(dwfl);
+		return -EINVAL;
+	}
+	if (p->dwfl)
+		end_dwfl(p->dwfl);
+	p->dwfl = dwfl;
+	p->gen++;
+	p->last_refresh_ns = mono_ns();
+	return 0;
 }
 
 bool symbolizer_locate(struct symbolizer *s, pid_t pid, uint64_t addr,
@@ -726,6 +803,23 @@ static size_t expand_inlines(struct symbolizer *s, Dwfl_Module *mod, const struc
 	int line = base->line, n, i;
 
 	n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+	/*
+	 * After the innermost inlined instance, dwarf_getscopes gives the
+	 * scopes of its abstract definition, not the instances it is itself
+	 * inlined into: those are the DIEs holding it in the concrete tree.
+	 */
+	for (i = 0; i < n && dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine; i++)
+		;
+	if (i < n) {
+		Dwarf_Die inner = scopes[i], *chain = NULL;
+		int m = dwarf_getscopes_die(&inner, &chain);
+
+		if (m > 0) {
+			free(scopes);
+			scopes = chain;
+			n = m;
+		}
+	}
 	if (n > 0 && dwarf_getsrcfiles(cu, &files, &nfiles))
 		files = NULL;
 	if (cu)

@@ -35,6 +35,15 @@ void symbolizer_use_debug_files(struct symbolizer *s, bool on);
 int symbolizer_add_process(struct symbolizer *s, pid_t pid);
 
 /*
+ * Make pid's one module the object in fd (consumed), named path and mapped
+ * at base (where its file offset 0 is), in place of what /proc/PID/maps
+ * shows: the fuzz harness's way in (tests/fuzz/fuzz_symbolize.c), so that
+ * it drives the lookups production makes.  Returns 0 or -errno.
+ */
+int symbolizer_add_object(struct symbolizer *s, pid_t pid, int fd, const char *path,
+			  uint64_t base);
+
+/*
  * Drop what is kept for pid: its modules and resolved frames.  Called when
  * the process exited and no report will show its stacks again, so the
  * memory held follows the live processes, not the run's history.
