@@ -126,9 +126,12 @@ test_fleet_metrics_pprof_prometheus() {
 	prom_has() { [ "$(q "memleakbpf_process_outstanding_bytes{comm=\"fleet_leak\",pid=\"$pid\"}")" = 80000 ]; }
 	WAIT_SECS=15 wait_for prom_has ||
 		fail "Prometheus never had 80000 outstanding bytes: $(q 'memleakbpf_process_outstanding_bytes') ($(tail -n 3 "$T/prometheus.log" | tr '\n' ' '))"
-	value=$(q "max_over_time(memleakbpf_process_growth_bytes_per_second{comm=\"fleet_leak\"}[1m])")
-	[ -n "$value" ] && awk -v v="$value" 'BEGIN { exit !(v > 0) }' ||
-		fail "Prometheus saw no growth: '$value'"
+	# The growth is there once a scrape fell inside it: waited for, not taken once.
+	prom_growth() {
+		value=$(q "max_over_time(memleakbpf_process_growth_bytes_per_second{comm=\"fleet_leak\"}[1m])")
+		[ -n "$value" ] && awk -v v="$value" 'BEGIN { exit !(v > 0) }'
+	}
+	WAIT_SECS=10 wait_for prom_growth || fail "Prometheus saw no growth: '$value'"
 	assert_eq 1 "$(q 'up{job="memleakbpf"}')" "scrape target up"
 	value=$(q "memleakbpf_stack_outstanding_bytes{function=\"leak_half\",pid=\"$pid\"}")
 	assert_eq 80000 "$value" "stack series in Prometheus"
