@@ -51,6 +51,19 @@ uint64_t user_cpu_ns(pid_t pid)
 	return (uint64_t)utime * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
+uint64_t own_mapped_bytes(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 int array_reserve(void **arr, size_t *cap, size_t n, size_t size)
 {
 	size_t ncap = *cap ? *cap : 16;

@@ -31,6 +31,12 @@ static inline uint64_t mono_ms(void)
 uint64_t user_cpu_ns(pid_t pid);
 
 /*
+ * This process's mapped bytes (VmSize, /proc/self/statm): what a
+ * sandboxed child's RLIMIT_AS is set relative to.  0 if unreadable.
+ */
+uint64_t own_mapped_bytes(void);
+
+/*
  * FNV-1a, 64 bits: identities of stacks and strings, table slots.  Not a
  * defence against chosen collisions: nothing keyed by it trusts it alone.
  */

@@ -48,20 +48,6 @@ struct verdict {
 	uint64_t dies, rows;
 };
 
-/* The tracer's own mapped bytes: the child's limit is relative to them. */
-static uint64_t own_mapped_bytes(void)
-{
-	unsigned long pages = 0;
-	FILE *f = fopen("/proc/self/statm", "re");
-
-	if (f) {
-		if (fscanf(f, "%lu", &pages) != 1)
-			pages = 0;
-		fclose(f);
-	}
-	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 /*
  * Every DIE of the unit under cu, depth first with a stack of our own
  * (libdw's dwarf_child and dwarf_siblingof do not recurse).  A DIE libdw

@@ -56,20 +56,6 @@ struct wire_head {
 _Static_assert(sizeof(((struct wire_head *)0)->segs) == sizeof(((struct unwind_table *)0)->segs),
 	       "wire segments match the table's");
 
-/* The tracer's own mapped bytes: the child's limit is relative to them. */
-static uint64_t own_mapped_bytes(void)
-{
-	unsigned long pages = 0;
-	FILE *f = fopen("/proc/self/statm", "re");
-
-	if (f) {
-		if (fscanf(f, "%lu", &pages) != 1)
-			pages = 0;
-		fclose(f);
-	}
-	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 static int write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
